@@ -1,0 +1,12 @@
+//! SeaORM entities of the glossary database, one module per table.
+//!
+//! The migration crate creates these tables; the server's `content` module is the only code that queries them.
+
+pub mod category;
+pub mod faq;
+pub mod section;
+pub mod term;
+pub mod term_category;
+pub mod term_relation;
+
+pub use term::TermStatus;

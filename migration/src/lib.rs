@@ -1,0 +1,16 @@
+//! Schema migrations of the glossary database, one file per migration, run by `glossary migrate` and by
+//! `glossary serve` at start-up. Every migration is written once for SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_content_tables;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_content_tables::Migration)]
+    }
+}

@@ -1,0 +1,89 @@
+//! The command line: `serve` (the default), `migrate`, `import`, `export` and `print-schema`.
+//! Every flag can also be set by the environment variable named beside it.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat, ServeConfig};
+
+/// The glossary GraphQL content API.
+#[derive(Debug, Parser)]
+#[command(name = "glossary", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Log format; the level is set with `RUST_LOG` (default `info`).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API over HTTP and WebSocket.
+    Serve(ServeArgs),
+    /// Apply or inspect database migrations.
+    Migrate {
+        /// The migration action.
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Import a content pack (JSON Lines) in one transaction: all of it or nothing.
+    Import {
+        /// The pack to read.
+        file: PathBuf,
+    },
+    /// Write every term as a content pack (JSON Lines) on standard output.
+    Export,
+    /// Print the GraphQL schema (SDL) on standard output.
+    PrintSchema,
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "GLOSSARY_BIND", default_value = DEFAULT_BIND)]
+    pub bind: Option<SocketAddr>,
+
+    /// Do not run pending migrations at start-up.
+    #[arg(long, env = "GLOSSARY_NO_MIGRATE")]
+    pub no_migrate: bool,
+
+    /// Do not load the bundled sample glossary into an empty database.
+    #[arg(long, env = "GLOSSARY_NO_SAMPLE_CONTENT")]
+    pub no_sample_content: bool,
+}
+
+impl ServeArgs {
+    /// The typed configuration these flags describe.
+    pub fn config(&self) -> ServeConfig {
+        ServeConfig {
+            bind: self
+                .bind
+                .unwrap_or_else(|| DEFAULT_BIND.parse().expect("the default bind address parses")),
+            migrate: !self.no_migrate,
+            load_sample_content: !self.no_sample_content,
+        }
+    }
+}
+
+/// Actions of `migrate`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last applied migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop every table and apply all migrations again (destroys data).
+    Fresh,
+}

@@ -1,0 +1,327 @@
+//! Whole-pack writes and reads: inserting validated term documents in batches (import, sample content) and
+//! reading every term back as documents (export). Both sides agree field for field, so export → import
+//! round-trips exactly.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use entity::{TermStatus, category, faq, section, term, term_category, term_relation};
+use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, Set};
+
+use super::{
+    categories,
+    markdown::{self, AnchorAllocator},
+    pack::{CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument, TermDocument},
+};
+use crate::error::Result;
+
+/// Rows per multi-row INSERT: far below the bind-parameter limits of SQLite (32 766) and PostgreSQL (65 535).
+const ROWS_PER_INSERT: usize = 500;
+
+/// What an import wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InsertSummary {
+    /// Terms inserted.
+    pub terms: usize,
+    /// Sections inserted.
+    pub sections: usize,
+    /// FAQ entries inserted.
+    pub faqs: usize,
+    /// Related-term links inserted.
+    pub relations: usize,
+    /// Categories created.
+    pub categories_created: usize,
+}
+
+/// The display name of a category created from its slug: `machine-learning` → `Machine learning`.
+pub fn category_name_from_slug(slug: &str) -> String {
+    let words = slug.replace('-', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn status_of(document: StatusDocument) -> TermStatus {
+    match document {
+        StatusDocument::Draft => TermStatus::Draft,
+        StatusDocument::Published => TermStatus::Published,
+        StatusDocument::Archived => TermStatus::Archived,
+    }
+}
+
+fn document_status(status: TermStatus) -> StatusDocument {
+    match status {
+        TermStatus::Draft => StatusDocument::Draft,
+        TermStatus::Published => StatusDocument::Published,
+        TermStatus::Archived => StatusDocument::Archived,
+    }
+}
+
+/// The `term` row for a document, with every derived column computed.
+fn term_row(document: &TermDocument, now: DateTime<Utc>) -> term::ActiveModel {
+    let words = markdown::word_count(&document.definition)
+        + document
+            .sections
+            .iter()
+            .map(|s| markdown::word_count(&s.heading) + markdown::word_count(&s.body))
+            .sum::<usize>()
+        + document
+            .faqs
+            .iter()
+            .map(|f| markdown::word_count(&f.question) + markdown::word_count(&f.answer))
+            .sum::<usize>();
+    let status = status_of(document.status);
+    let published_at = match (document.published_at, status) {
+        (Some(at), _) => Some(at),
+        (None, TermStatus::Published) => Some(now),
+        (None, _) => None,
+    };
+    let cta = document.call_to_action.as_ref();
+    let seo = document.seo.as_ref();
+    term::ActiveModel {
+        id: NotSet,
+        slug: Set(document.slug.clone()),
+        name: Set(document.name.clone()),
+        sort_key: Set(markdown::sort_key(&document.name)),
+        initial: Set(markdown::initial(&document.name)),
+        title: Set(document.title.clone()),
+        definition: Set(document.definition.clone()),
+        definition_html: Set(markdown::to_html(&document.definition)),
+        status: Set(status),
+        published_at: Set(published_at),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        reading_time_minutes: Set(markdown::reading_time_minutes(words)),
+        seo_title: Set(seo.and_then(|s| s.title.clone())),
+        seo_description: Set(seo.and_then(|s| s.description.clone())),
+        cta_heading: Set(cta.map(|c| c.heading.clone())),
+        cta_text: Set(cta.map(|c| c.text.clone())),
+        cta_label: Set(cta.map(|c| c.label.clone())),
+        cta_url: Set(cta.map(|c| c.url.clone())),
+    }
+}
+
+/// Inserts validated documents. `stored_slugs` maps slugs already in the database to their ids, so related
+/// slugs may point at them. Call inside a transaction: a failure part-way leaves it to be rolled back.
+pub async fn insert_documents(
+    db: &impl ConnectionTrait,
+    documents: &[&TermDocument],
+    stored_slugs: &HashMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<InsertSummary> {
+    let mut summary = InsertSummary::default();
+
+    // Categories: reuse what exists, create the rest.
+    let mut wanted: Vec<String> = documents.iter().flat_map(|d| d.categories.iter().cloned()).collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut category_ids: HashMap<String, i64> = HashMap::new();
+    for chunk in wanted.chunks(ROWS_PER_INSERT) {
+        for existing in categories::by_slugs(db, chunk).await? {
+            category_ids.insert(existing.slug, existing.id);
+        }
+    }
+    let missing: Vec<&String> = wanted.iter().filter(|s| !category_ids.contains_key(*s)).collect();
+    for chunk in missing.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|slug| category::ActiveModel {
+            id: NotSet,
+            slug: Set((*slug).clone()),
+            name: Set(category_name_from_slug(slug)),
+            description: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        for created in category::Entity::insert_many(rows).exec_with_returning(db).await? {
+            category_ids.insert(created.slug, created.id);
+            summary.categories_created += 1;
+        }
+    }
+
+    // Terms, keeping the id of each new slug.
+    let mut term_ids: HashMap<&str, i64> = HashMap::with_capacity(documents.len());
+    for chunk in documents.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|document| term_row(document, now));
+        let inserted = term::Entity::insert_many(rows).exec_with_returning(db).await?;
+        for (document, row) in chunk.iter().zip(&inserted) {
+            debug_assert_eq!(document.slug, row.slug);
+            term_ids.insert(document.slug.as_str(), row.id);
+        }
+        summary.terms += inserted.len();
+    }
+    let id_of = |slug: &str| term_ids.get(slug).copied().or_else(|| stored_slugs.get(slug).copied());
+
+    // Everything that hangs off a term.
+    let mut sections = Vec::new();
+    let mut faqs = Vec::new();
+    let mut relations = Vec::new();
+    let mut memberships = Vec::new();
+    for document in documents {
+        let term_id = term_ids[document.slug.as_str()];
+        let mut anchors = AnchorAllocator::default();
+        for (position, s) in document.sections.iter().enumerate() {
+            sections.push(section::ActiveModel {
+                id: NotSet,
+                term_id: Set(term_id),
+                position: Set(position as i32),
+                heading: Set(s.heading.clone()),
+                anchor: Set(anchors.allocate(&s.heading)),
+                body: Set(s.body.clone()),
+                body_html: Set(markdown::to_html(&s.body)),
+            });
+        }
+        for (position, f) in document.faqs.iter().enumerate() {
+            faqs.push(faq::ActiveModel {
+                id: NotSet,
+                term_id: Set(term_id),
+                position: Set(position as i32),
+                question: Set(f.question.clone()),
+                answer: Set(f.answer.clone()),
+                answer_html: Set(markdown::to_html(&f.answer)),
+            });
+        }
+        for (position, slug) in document.related.iter().enumerate() {
+            let related_term_id = id_of(slug).ok_or_else(|| {
+                crate::error::Error::Internal(format!("related slug {slug:?} was not resolved before insert"))
+            })?;
+            relations.push(term_relation::ActiveModel {
+                term_id: Set(term_id),
+                related_term_id: Set(related_term_id),
+                position: Set(position as i32),
+            });
+        }
+        for slug in &document.categories {
+            memberships.push(term_category::ActiveModel {
+                term_id: Set(term_id),
+                category_id: Set(category_ids[slug]),
+            });
+        }
+    }
+    summary.sections = sections.len();
+    summary.faqs = faqs.len();
+    summary.relations = relations.len();
+    insert_in_batches::<section::Entity, _>(db, sections).await?;
+    insert_in_batches::<faq::Entity, _>(db, faqs).await?;
+    insert_in_batches::<term_relation::Entity, _>(db, relations).await?;
+    insert_in_batches::<term_category::Entity, _>(db, memberships).await?;
+    Ok(summary)
+}
+
+/// Inserts rows in multi-row INSERTs of [`ROWS_PER_INSERT`].
+async fn insert_in_batches<E, A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<()>
+where
+    E: EntityTrait,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        E::insert_many(batch).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Every term, in any status, as pack documents in id order. Five SQL statements, whatever the size.
+pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocument>> {
+    let terms = term::Entity::find().order_by_asc(term::Column::Id).all(db).await?;
+    let slug_of: HashMap<i64, &str> = terms.iter().map(|t| (t.id, t.slug.as_str())).collect();
+
+    let mut sections: BTreeMap<i64, Vec<SectionDocument>> = BTreeMap::new();
+    for s in section::Entity::find()
+        .order_by_asc(section::Column::TermId)
+        .order_by_asc(section::Column::Position)
+        .all(db)
+        .await?
+    {
+        sections.entry(s.term_id).or_default().push(SectionDocument {
+            heading: s.heading,
+            body: s.body,
+        });
+    }
+    let mut faqs: BTreeMap<i64, Vec<FaqDocument>> = BTreeMap::new();
+    for f in faq::Entity::find()
+        .order_by_asc(faq::Column::TermId)
+        .order_by_asc(faq::Column::Position)
+        .all(db)
+        .await?
+    {
+        faqs.entry(f.term_id).or_default().push(FaqDocument {
+            question: f.question,
+            answer: f.answer,
+        });
+    }
+    let mut related: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for link in term_relation::Entity::find()
+        .order_by_asc(term_relation::Column::TermId)
+        .order_by_asc(term_relation::Column::Position)
+        .all(db)
+        .await?
+    {
+        if let Some(slug) = slug_of.get(&link.related_term_id) {
+            related.entry(link.term_id).or_default().push((*slug).to_owned());
+        }
+    }
+    let mut category_slugs: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let all_categories: HashMap<i64, String> =
+        categories::all(db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
+    for membership in term_category::Entity::find().all(db).await? {
+        if let Some(slug) = all_categories.get(&membership.category_id) {
+            category_slugs.entry(membership.term_id).or_default().push(slug.clone());
+        }
+    }
+
+    Ok(terms
+        .into_iter()
+        .map(|t| {
+            let mut categories = category_slugs.remove(&t.id).unwrap_or_default();
+            categories.sort();
+            let call_to_action = match (t.cta_heading, t.cta_text, t.cta_label, t.cta_url) {
+                (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToActionDocument {
+                    heading,
+                    text,
+                    label,
+                    url,
+                }),
+                _ => None,
+            };
+            let seo = (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
+                title: t.seo_title,
+                description: t.seo_description,
+            });
+            TermDocument {
+                categories,
+                sections: sections.remove(&t.id).unwrap_or_default(),
+                faqs: faqs.remove(&t.id).unwrap_or_default(),
+                related: related.remove(&t.id).unwrap_or_default(),
+                status: document_status(t.status),
+                call_to_action,
+                seo,
+                published_at: t.published_at,
+                slug: t.slug,
+                name: t.name,
+                title: t.title,
+                definition: t.definition,
+            }
+        })
+        .collect())
+}
+
+/// Ids of the stored terms among `slugs`, whatever their status. One statement per 500 slugs.
+pub async fn stored_term_ids(db: &impl ConnectionTrait, slugs: &[String]) -> Result<HashMap<String, i64>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let mut found = HashMap::new();
+    for chunk in slugs.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(i64, String)> = term::Entity::find()
+            .select_only()
+            .column(term::Column::Id)
+            .column(term::Column::Slug)
+            .filter(term::Column::Slug.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, slug)| (slug, id)));
+    }
+    Ok(found)
+}

@@ -1,0 +1,28 @@
+//! Reading the FAQ entries of terms.
+
+use entity::{faq, term};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::visibility::Visibility;
+use crate::error::Result;
+
+/// The FAQ entries of the given terms, ordered by term and position. One SQL statement. The caller passes
+/// ids of terms it already saw through the visibility rule.
+pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<Vec<faq::Model>> {
+    Ok(faq::Entity::find()
+        .filter(faq::Column::TermId.is_in(term_ids.iter().copied()))
+        .order_by_asc(faq::Column::TermId)
+        .order_by_asc(faq::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// The FAQ entries among `ids` whose term is visible. One SQL statement.
+pub async fn visible_by_ids(db: &impl ConnectionTrait, visibility: Visibility, ids: &[i64]) -> Result<Vec<faq::Model>> {
+    Ok(faq::Entity::find()
+        .inner_join(term::Entity)
+        .filter(visibility.term_condition())
+        .filter(faq::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,14 @@
+//! The domain and data layer: every SQL statement the service runs is built here, never in a resolver.
+//! Reads go through [`visibility::Visibility`] so one rule decides what anonymous readers can reach.
+
+pub mod bulk;
+pub mod categories;
+pub mod clock;
+pub mod faqs;
+pub mod markdown;
+pub mod pack;
+pub mod relations;
+pub mod sections;
+pub mod term_list;
+pub mod terms;
+pub mod visibility;

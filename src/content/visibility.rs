@@ -1,0 +1,29 @@
+//! The one visibility rule for terms. Every path that reaches a term (by slug, by id, lists, related terms,
+//! category pages, sections and FAQs reached by id) filters through [`Visibility::term_condition`], so a
+//! draft can never leak through a relation.
+
+use chrono::{DateTime, Utc};
+use entity::{TermStatus, term};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::clock;
+
+/// Who is reading, as far as term visibility goes.
+#[derive(Clone, Copy, Debug)]
+pub struct Visibility {
+    now: DateTime<Utc>,
+}
+
+impl Visibility {
+    /// Anonymous readers: published terms whose publication time has come.
+    pub fn public() -> Self {
+        Self { now: clock::now() }
+    }
+
+    /// The condition on `term` columns that selects the visible terms.
+    pub fn term_condition(&self) -> Condition {
+        Condition::all()
+            .add(term::Column::Status.eq(TermStatus::Published))
+            .add(term::Column::PublishedAt.lte(self.now))
+    }
+}

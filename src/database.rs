@@ -1,0 +1,73 @@
+//! Opening the database: SQLite (embedded default) or PostgreSQL, chosen by the URL's scheme, with the
+//! settings each engine needs, and a counter of every SQL statement the pool runs.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::{cli::MigrateAction, error::Result};
+
+/// Counts the SQL statements run through one connection pool. Tests read it to prove that a request costs
+/// a bounded number of statements; the metrics endpoint will export it.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// How many statements have run since the pool opened.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn increment(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Connects to `url` and installs the statement counter.
+pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(|sqlite| {
+            // WAL lets readers proceed while an import writes; the busy timeout makes concurrent writers wait
+            // for each other instead of failing at once. Foreign keys are on (sqlx's default) so cascades work.
+            sqlite
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut connection = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let in_callback = counter.clone();
+    connection.set_metric_callback(move |_info| in_callback.increment());
+    Ok((connection, counter))
+}
+
+/// A short name of the engine behind a connection, for logs.
+pub fn engine_name(connection: &DatabaseConnection) -> &'static str {
+    match connection.get_database_backend() {
+        DbBackend::Sqlite => "sqlite",
+        DbBackend::Postgres => "postgres",
+        _ => "other",
+    }
+}
+
+/// Runs one migration action.
+pub async fn migrate(connection: &DatabaseConnection, action: MigrateAction) -> Result<()> {
+    match action {
+        MigrateAction::Up => Migrator::up(connection, None).await?,
+        MigrateAction::Down => Migrator::down(connection, Some(1)).await?,
+        MigrateAction::Status => Migrator::status(connection).await?,
+        MigrateAction::Fresh => Migrator::fresh(connection).await?,
+    }
+    Ok(())
+}

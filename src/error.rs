@@ -1,0 +1,128 @@
+//! The one error type of the service and its single mapping to the wire.
+//!
+//! Domain code returns [`Error`]; the GraphQL layer turns it into an error with `extensions.code` (and
+//! `extensions.field` where an argument is at fault) through `From<Error> for async_graphql::Error`. Internal
+//! errors are logged in full and shown to clients only as `INTERNAL_SERVER_ERROR`.
+
+use std::fmt;
+
+use async_graphql::ErrorExtensions;
+
+/// Every `extensions.code` value the API returns. README.md documents each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The GraphQL document could not be parsed.
+    GraphqlParseFailed,
+    /// The document is not valid against the schema (or names no runnable operation).
+    GraphqlValidationFailed,
+    /// The HTTP request itself is malformed: bad JSON body, missing `query`, bad `variables`.
+    BadRequest,
+    /// An argument has a value the API refuses: a page size over the maximum, a malformed cursor or id.
+    BadUserInput,
+    /// Something failed on our side; the details are in the server log, never in the response.
+    InternalServerError,
+}
+
+impl ErrorCode {
+    /// The SCREAMING_SNAKE name clients see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error type of the domain and data layers.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type into a GraphQL
+/// error with its text as the message, and that blanket conversion would bypass the mapping below (and show
+/// internal details to clients). [`Error::describe`] gives the text for logs and the command line.
+#[derive(Debug)]
+pub enum Error {
+    /// A client-supplied value is unacceptable. `field` names the argument or input field at fault.
+    BadUserInput {
+        /// The argument or input field at fault, as the client spelled it.
+        field: Option<String>,
+        /// What is wrong, in words a client developer can act on.
+        message: String,
+    },
+    /// A content pack failed its checks; nothing was written.
+    InvalidPack(Vec<crate::content::pack::Problem>),
+    /// The database failed.
+    Database(sea_orm::DbErr),
+    /// An invariant of ours broke.
+    Internal(String),
+}
+
+impl Error {
+    /// A [`Error::BadUserInput`] naming the argument at fault.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::BadUserInput {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// The error in words, for logs and the command line (internal details included).
+    pub fn describe(&self) -> String {
+        match self {
+            Error::BadUserInput { message, .. } => message.clone(),
+            Error::InvalidPack(problems) => {
+                format!("the content pack has {} problem(s); nothing was imported", problems.len())
+            }
+            Error::Database(error) => format!("database error: {error}"),
+            Error::Internal(message) => format!("internal error: {message}"),
+        }
+    }
+
+    /// The code clients see for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::BadUserInput { .. } | Error::InvalidPack(_) => ErrorCode::BadUserInput,
+            Error::Database(_) | Error::Internal(_) => ErrorCode::InternalServerError,
+        }
+    }
+}
+
+/// The only place where domain errors become GraphQL errors.
+impl From<Error> for async_graphql::Error {
+    fn from(error: Error) -> Self {
+        let code = error.code();
+        let (message, field) = match error {
+            Error::BadUserInput { field, message } => (message, field),
+            Error::InvalidPack(problems) => (
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                None,
+            ),
+            internal => {
+                tracing::error!(error = internal.describe(), "internal error while resolving a field");
+                ("Internal server error".to_owned(), None)
+            }
+        };
+        async_graphql::Error::new(message).extend_with(|_, extensions| {
+            extensions.set("code", code.as_str());
+            if let Some(field) = field {
+                extensions.set("field", field);
+            }
+        })
+    }
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Error::Database(error)
+    }
+}
+
+/// Shorthand for results of the domain and data layers.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

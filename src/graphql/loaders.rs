@@ -1,0 +1,185 @@
+//! Every DataLoader of the API: one batch per relation, keyed by the parent id, each batch one SQL statement.
+//!
+//! One [`ContentLoader`] serves all key types; each key type below is its own batch queue. The loader is
+//! schema-wide and caches nothing, so concurrent requests (and WebSocket operations) share batches but never
+//! see stale data. Lists keep the editorial order (`ORDER BY term_id, position`).
+
+use std::{collections::HashMap, time::Duration};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{category, faq, section, term};
+use sea_orm::DatabaseConnection;
+
+use crate::content::{categories, faqs, relations, sections, terms, visibility::Visibility};
+
+/// How long a batch waits for more keys before it runs. Short: resolvers of one request register their keys
+/// within microseconds of each other, and every millisecond here is added to the response time.
+const BATCH_DELAY: Duration = Duration::from_micros(500);
+
+/// A visible term by its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TermById(pub i64);
+/// A visible term by its slug.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TermBySlug(pub String);
+/// The sections of a term, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SectionsByTerm(pub i64);
+/// The FAQ entries of a term, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FaqsByTerm(pub i64);
+/// The visible related terms of a term, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RelatedTermsByTerm(pub i64);
+/// The categories of a term, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CategoriesByTerm(pub i64);
+/// A category by its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CategoryById(pub i64);
+/// A category by its slug.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CategoryBySlug(pub String);
+/// A section by its id, when its term is visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SectionById(pub i64);
+/// An FAQ entry by its id, when its term is visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FaqById(pub i64);
+
+/// The batch functions behind the API's DataLoader.
+pub struct ContentLoader {
+    db: DatabaseConnection,
+}
+
+/// The DataLoader type resolvers take from the context.
+pub type ContentDataLoader = DataLoader<ContentLoader>;
+
+/// Builds the schema-wide DataLoader.
+pub fn content_data_loader(db: DatabaseConnection) -> ContentDataLoader {
+    DataLoader::new(ContentLoader { db }, tokio::spawn).delay(BATCH_DELAY)
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+/// Groups `(parent id, item)` rows, already in order, into lists per requested key.
+fn group<K, V>(keys: &[K], rows: impl IntoIterator<Item = (i64, V)>, key_of: impl Fn(i64) -> K) -> HashMap<K, Vec<V>>
+where
+    K: std::hash::Hash + Eq + Clone,
+{
+    let mut grouped: HashMap<K, Vec<V>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for (parent, item) in rows {
+        grouped.entry(key_of(parent)).or_default().push(item);
+    }
+    grouped
+}
+
+impl Loader<TermById> for ContentLoader {
+    type Value = term::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TermById]) -> LoadResult<TermById, term::Model> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let found = terms::by_ids(&self.db, Visibility::public(), &ids).await?;
+        Ok(found.into_iter().map(|t| (TermById(t.id), t)).collect())
+    }
+}
+
+impl Loader<TermBySlug> for ContentLoader {
+    type Value = term::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TermBySlug]) -> LoadResult<TermBySlug, term::Model> {
+        let slugs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        let found = terms::by_slugs(&self.db, Visibility::public(), &slugs).await?;
+        Ok(found.into_iter().map(|t| (TermBySlug(t.slug.clone()), t)).collect())
+    }
+}
+
+impl Loader<SectionsByTerm> for ContentLoader {
+    type Value = Vec<section::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SectionsByTerm]) -> LoadResult<SectionsByTerm, Vec<section::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = sections::by_term_ids(&self.db, &ids).await?;
+        Ok(group(keys, rows.into_iter().map(|s| (s.term_id, s)), SectionsByTerm))
+    }
+}
+
+impl Loader<FaqsByTerm> for ContentLoader {
+    type Value = Vec<faq::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[FaqsByTerm]) -> LoadResult<FaqsByTerm, Vec<faq::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = faqs::by_term_ids(&self.db, &ids).await?;
+        Ok(group(keys, rows.into_iter().map(|f| (f.term_id, f)), FaqsByTerm))
+    }
+}
+
+impl Loader<RelatedTermsByTerm> for ContentLoader {
+    type Value = Vec<term::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RelatedTermsByTerm]) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = relations::related_by_term_ids(&self.db, Visibility::public(), &ids).await?;
+        Ok(group(keys, rows, RelatedTermsByTerm))
+    }
+}
+
+impl Loader<CategoriesByTerm> for ContentLoader {
+    type Value = Vec<category::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CategoriesByTerm]) -> LoadResult<CategoriesByTerm, Vec<category::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = categories::by_term_ids(&self.db, &ids).await?;
+        Ok(group(keys, rows, CategoriesByTerm))
+    }
+}
+
+impl Loader<CategoryById> for ContentLoader {
+    type Value = category::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CategoryById]) -> LoadResult<CategoryById, category::Model> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let found = categories::by_ids(&self.db, &ids).await?;
+        Ok(found.into_iter().map(|c| (CategoryById(c.id), c)).collect())
+    }
+}
+
+impl Loader<CategoryBySlug> for ContentLoader {
+    type Value = category::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CategoryBySlug]) -> LoadResult<CategoryBySlug, category::Model> {
+        let slugs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        let found = categories::by_slugs(&self.db, &slugs).await?;
+        Ok(found.into_iter().map(|c| (CategoryBySlug(c.slug.clone()), c)).collect())
+    }
+}
+
+impl Loader<SectionById> for ContentLoader {
+    type Value = section::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SectionById]) -> LoadResult<SectionById, section::Model> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let found = sections::visible_by_ids(&self.db, Visibility::public(), &ids).await?;
+        Ok(found.into_iter().map(|s| (SectionById(s.id), s)).collect())
+    }
+}
+
+impl Loader<FaqById> for ContentLoader {
+    type Value = faq::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[FaqById]) -> LoadResult<FaqById, faq::Model> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let found = faqs::visible_by_ids(&self.db, Visibility::public(), &ids).await?;
+        Ok(found.into_iter().map(|f| (FaqById(f.id), f)).collect())
+    }
+}

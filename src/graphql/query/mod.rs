@@ -1,0 +1,12 @@
+//! The `Query` root, merged from one small object per domain.
+
+mod categories;
+mod node;
+mod terms;
+
+use async_graphql::MergedObject;
+
+/// The root of every read.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(terms::TermQuery, categories::CategoryQuery, node::NodeQuery);

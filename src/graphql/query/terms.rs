@@ -1,0 +1,97 @@
+//! Query fields for terms: one term by slug, the paginated list, and the A–Z index.
+
+use async_graphql::{Context, InputObject, Object, Result};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    content::{term_list, term_list::TermFilter, visibility::Visibility},
+    error::Error,
+    graphql::{
+        loader,
+        loaders::TermBySlug,
+        types::{
+            connection::{TermConnection, TermOrderInput},
+            page_parts::GlossaryLetter,
+            term::Term,
+        },
+    },
+};
+
+/// Narrows a term list; every field given must match.
+#[derive(Clone, Debug, Default, InputObject)]
+pub struct TermFilterInput {
+    /// A–Z index letter (`A`…`Z`, either case) or `#` for names that start with anything else.
+    pub letter: Option<String>,
+    /// Slug of a category the terms must belong to.
+    pub category: Option<String>,
+    /// Text the name must contain, ignoring case (at most 200 characters).
+    pub name_contains: Option<String>,
+}
+
+impl TermFilterInput {
+    fn into_filter(self) -> Result<TermFilter, Error> {
+        let initial = match self.letter {
+            None => None,
+            Some(letter) => {
+                let upper = letter.to_ascii_uppercase();
+                let valid = upper == "#" || (upper.len() == 1 && upper.as_bytes()[0].is_ascii_uppercase());
+                if !valid {
+                    return Err(Error::bad_input(
+                        "filter.letter",
+                        format!("letter must be one of A–Z or #, got {letter:?}"),
+                    ));
+                }
+                Some(upper)
+            }
+        };
+        let name_contains = self.name_contains.filter(|text| !text.is_empty());
+        if name_contains.as_ref().is_some_and(|text| text.chars().count() > 200) {
+            return Err(Error::bad_input("filter.nameContains", "nameContains must be at most 200 characters"));
+        }
+        Ok(TermFilter {
+            initial,
+            category_slug: self.category,
+            category_id: None,
+            name_contains,
+        })
+    }
+}
+
+/// Query fields for terms.
+#[derive(Default)]
+pub struct TermQuery;
+
+/// Query fields for terms.
+#[Object]
+impl TermQuery {
+    /// The published term with this slug, or null when there is none.
+    async fn term(&self, ctx: &Context<'_>, #[graphql(desc = "The term's slug.")] slug: String) -> Result<Option<Term>> {
+        Ok(loader(ctx).load_one(TermBySlug(slug)).await?.map(Term))
+    }
+
+    /// Published terms as a Relay connection: 20 per page unless `first` or `last` says otherwise (at most 100).
+    #[allow(clippy::too_many_arguments)]
+    async fn terms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n terms (at most 100) after `after`.")] first: Option<i32>,
+        #[graphql(desc = "Return terms after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n terms (at most 100) before `before`.")] last: Option<i32>,
+        #[graphql(desc = "Return terms before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrow the list.")] filter: Option<TermFilterInput>,
+        #[graphql(desc = "Ordering; by name, ascending, when omitted.")] order_by: Option<TermOrderInput>,
+    ) -> Result<TermConnection> {
+        let filter = filter.unwrap_or_default().into_filter()?;
+        TermConnection::load(ctx, filter, order_by, first, after, last, before).await
+    }
+
+    /// The A–Z index: each letter that has published terms, with how many. `#` comes last.
+    async fn glossary_index(&self, ctx: &Context<'_>) -> Result<Vec<GlossaryLetter>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let letters = term_list::glossary_index(db, Visibility::public()).await?;
+        Ok(letters
+            .into_iter()
+            .map(|(letter, term_count)| GlossaryLetter { letter, term_count })
+            .collect())
+    }
+}

@@ -1,0 +1,55 @@
+//! The `Category` type: a group of terms with its own paginated term list, for category pages.
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::category;
+
+use super::connection::{TermConnection, TermOrderInput};
+use crate::{
+    content::term_list::TermFilter,
+    graphql::global_id::{self, NodeKind},
+};
+
+/// A category of terms ("Roles", "Data"), for category pages.
+pub struct Category(pub category::Model);
+
+/// A category of terms ("Roles", "Data"), for category pages.
+#[Object]
+impl Category {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        global_id::encode(NodeKind::Category, self.0.id)
+    }
+
+    /// URL-safe unique key.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Description for the category page, when one is written.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The category's published terms as a Relay connection.
+    #[allow(clippy::too_many_arguments)]
+    async fn terms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n terms (at most 100) after `after`.")] first: Option<i32>,
+        #[graphql(desc = "Return terms after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n terms (at most 100) before `before`.")] last: Option<i32>,
+        #[graphql(desc = "Return terms before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Ordering; by name, ascending, when omitted.")] order_by: Option<TermOrderInput>,
+    ) -> Result<TermConnection> {
+        let filter = TermFilter {
+            category_id: Some(self.0.id),
+            ..TermFilter::default()
+        };
+        TermConnection::load(ctx, filter, order_by, first, after, last, before).await
+    }
+}

@@ -1,0 +1,9 @@
+//! The GraphQL object, input and enum types of the public read API.
+
+pub mod category;
+pub mod connection;
+pub mod node;
+pub mod page_parts;
+pub mod section;
+pub mod term;
+pub mod text;

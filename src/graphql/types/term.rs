@@ -1,0 +1,228 @@
+//! The `Term` type: one glossary page and everything on it. Lists are resolved through the DataLoader, so a
+//! page of terms costs one SQL statement per relation, not one per term.
+
+use async_graphql::{Context, Enum, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{TermStatus as StoredStatus, term};
+
+use super::{
+    category::Category,
+    page_parts::{CallToAction, Seo, TableOfContentsEntry},
+    section::{Faq, Section},
+    text::TextFormat,
+};
+use crate::{
+    config::MAX_PAGE_SIZE,
+    content::markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
+    error::Error,
+    graphql::{
+        global_id::{self, NodeKind},
+        loader,
+        loaders::{CategoriesByTerm, FaqsByTerm, RelatedTermsByTerm, SectionsByTerm},
+    },
+};
+
+/// How long a generated SEO description may be.
+const SEO_DESCRIPTION_LENGTH: usize = 160;
+
+/// Where a term is in its editorial life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum TermStatus {
+    /// Being written; never shown to anonymous readers.
+    Draft,
+    /// Public.
+    Published,
+    /// Withdrawn from the public site.
+    Archived,
+}
+
+impl From<StoredStatus> for TermStatus {
+    fn from(status: StoredStatus) -> Self {
+        match status {
+            StoredStatus::Draft => TermStatus::Draft,
+            StoredStatus::Published => TermStatus::Published,
+            StoredStatus::Archived => TermStatus::Archived,
+        }
+    }
+}
+
+/// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
+pub struct Term(pub term::Model);
+
+/// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis when it cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+/// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
+#[Object]
+impl Term {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        global_id::encode(NodeKind::Term, self.0.id)
+    }
+
+    /// URL-safe unique key (`backend-developer`).
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The term itself ("Backend developer").
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The page's question-style heading ("What is a backend developer?").
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// One to three sentences that define the term.
+    async fn definition(
+        &self,
+        #[graphql(desc = "Markdown source or sanitised HTML.", default_with = "TextFormat::Markdown")]
+        format: TextFormat,
+    ) -> &str {
+        format.pick(&self.0.definition, &self.0.definition_html)
+    }
+
+    /// The A–Z index letter the term is listed under.
+    async fn initial(&self) -> &str {
+        &self.0.initial
+    }
+
+    /// The page body, in order.
+    async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
+        let sections = loader(ctx).load_one(SectionsByTerm(self.0.id)).await?;
+        Ok(sections.unwrap_or_default().into_iter().map(Section).collect())
+    }
+
+    /// The page's table of contents: Overview, each section, then the FAQs when there are any.
+    async fn table_of_contents(&self, ctx: &Context<'_>) -> Result<Vec<TableOfContentsEntry>> {
+        let loader = loader(ctx);
+        let (sections, faqs) = futures_util::try_join!(
+            loader.load_one(SectionsByTerm(self.0.id)),
+            loader.load_one(FaqsByTerm(self.0.id))
+        )?;
+        let mut entries = vec![TableOfContentsEntry {
+            title: "Overview".to_owned(),
+            anchor: OVERVIEW_ANCHOR.to_owned(),
+            level: 1,
+        }];
+        entries.extend(sections.unwrap_or_default().into_iter().map(|s| TableOfContentsEntry {
+            title: s.heading,
+            anchor: s.anchor,
+            level: 1,
+        }));
+        if faqs.is_some_and(|f| !f.is_empty()) {
+            entries.push(TableOfContentsEntry {
+                title: "Frequently asked questions".to_owned(),
+                anchor: FAQS_ANCHOR.to_owned(),
+                level: 1,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// The FAQ list, in order.
+    async fn faqs(&self, ctx: &Context<'_>) -> Result<Vec<Faq>> {
+        let faqs = loader(ctx).load_one(FaqsByTerm(self.0.id)).await?;
+        Ok(faqs.unwrap_or_default().into_iter().map(Faq).collect())
+    }
+
+    /// "Recommended" related terms in editorial order; only published ones are listed.
+    async fn related_terms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (0–100); all of them when omitted.")] first: Option<i32>,
+    ) -> Result<Vec<Term>> {
+        let limit = match first {
+            None => usize::MAX,
+            Some(n) if n < 0 => return Err(Error::bad_input("first", "first must not be negative").into()),
+            Some(n) if n as usize > MAX_PAGE_SIZE => {
+                return Err(Error::bad_input("first", format!("first must be at most {MAX_PAGE_SIZE}")).into());
+            }
+            Some(n) => n as usize,
+        };
+        let related = loader(ctx).load_one(RelatedTermsByTerm(self.0.id)).await?;
+        Ok(related.unwrap_or_default().into_iter().take(limit).map(Term).collect())
+    }
+
+    /// The categories the term belongs to, by name.
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
+        let categories = loader(ctx).load_one(CategoriesByTerm(self.0.id)).await?;
+        Ok(categories.unwrap_or_default().into_iter().map(Category).collect())
+    }
+
+    /// The page's call to action, when it has one.
+    async fn call_to_action(&self) -> Option<CallToAction> {
+        let t = &self.0;
+        match (&t.cta_heading, &t.cta_text, &t.cta_label, &t.cta_url) {
+            (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToAction {
+                heading: heading.clone(),
+                text: text.clone(),
+                label: label.clone(),
+                url: url.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Title and description for search engines, with fallbacks filled in.
+    async fn seo(&self) -> Seo {
+        Seo {
+            title: self.0.seo_title.clone().unwrap_or_else(|| self.0.title.clone()),
+            description: self
+                .0
+                .seo_description
+                .clone()
+                .unwrap_or_else(|| shorten(&self.0.definition, SEO_DESCRIPTION_LENGTH)),
+        }
+    }
+
+    /// Estimated minutes to read the whole page (at 200 words a minute, at least 1).
+    async fn reading_time_minutes(&self) -> i32 {
+        self.0.reading_time_minutes
+    }
+
+    /// Editorial status; anonymous readers only ever see `PUBLISHED`.
+    async fn status(&self) -> TermStatus {
+        self.0.status.into()
+    }
+
+    /// When the term was published (UTC).
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// When the term was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the term or anything on its page last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Incremented by every change; send it back as `expectedVersion` to avoid overwriting others' edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    #[test]
+    fn shorten_cuts_on_words() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("one two three four", 10), "one two…");
+    }
+}

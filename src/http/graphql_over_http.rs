@@ -1,0 +1,233 @@
+//! `POST` and `GET /graphql` per the GraphQL-over-HTTP spec. The stock async-graphql-axum extractor answers
+//! 200 to everything and ignores `Accept`, so this handler replaces it:
+//!
+//! - `Accept` picks `application/graphql-response+json` (the default) or `application/json`; anything else
+//!   is 406. A POST body must be `application/json` (else 415).
+//! - A request that is not well-formed (bad JSON, no `query`, bad `variables`) is 400 with `BAD_REQUEST`.
+//! - A document that fails to parse or validate is 400 under `application/graphql-response+json` (200 under
+//!   legacy `application/json`), has no `data` entry, and carries `GRAPHQL_PARSE_FAILED` or
+//!   `GRAPHQL_VALIDATION_FAILED`.
+//! - A mutation over GET is 405 with `Allow: POST`.
+
+use async_graphql::{
+    ServerError, Variables,
+    parser::{parse_query, types::{DocumentOperations, OperationType}},
+};
+use axum::{
+    body::Bytes,
+    extract::{Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value, json};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+use super::media_type::{self, ResponseMediaType};
+use crate::{AppState, error::ErrorCode, graphql::request_errors};
+
+/// The parameters of one GraphQL request, from a JSON body or a query string.
+struct GraphqlParams {
+    query: String,
+    operation_name: Option<String>,
+    variables: Map<String, Value>,
+    extensions: Map<String, Value>,
+}
+
+/// A response to a request that never reached execution.
+fn request_failure(status: StatusCode, media: ResponseMediaType, code: ErrorCode, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    json_response(status, media, &body)
+}
+
+/// The body of an executed request. `data` is absent, not null, when the request failed before execution.
+#[derive(Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+fn json_response(status: StatusCode, media: ResponseMediaType, body: &Value) -> Response {
+    text_response(status, media, body.to_string())
+}
+
+fn text_response(status: StatusCode, media: ResponseMediaType, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+fn not_acceptable() -> Response {
+    request_failure(
+        StatusCode::NOT_ACCEPTABLE,
+        ResponseMediaType::Json,
+        ErrorCode::BadRequest,
+        "Accept must allow application/graphql-response+json or application/json",
+    )
+}
+
+/// Reads an optional JSON object member that must be an object when present.
+fn object_member(value: Option<Value>, name: &str) -> Result<Map<String, Value>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(format!("{name} must be a JSON object")),
+    }
+}
+
+fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    let Value::Object(mut object) = value else {
+        return Err("the request body must be a JSON object (batched requests are not supported)".to_owned());
+    };
+    let query = match object.remove("query") {
+        Some(Value::String(query)) => query,
+        None | Some(Value::Null) => return Err("query is required".to_owned()),
+        Some(_) => return Err("query must be a string".to_owned()),
+    };
+    let operation_name = match object.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name),
+        Some(_) => return Err("operationName must be a string".to_owned()),
+    };
+    Ok(GraphqlParams {
+        query,
+        operation_name,
+        variables: object_member(object.remove("variables"), "variables")?,
+        extensions: object_member(object.remove("extensions"), "extensions")?,
+    })
+}
+
+fn params_from_query_string(mut query: HashMap<String, String>) -> Result<GraphqlParams, String> {
+    let document = query.remove("query").ok_or("the query parameter is required")?;
+    let parse_object = |text: Option<String>, name: &str| -> Result<Map<String, Value>, String> {
+        match text.filter(|t| !t.is_empty()) {
+            None => Ok(Map::new()),
+            Some(text) => {
+                let value = serde_json::from_str(&text).map_err(|e| format!("{name} is not valid JSON: {e}"))?;
+                object_member(Some(value), name)
+            }
+        }
+    };
+    Ok(GraphqlParams {
+        query: document,
+        operation_name: query.remove("operationName").filter(|n| !n.is_empty()),
+        variables: parse_object(query.remove("variables"), "variables")?,
+        extensions: parse_object(query.remove("extensions"), "extensions")?,
+    })
+}
+
+/// Does the document's selected operation mutate? Unparsable documents answer `false`: execution reports
+/// the parse error properly.
+fn is_mutation(params: &GraphqlParams) -> bool {
+    let Ok(document) = parse_query(&params.query) else {
+        return false;
+    };
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation),
+        DocumentOperations::Multiple(operations) => match &params.operation_name {
+            Some(name) => operations.get(name.as_str()),
+            None if operations.len() == 1 => operations.values().next(),
+            None => None,
+        },
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+/// Runs the request and shapes the HTTP response.
+async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlParams) -> Response {
+    let mut request = async_graphql::Request::new(params.query)
+        .variables(Variables::from_json(Value::Object(params.variables)));
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    request.extensions = async_graphql::Extensions(
+        params
+            .extensions
+            .into_iter()
+            .filter_map(|(name, value)| async_graphql::Value::from_json(value).ok().map(|v| (name, v)))
+            .collect(),
+    );
+    let response = state.schema.execute(request).await;
+
+    // A request error (parse, validation, unknown operation) stops before execution: the response then has
+    // null data and errors that point at no field path.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let errors: Vec<ServerError> = if request_error {
+        response
+            .errors
+            .into_iter()
+            .map(|e| request_errors::label(e, ErrorCode::GraphqlValidationFailed))
+            .collect()
+    } else {
+        response.errors
+    };
+    // Serialised straight from async-graphql's values: they keep the field order of the query.
+    let body = ResponseBody {
+        data: (!request_error).then_some(&response.data),
+        errors: &errors,
+        extensions: &response.extensions,
+    };
+    let status = match (request_error, media) {
+        (true, ResponseMediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let text = serde_json::to_string(&body).unwrap_or_else(|_| r#"{"errors":[{"message":"Internal server error"}]}"#.to_owned());
+    text_response(status, media, text)
+}
+
+/// `POST /graphql`.
+pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = media_type::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if !media_type::is_json_body(&headers) {
+        return request_failure(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            ErrorCode::BadRequest,
+            "Content-Type must be application/json",
+        );
+    }
+    match params_from_json(&body) {
+        Ok(params) => execute(&state, media, params).await,
+        Err(message) => request_failure(StatusCode::BAD_REQUEST, media, ErrorCode::BadRequest, &message),
+    }
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let Some(media) = media_type::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let Ok(Query(query)) = query else {
+        return request_failure(StatusCode::BAD_REQUEST, media, ErrorCode::BadRequest, "malformed query string");
+    };
+    let params = match params_from_query_string(query) {
+        Ok(params) => params,
+        Err(message) => return request_failure(StatusCode::BAD_REQUEST, media, ErrorCode::BadRequest, &message),
+    };
+    if is_mutation(&params) {
+        let mut response = request_failure(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            ErrorCode::BadRequest,
+            "mutations must be sent with POST",
+        );
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, media, params).await
+}

@@ -1,0 +1,70 @@
+//! The HTTP surface: routes, the per-request tracing span, and graceful shutdown.
+
+pub mod graphiql;
+pub mod graphql_over_http;
+pub mod health;
+pub mod media_type;
+
+use async_graphql_axum::GraphQLSubscription;
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    response::IntoResponse,
+    routing::get,
+};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::AppState;
+
+/// `GET /schema.graphql`: the schema as SDL, for code generators.
+async fn schema_sdl(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+        state.schema.sdl(),
+    )
+}
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql_over_http::graphql_get).post(graphql_over_http::graphql_post),
+        )
+        // Both WebSocket sub-protocols (`graphql-transport-ws` and legacy `graphql-ws`) are negotiated here.
+        .route_service("/graphql/ws", GraphQLSubscription::new(state.schema.clone()))
+        .route("/graphiql", get(graphiql::graphiql))
+        .route("/schema.graphql", get(schema_sdl))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Resolves when the process gets SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,64 @@
+//! The `import` job: a content pack goes into the database in one transaction, all of it or nothing.
+//!
+//! Every line is checked before anything is written, first on its own (`content::pack`), then against the
+//! database inside the transaction (slugs already taken, related slugs that exist nowhere).
+
+use std::collections::HashSet;
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::{
+    content::{
+        bulk::{self, InsertSummary},
+        clock,
+        pack::{self, Problem},
+    },
+    error::{Error, Result},
+};
+
+/// Imports the pack in `text`. On any problem nothing is written and every problem is returned in
+/// [`Error::InvalidPack`].
+pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSummary> {
+    let lines = pack::parse(text).map_err(Error::InvalidPack)?;
+    let pack_slugs: HashSet<&str> = lines.iter().map(|l| l.document.slug.as_str()).collect();
+    let mut outside: Vec<String> = lines
+        .iter()
+        .flat_map(|l| l.document.related.iter())
+        .filter(|slug| !pack_slugs.contains(slug.as_str()))
+        .cloned()
+        .collect();
+    outside.extend(pack_slugs.iter().map(|s| (*s).to_owned()));
+    outside.sort();
+    outside.dedup();
+
+    let transaction = db.begin().await?;
+    let stored = bulk::stored_term_ids(&transaction, &outside).await?;
+    let mut problems = Vec::new();
+    for line in &lines {
+        let document = &line.document;
+        if stored.contains_key(&document.slug) {
+            problems.push(Problem {
+                line: line.line,
+                field: "slug".to_owned(),
+                message: format!("{:?} already exists in the database", document.slug),
+            });
+        }
+        for slug in &document.related {
+            if !pack_slugs.contains(slug.as_str()) && !stored.contains_key(slug) {
+                problems.push(Problem {
+                    line: line.line,
+                    field: "related".to_owned(),
+                    message: format!("unknown slug {slug:?}"),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        transaction.rollback().await?;
+        return Err(Error::InvalidPack(problems));
+    }
+    let documents: Vec<_> = lines.iter().map(|l| &l.document).collect();
+    let summary = bulk::insert_documents(&transaction, &documents, &stored, clock::now()).await?;
+    transaction.commit().await?;
+    Ok(summary)
+}

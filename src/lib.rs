@@ -1,0 +1,43 @@
+//! The glossary GraphQL content API as a library: [`app`] builds the whole HTTP service over a database so
+//! that `main.rs` stays thin and tests run the real app in-process.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod database;
+pub mod error;
+pub mod export;
+pub mod graphql;
+pub mod http;
+pub mod import;
+pub mod sample_content;
+pub mod server;
+pub mod telemetry;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{database::StatementCounter, graphql::AppSchema};
+
+/// What every request handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The GraphQL schema, with its DataLoader and limits attached.
+    pub schema: AppSchema,
+    /// Counts SQL statements run through `db`.
+    pub statements: StatementCounter,
+}
+
+impl AppState {
+    /// The state over an open pool.
+    pub fn new(db: DatabaseConnection, statements: StatementCounter) -> Self {
+        let schema = graphql::build_schema(db.clone());
+        Self { db, schema, statements }
+    }
+}
+
+/// The whole HTTP service.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}
