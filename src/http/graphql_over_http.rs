@@ -140,6 +140,27 @@ fn is_mutation(params: &GraphqlParams) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
+/// async-graphql drops a field whose resolver failed from its parent object; the GraphQL spec wants the key
+/// present with `null`. Puts it back at each error's path where the parent object exists.
+fn restore_errored_fields(response: &mut async_graphql::Response) {
+    use async_graphql::{PathSegment, Value as GqlValue};
+    fn descend<'v>(node: &'v mut GqlValue, path: &[PathSegment]) -> Option<&'v mut GqlValue> {
+        path.iter().try_fold(node, |node, segment| match (segment, node) {
+            (PathSegment::Field(key), GqlValue::Object(map)) => map.get_mut(key.as_str()),
+            (PathSegment::Index(i), GqlValue::List(items)) => items.get_mut(*i),
+            _ => None,
+        })
+    }
+    for error in &response.errors {
+        let Some((PathSegment::Field(last), parents)) = error.path.split_last() else {
+            continue;
+        };
+        if let Some(GqlValue::Object(map)) = descend(&mut response.data, parents) {
+            map.entry(async_graphql::Name::new(last)).or_insert(GqlValue::Null);
+        }
+    }
+}
+
 /// Runs the request and shapes the HTTP response.
 async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlParams) -> Response {
     let mut request = async_graphql::Request::new(params.query)
@@ -154,7 +175,8 @@ async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlPara
             .filter_map(|(name, value)| async_graphql::Value::from_json(value).ok().map(|v| (name, v)))
             .collect(),
     );
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    restore_errored_fields(&mut response);
 
     // A request error (parse, validation, unknown operation) stops before execution: the response then has
     // null data and errors that point at no field path.

@@ -1,0 +1,190 @@
+//! Test harness: start the real app in-process on port 0 over a fresh database, and speak GraphQL to it.
+//!
+//! The database is a new SQLite file by default. With `TEST_DATABASE_URL=postgres://…` each test gets its own
+//! PostgreSQL database, created here and dropped when the test's [`TestApp`] goes away.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use glossary::{AppState, app, cli::MigrateAction, database, import};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// A running app and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The app's state: its pool and statement counter.
+    pub state: AppState,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+    /// The database URL the app uses.
+    pub database_url: String,
+    _database: TestDatabase,
+}
+
+/// A database that exists for one test.
+pub enum TestDatabase {
+    /// A SQLite file in a temporary directory, removed with it.
+    Sqlite(tempfile::TempDir),
+    /// A PostgreSQL database, dropped on drop.
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside any runtime we may block: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+static NEXT_DATABASE: AtomicU64 = AtomicU64::new(0);
+
+/// Is the suite running against PostgreSQL?
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
+}
+
+/// Creates an empty database for one test and returns its URL.
+pub async fn fresh_database() -> (String, TestDatabase) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            let name = format!(
+                "glossary_test_{}_{}_{}",
+                std::process::id(),
+                NEXT_DATABASE.fetch_add(1, Ordering::Relaxed),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .subsec_nanos()
+            );
+            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create a test database");
+            admin.close().await.ok();
+            let (base, query) = match admin_url.split_once('?') {
+                Some((base, query)) => (base, format!("?{query}")),
+                None => (admin_url.as_str(), String::new()),
+            };
+            let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
+            let url = format!("{server}/{name}{query}");
+            (url, TestDatabase::Postgres { admin_url, name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+    }
+}
+
+/// Starts the app over a fresh, migrated, empty database.
+pub async fn spawn_app() -> TestApp {
+    let (database_url, guard) = fresh_database().await;
+    let (db, statements) = database::connect(&database_url).await.expect("connect");
+    database::migrate(&db, MigrateAction::Up).await.expect("migrate");
+    let state = AppState::new(db, statements);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        address,
+        state,
+        client: reqwest::Client::new(),
+        database_url,
+        _database: guard,
+    }
+}
+
+/// Starts the app and imports `pack` (JSON Lines) into its database.
+pub async fn spawn_app_with(pack: &str) -> TestApp {
+    let app = spawn_app().await;
+    import::import_pack(app.db(), pack).await.expect("the test pack imports");
+    app
+}
+
+impl TestApp {
+    /// The app's pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// SQL statements run so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+
+    /// POSTs a GraphQL request the way a modern client does and returns status and JSON body.
+    pub async fn post(&self, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(query, variables).await;
+        assert_eq!(status, 200, "status of {query}: {body}");
+        assert!(body.get("errors").is_none(), "errors from {query}: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs a query that must fail in a resolver; returns the first error.
+    pub async fn gql_error(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(query, variables).await;
+        assert_eq!(status, 200, "status of {query}: {body}");
+        body["errors"][0].clone()
+    }
+
+    /// The database id of a stored term, for building global IDs of terms the API will not show.
+    pub async fn term_id(&self, slug: &str) -> i64 {
+        glossary::content::bulk::stored_term_ids(self.db(), &[slug.to_owned()])
+            .await
+            .unwrap()[slug]
+    }
+}
+
+/// One pack line for a term, with every optional part empty unless `extra` sets it.
+pub fn term_line(slug: &str, name: &str, extra: Value) -> String {
+    let mut term = json!({
+        "slug": slug,
+        "name": name,
+        "title": format!("What is {name}?"),
+        "definition": format!("{name} is a term used in tests."),
+    });
+    if let (Some(object), Value::Object(extra)) = (term.as_object_mut(), extra) {
+        object.extend(extra);
+    }
+    term.to_string()
+}
+
+/// Joins pack lines into a pack.
+pub fn pack(lines: &[String]) -> String {
+    lines.join("\n") + "\n"
+}
