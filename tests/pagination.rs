@@ -25,7 +25,7 @@ fn fixture() -> String {
     pack(&lines)
 }
 
-const PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String, $filter: TermFilterInput, $order: TermOrderInput) {
+const PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String, $filter: TermFilter, $order: TermOrder) {
   terms(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $order) {
     totalCount
     edges { cursor node { slug name } }

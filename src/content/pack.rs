@@ -196,7 +196,14 @@ fn parse_line(raw: &str) -> Result<TermDocument, (String, String)> {
         for prefix in ["unknown field `", "missing field `"] {
             if let Some(rest) = inner.strip_prefix(prefix) {
                 let name = rest.split('`').next().unwrap_or_default();
-                let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+                // serde_path_to_error already ends the path with an unknown field's name, not a missing one's.
+                let field = if path == "." || path == name {
+                    name.to_owned()
+                } else if path.ends_with(&format!(".{name}")) {
+                    path.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
                 return (field, prefix.trim_end_matches(" `").to_owned());
             }
         }

@@ -19,6 +19,7 @@ use crate::{
 
 /// Narrows a term list; every field given must match.
 #[derive(Clone, Debug, Default, InputObject)]
+#[graphql(name = "TermFilter")]
 pub struct TermFilterInput {
     /// A–Z index letter (`A`…`Z`, either case) or `#` for names that start with anything else.
     pub letter: Option<String>,

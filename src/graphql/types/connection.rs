@@ -17,6 +17,7 @@ use crate::{
 
 /// What term lists can be ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(name = "TermOrderField")]
 pub enum TermOrderBy {
     /// The term's name, ignoring case.
     Name,
@@ -38,6 +39,7 @@ pub enum OrderDirection {
 
 /// How to order a term list. Ties are broken by the term's id, so the order is stable across pages.
 #[derive(Clone, Copy, Debug, InputObject)]
+#[graphql(name = "TermOrder")]
 pub struct TermOrderInput {
     /// The field to order by.
     pub field: TermOrderBy,

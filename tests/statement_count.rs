@@ -1,0 +1,68 @@
+//! The N+1 guard: a 50-term page asking for every list under each term costs a small constant number of SQL
+//! statements, whatever the page size. Prints the figure; fails above the budget of 6.
+
+mod common;
+
+use common::{pack, spawn_app_with, term_line};
+use serde_json::json;
+
+/// page + totalCount + sections + FAQs + related terms + categories.
+const STATEMENT_BUDGET: u64 = 6;
+
+fn fixture(terms: usize) -> String {
+    let lines: Vec<String> = (0..terms)
+        .map(|i| {
+            term_line(
+                &format!("term-{i:03}"),
+                &format!("Term {i:03}"),
+                json!({
+                    "categories": [format!("category-{}", i % 4), "all"],
+                    "sections": [
+                        {"heading": "First", "body": "One.\n\n- a\n  - b"},
+                        {"heading": "Second", "body": "Two."}
+                    ],
+                    "faqs": [{"question": "Why?", "answer": "Because."}, {"question": "How?", "answer": "Like so."}],
+                    "related": [format!("term-{:03}", (i + 1) % terms), format!("term-{:03}", (i + 7) % terms)]
+                }),
+            )
+        })
+        .collect();
+    pack(&lines)
+}
+
+const PAGE: &str = r#"query($first: Int!) {
+  terms(first: $first) {
+    totalCount
+    nodes {
+      slug
+      sections { heading anchor body(format: HTML) }
+      tableOfContents { title anchor }
+      faqs { question answer }
+      relatedTerms { slug name }
+      categories { slug name }
+      callToAction { label }
+      seo { title }
+    }
+  }
+}"#;
+
+#[tokio::test]
+async fn a_full_page_costs_a_constant_number_of_statements() {
+    let app = spawn_app_with(&fixture(120)).await;
+    let mut counts = Vec::new();
+    for first in [1, 10, 50, 100] {
+        let before = app.statements();
+        let data = app.gql(PAGE, json!({"first": first})).await;
+        let statements = app.statements() - before;
+        let nodes = data["terms"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), first as usize);
+        assert_eq!(nodes[0]["sections"].as_array().unwrap().len(), 2);
+        assert_eq!(nodes[0]["faqs"].as_array().unwrap().len(), 2);
+        assert_eq!(nodes[0]["relatedTerms"].as_array().unwrap().len(), 2);
+        assert_eq!(nodes[0]["categories"].as_array().unwrap().len(), 2);
+        println!("SQL statements for a {first}-term page with sections, FAQs, related terms and categories: {statements}");
+        counts.push(statements);
+        assert!(statements <= STATEMENT_BUDGET, "{first}-term page took {statements} statements");
+    }
+    assert!(counts.windows(2).all(|w| w[0] == w[1]), "the count does not grow with the page: {counts:?}");
+}
