@@ -66,9 +66,11 @@ impl ServeArgs {
     /// The typed configuration these flags describe.
     pub fn config(&self) -> ServeConfig {
         ServeConfig {
-            bind: self
-                .bind
-                .unwrap_or_else(|| DEFAULT_BIND.parse().expect("the default bind address parses")),
+            bind: self.bind.unwrap_or_else(|| {
+                DEFAULT_BIND
+                    .parse()
+                    .expect("the default bind address parses")
+            }),
             migrate: !self.no_migrate,
             load_sample_content: !self.no_sample_content,
         }

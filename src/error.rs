@@ -78,7 +78,10 @@ impl Error {
         match self {
             Error::BadUserInput { message, .. } => message.clone(),
             Error::InvalidPack(problems) => {
-                format!("the content pack has {} problem(s); nothing was imported", problems.len())
+                format!(
+                    "the content pack has {} problem(s); nothing was imported",
+                    problems.len()
+                )
             }
             Error::Database(error) => format!("database error: {error}"),
             Error::Internal(message) => format!("internal error: {message}"),
@@ -101,11 +104,18 @@ impl From<Error> for async_graphql::Error {
         let (message, field) = match error {
             Error::BadUserInput { field, message } => (message, field),
             Error::InvalidPack(problems) => (
-                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 None,
             ),
             internal => {
-                tracing::error!(error = internal.describe(), "internal error while resolving a field");
+                tracing::error!(
+                    error = internal.describe(),
+                    "internal error while resolving a field"
+                );
                 ("Internal server error".to_owned(), None)
             }
         };

@@ -13,11 +13,16 @@ use crate::{
 pub async fn export_pack(db: &DatabaseConnection, out: &mut impl Write) -> Result<usize> {
     let documents = bulk::load_documents(db).await?;
     for document in &documents {
-        serde_json::to_writer(&mut *out, document)
-            .map_err(|error| Error::Internal(format!("cannot serialise term {:?}: {error}", document.slug)))?;
+        serde_json::to_writer(&mut *out, document).map_err(|error| {
+            Error::Internal(format!(
+                "cannot serialise term {:?}: {error}",
+                document.slug
+            ))
+        })?;
         out.write_all(b"\n")
             .map_err(|error| Error::Internal(format!("cannot write the export: {error}")))?;
     }
-    out.flush().map_err(|error| Error::Internal(format!("cannot write the export: {error}")))?;
+    out.flush()
+        .map_err(|error| Error::Internal(format!("cannot write the export: {error}")))?;
     Ok(documents.len())
 }

@@ -33,7 +33,11 @@ impl AppState {
     /// The state over an open pool.
     pub fn new(db: DatabaseConnection, statements: StatementCounter) -> Self {
         let schema = graphql::build_schema(db.clone());
-        Self { db, schema, statements }
+        Self {
+            db,
+            schema,
+            statements,
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use glossary::{
     cli::{Cli, Command, ServeArgs},
-    database, error::Error, export, graphql, import, server, telemetry,
+    database,
+    error::Error,
+    export, graphql, import, server, telemetry,
 };
 
 #[tokio::main]
@@ -18,7 +20,10 @@ async fn main() -> ExitCode {
             for problem in &problems {
                 eprintln!("{problem}");
             }
-            eprintln!("import failed: {} problem(s); nothing was written", problems.len());
+            eprintln!(
+                "import failed: {} problem(s); nothing was written",
+                problems.len()
+            );
             ExitCode::from(2)
         }
         Err(error) => {
@@ -36,8 +41,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             database::migrate(&db, action).await
         }
         Command::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|error| Error::Internal(format!("cannot read {}: {error}", file.display())))?;
+            let text = std::fs::read_to_string(&file).map_err(|error| {
+                Error::Internal(format!("cannot read {}: {error}", file.display()))
+            })?;
             let (db, _) = database::connect(&cli.database_url).await?;
             database::migrate(&db, glossary::cli::MigrateAction::Up).await?;
             let started = std::time::Instant::now();

@@ -14,6 +14,9 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool> {
         return Ok(false);
     }
     let summary = import::import_pack(db, SAMPLE_PACK).await?;
-    tracing::info!(terms = summary.terms, "loaded the sample glossary into the empty database");
+    tracing::info!(
+        terms = summary.terms,
+        "loaded the sample glossary into the empty database"
+    );
     Ok(true)
 }

@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
 async fn raw_post(app: &TestApp, headers: &[(&str, &str)], body: &str) -> (u16, String, Value) {
-    let mut request = app.client.post(format!("{}/graphql", app.address)).body(body.to_owned());
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .body(body.to_owned());
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -21,7 +24,11 @@ async fn raw_post(app: &TestApp, headers: &[(&str, &str)], body: &str) -> (u16, 
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     let text = response.text().await.unwrap();
-    (status, content_type, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        content_type,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 const JSON_BODY: (&str, &str) = ("content-type", "application/json");
@@ -36,8 +43,14 @@ async fn accept_header_picks_the_response_media_type() {
         (None, GRAPHQL_RESPONSE),
         (Some("application/graphql-response+json"), GRAPHQL_RESPONSE),
         (Some("application/json"), LEGACY_JSON),
-        (Some("application/graphql-response+json, application/json;q=0.9"), GRAPHQL_RESPONSE),
-        (Some("application/json, application/graphql-response+json;q=0.5"), LEGACY_JSON),
+        (
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            Some("application/json, application/graphql-response+json;q=0.5"),
+            LEGACY_JSON,
+        ),
         (Some("*/*"), GRAPHQL_RESPONSE),
     ] {
         let mut headers = vec![JSON_BODY];
@@ -45,7 +58,11 @@ async fn accept_header_picks_the_response_media_type() {
             headers.push(("accept", accept));
         }
         let (status, content_type, json) = raw_post(&app, &headers, body).await;
-        assert_eq!((status, content_type.as_str()), (200, expected), "Accept: {accept:?}");
+        assert_eq!(
+            (status, content_type.as_str()),
+            (200, expected),
+            "Accept: {accept:?}"
+        );
         assert_eq!(json, json!({"data": {"__typename": "Query"}}));
     }
     let (status, _, json) = raw_post(&app, &[JSON_BODY, ("accept", "text/html")], body).await;
@@ -56,24 +73,47 @@ async fn accept_header_picks_the_response_media_type() {
 #[tokio::test]
 async fn request_body_must_be_well_formed_json() {
     let app = spawn_app().await;
-    let (status, _, json) = raw_post(&app, &[("content-type", "text/plain")], r#"{"query":"{ __typename }"}"#).await;
+    let (status, _, json) = raw_post(
+        &app,
+        &[("content-type", "text/plain")],
+        r#"{"query":"{ __typename }"}"#,
+    )
+    .await;
     assert_eq!(status, 415);
-    assert_eq!(json["errors"][0]["message"], "Content-Type must be application/json");
+    assert_eq!(
+        json["errors"][0]["message"],
+        "Content-Type must be application/json"
+    );
     let (status, _, _) = raw_post(&app, &[], r#"{"query":"{ __typename }"}"#).await;
     assert_eq!(status, 415, "a body without Content-Type is refused");
 
     for (body, message) in [
         ("{not json", "the request body is not valid JSON"),
-        ("[]", "the request body must be a JSON object (batched requests are not supported)"),
+        (
+            "[]",
+            "the request body must be a JSON object (batched requests are not supported)",
+        ),
         ("{}", "query is required"),
         (r#"{"query": 42}"#, "query must be a string"),
-        (r#"{"query": "{ __typename }", "variables": [1]}"#, "variables must be a JSON object"),
-        (r#"{"query": "{ __typename }", "operationName": 1}"#, "operationName must be a string"),
+        (
+            r#"{"query": "{ __typename }", "variables": [1]}"#,
+            "variables must be a JSON object",
+        ),
+        (
+            r#"{"query": "{ __typename }", "operationName": 1}"#,
+            "operationName must be a string",
+        ),
     ] {
         for accept in ["application/json", "application/graphql-response+json"] {
             let (status, _, json) = raw_post(&app, &[JSON_BODY, ("accept", accept)], body).await;
             assert_eq!(status, 400, "{body} with {accept}");
-            assert!(json["errors"][0]["message"].as_str().unwrap().starts_with(message), "{json}");
+            assert!(
+                json["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(message),
+                "{json}"
+            );
             assert_eq!(json["errors"][0]["extensions"]["code"], "BAD_REQUEST");
             assert!(json.get("data").is_none());
         }
@@ -85,30 +125,51 @@ async fn parse_and_validation_errors_are_4xx_without_data() {
     let app = spawn_app().await;
     let cases = [
         (r#"{"query":"{ terms { "}"#, "GRAPHQL_PARSE_FAILED"),
-        (r#"{"query":"{ noSuchField }"}"#, "GRAPHQL_VALIDATION_FAILED"),
-        (r#"{"query":"query($n: Int!) { terms(first: $n) { totalCount } }","variables":{"n":"ten"}}"#, "GRAPHQL_VALIDATION_FAILED"),
-        (r#"{"query":"query A { __typename } query B { __typename }","operationName":"C"}"#, "GRAPHQL_VALIDATION_FAILED"),
+        (
+            r#"{"query":"{ noSuchField }"}"#,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            r#"{"query":"query($n: Int!) { terms(first: $n) { totalCount } }","variables":{"n":"ten"}}"#,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            r#"{"query":"query A { __typename } query B { __typename }","operationName":"C"}"#,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
     ];
     for (body, code) in cases {
         let (status, content_type, json) = raw_post(&app, &[JSON_BODY], body).await;
         assert_eq!(status, 400, "{body}: {json}");
         assert_eq!(content_type, GRAPHQL_RESPONSE);
-        assert!(json.get("data").is_none(), "no data entry for a request error: {json}");
+        assert!(
+            json.get("data").is_none(),
+            "no data entry for a request error: {json}"
+        );
         assert_eq!(json["errors"][0]["extensions"]["code"], code, "{body}");
 
         // Legacy application/json clients get 200 with the same body.
-        let (status, content_type, legacy) = raw_post(&app, &[JSON_BODY, ("accept", "application/json")], body).await;
+        let (status, content_type, legacy) =
+            raw_post(&app, &[JSON_BODY, ("accept", "application/json")], body).await;
         assert_eq!((status, content_type.as_str()), (200, LEGACY_JSON));
         assert_eq!(legacy, json);
     }
     let (_, _, json) = raw_post(&app, &[JSON_BODY], r#"{"query":"{ terms { "}"#).await;
-    assert!(json["errors"][0]["locations"].is_array(), "parse errors point at the place: {json}");
+    assert!(
+        json["errors"][0]["locations"].is_array(),
+        "parse errors point at the place: {json}"
+    );
 }
 
 #[tokio::test]
 async fn field_errors_are_200_with_data() {
     let app = spawn_app().await;
-    let (status, _, json) = raw_post(&app, &[JSON_BODY], r#"{"query":"{ glossaryIndex { letter } node(id: \"x\") { id } }"}"#).await;
+    let (status, _, json) = raw_post(
+        &app,
+        &[JSON_BODY],
+        r#"{"query":"{ glossaryIndex { letter } node(id: \"x\") { id } }"}"#,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(json["data"], json!({"glossaryIndex": [], "node": null}));
     assert_eq!(json["errors"][0]["path"], json!(["node"]));
@@ -122,23 +183,51 @@ async fn get_runs_queries_but_never_mutations() {
     let response = app
         .client
         .get(&url)
-        .query(&[("query", "query One($s: String!) { term(slug: $s) { name } }"), ("variables", r#"{"s":"api"}"#), ("operationName", "One")])
+        .query(&[
+            (
+                "query",
+                "query One($s: String!) { term(slug: $s) { name } }",
+            ),
+            ("variables", r#"{"s":"api"}"#),
+            ("operationName", "One"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], GRAPHQL_RESPONSE);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"data": {"term": {"name": "API"}}}));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"data": {"term": {"name": "API"}}})
+    );
 
-    let response = app.client.get(&url).query(&[("query", "mutation { x }")]).send().await.unwrap();
+    let response = app
+        .client
+        .get(&url)
+        .query(&[("query", "mutation { x }")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
 
     let response = app.client.get(&url).send().await.unwrap();
     assert_eq!(response.status(), 400, "GET without a query");
-    let response = app.client.get(&url).query(&[("query", "{ __typename }"), ("variables", "{bad")]).send().await.unwrap();
+    let response = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ __typename }"), ("variables", "{bad")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400, "GET with malformed variables");
-    let response = app.client.get(&url).query(&[("query", "{ nope }")]).send().await.unwrap();
+    let response = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ nope }")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400, "GET with an invalid document");
 
     let response = app.client.put(&url).body("{}").send().await.unwrap();
@@ -157,7 +246,10 @@ async fn response_keeps_the_query_field_order() {
         .await
         .unwrap();
     let text = response.text().await.unwrap();
-    assert_eq!(text, r#"{"data":{"term":{"title":"What is API?","slug":"api","name":"API"}}}"#);
+    assert_eq!(
+        text,
+        r#"{"data":{"term":{"title":"What is API?","slug":"api","name":"API"}}}"#
+    );
 }
 
 #[tokio::test]
@@ -167,37 +259,67 @@ async fn schema_graphiql_and_health_endpoints() {
 
     let sdl = get("/schema.graphql").await.unwrap();
     assert_eq!(sdl.status(), 200);
-    assert!(sdl.text().await.unwrap().contains("type Term implements Node"));
+    assert!(
+        sdl.text()
+            .await
+            .unwrap()
+            .contains("type Term implements Node")
+    );
 
     let graphiql = get("/graphiql").await.unwrap();
     assert_eq!(graphiql.status(), 200);
-    assert!(graphiql.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        graphiql.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let page = graphiql.text().await.unwrap();
     assert!(page.contains("GraphiQL") && page.contains("/graphql/ws"));
 
     let health = get("/healthz").await.unwrap();
     assert_eq!(health.status(), 200);
-    assert_eq!(health.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(
+        health.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
     let ready = get("/readyz").await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.json::<Value>().await.unwrap(), json!({"status": "ready"}));
+    assert_eq!(
+        ready.json::<Value>().await.unwrap(),
+        json!({"status": "ready"})
+    );
 
     app.db().clone().close().await.unwrap();
     let not_ready = get("/readyz").await.unwrap();
-    assert_eq!(not_ready.status(), 503, "readiness fails once the database is gone");
+    assert_eq!(
+        not_ready.status(),
+        503,
+        "readiness fails once the database is gone"
+    );
 }
 
-async fn websocket(app: &TestApp, protocol: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+async fn websocket(
+    app: &TestApp,
+    protocol: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_str(protocol).unwrap());
-    let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("WebSocket upgrade");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(protocol).unwrap(),
+    );
+    let (socket, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("WebSocket upgrade");
     assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
     socket
 }
 
 async fn next_json(
-    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
     skip_keep_alive: bool,
 ) -> Value {
     loop {
@@ -220,10 +342,19 @@ async fn next_json(
 async fn websocket_speaks_graphql_transport_ws() {
     let app = spawn_app_with(&pack(&[term_line("api", "API", json!({}))])).await;
     let mut socket = websocket(&app, "graphql-transport-ws").await;
-    socket.send(Message::text(r#"{"type":"connection_init","payload":{}}"#)).await.unwrap();
-    assert_eq!(next_json(&mut socket, false).await["type"], "connection_ack");
+    socket
+        .send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut socket, false).await["type"],
+        "connection_ack"
+    );
 
-    socket.send(Message::text(r#"{"type":"ping"}"#)).await.unwrap();
+    socket
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
     assert_eq!(next_json(&mut socket, false).await["type"], "pong");
 
     socket
@@ -234,31 +365,47 @@ async fn websocket_speaks_graphql_transport_ws() {
         next_json(&mut socket, false).await,
         json!({"id": "1", "type": "next", "payload": {"data": {"term": {"name": "API"}}}})
     );
-    assert_eq!(next_json(&mut socket, false).await, json!({"id": "1", "type": "complete"}));
+    assert_eq!(
+        next_json(&mut socket, false).await,
+        json!({"id": "1", "type": "complete"})
+    );
 
     socket
-        .send(Message::text(r#"{"id":"2","type":"subscribe","payload":{"query":"{ nope }"}}"#))
+        .send(Message::text(
+            r#"{"id":"2","type":"subscribe","payload":{"query":"{ nope }"}}"#,
+        ))
         .await
         .unwrap();
     // async-graphql reports validation errors in a `next` message followed by `complete`.
     let error = next_json(&mut socket, false).await;
     assert_eq!(error["id"], "2", "{error}");
-    assert_eq!(error["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+    assert_eq!(
+        error["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn websocket_speaks_legacy_graphql_ws() {
     let app = spawn_app_with(&pack(&[term_line("api", "API", json!({}))])).await;
     let mut socket = websocket(&app, "graphql-ws").await;
-    socket.send(Message::text(r#"{"type":"connection_init","payload":{}}"#)).await.unwrap();
+    socket
+        .send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
+        .await
+        .unwrap();
     assert_eq!(next_json(&mut socket, true).await["type"], "connection_ack");
     socket
-        .send(Message::text(r#"{"id":"7","type":"start","payload":{"query":"{ term(slug: \"api\") { slug } }"}}"#))
+        .send(Message::text(
+            r#"{"id":"7","type":"start","payload":{"query":"{ term(slug: \"api\") { slug } }"}}"#,
+        ))
         .await
         .unwrap();
     assert_eq!(
         next_json(&mut socket, true).await,
         json!({"id": "7", "type": "data", "payload": {"data": {"term": {"slug": "api"}}}})
     );
-    assert_eq!(next_json(&mut socket, true).await, json!({"id": "7", "type": "complete"}));
+    assert_eq!(
+        next_json(&mut socket, true).await,
+        json!({"id": "7", "type": "complete"})
+    );
 }

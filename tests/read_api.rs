@@ -31,11 +31,31 @@ fn fixture() -> String {
                 "publishedAt": "2026-03-14T09:30:00Z"
             }),
         ),
-        term_line("frontend-developer", "Frontend developer", json!({"categories": ["roles"], "publishedAt": "2026-04-01T00:00:00Z", "related": ["backend-developer"]})),
-        term_line("api", "API", json!({"categories": ["engineering"], "publishedAt": "2026-02-01T00:00:00Z"})),
-        term_line("secret-draft", "Secret draft", json!({"status": "draft", "categories": ["roles"], "sections": [{"heading": "Hidden", "body": "x"}], "faqs": [{"question": "Hidden?", "answer": "Yes."}]})),
-        term_line("old-term", "Old term", json!({"status": "archived", "publishedAt": "2025-01-01T00:00:00Z", "categories": ["roles"]})),
-        term_line("3d-printing", "3D printing", json!({"definition": "Making objects layer by layer, which takes a fairly long sentence to describe properly so that the SEO description fallback has to cut it somewhere sensible rather than at an arbitrary character in the middle of a word."})),
+        term_line(
+            "frontend-developer",
+            "Frontend developer",
+            json!({"categories": ["roles"], "publishedAt": "2026-04-01T00:00:00Z", "related": ["backend-developer"]}),
+        ),
+        term_line(
+            "api",
+            "API",
+            json!({"categories": ["engineering"], "publishedAt": "2026-02-01T00:00:00Z"}),
+        ),
+        term_line(
+            "secret-draft",
+            "Secret draft",
+            json!({"status": "draft", "categories": ["roles"], "sections": [{"heading": "Hidden", "body": "x"}], "faqs": [{"question": "Hidden?", "answer": "Yes."}]}),
+        ),
+        term_line(
+            "old-term",
+            "Old term",
+            json!({"status": "archived", "publishedAt": "2025-01-01T00:00:00Z", "categories": ["roles"]}),
+        ),
+        term_line(
+            "3d-printing",
+            "3D printing",
+            json!({"definition": "Making objects layer by layer, which takes a fairly long sentence to describe properly so that the SEO description fallback has to cut it somewhere sensible rather than at an arbitrary character in the middle of a word."}),
+        ),
     ])
 }
 
@@ -59,13 +79,18 @@ const FULL_TERM: &str = r#"query($slug: String!) {
 #[tokio::test]
 async fn term_exposes_every_field() {
     let app = spawn_app_with(&fixture()).await;
-    let data = app.gql(FULL_TERM, json!({"slug": "backend-developer"})).await;
+    let data = app
+        .gql(FULL_TERM, json!({"slug": "backend-developer"}))
+        .await;
     let term = &data["term"];
     assert_eq!(term["slug"], "backend-developer");
     assert_eq!(term["name"], "Backend developer");
     assert_eq!(term["title"], "What is a backend developer?");
     assert_eq!(term["initial"], "B");
-    assert_eq!(term["definition"], "A developer who builds the **server side** of applications.");
+    assert_eq!(
+        term["definition"],
+        "A developer who builds the **server side** of applications."
+    );
     assert_eq!(
         term["definitionHtml"],
         "<p>A developer who builds the <strong>server side</strong> of applications.</p>\n"
@@ -77,9 +102,21 @@ async fn term_exposes_every_field() {
     assert_eq!(sections[1]["anchor"], "skills");
     assert_eq!(sections[2]["anchor"], "skills-2");
     let html = sections[0]["bodyHtml"].as_str().unwrap();
-    assert!(html.contains("<ul>") && html.contains("<ol>") && html.contains("<li>SQL</li>"), "{html}");
-    assert!(!sections[1]["bodyHtml"].as_str().unwrap().contains("<script"), "HTML is sanitised");
-    assert!(sections[1]["body"].as_str().unwrap().contains("<script>"), "Markdown is returned as written");
+    assert!(
+        html.contains("<ul>") && html.contains("<ol>") && html.contains("<li>SQL</li>"),
+        "{html}"
+    );
+    assert!(
+        !sections[1]["bodyHtml"]
+            .as_str()
+            .unwrap()
+            .contains("<script"),
+        "HTML is sanitised"
+    );
+    assert!(
+        sections[1]["body"].as_str().unwrap().contains("<script>"),
+        "Markdown is returned as written"
+    );
 
     let toc: Vec<(&str, &str)> = term["tableOfContents"]
         .as_array()
@@ -91,7 +128,10 @@ async fn term_exposes_every_field() {
         toc,
         [
             ("Overview", "overview"),
-            ("What does a backend developer do?", "what-does-a-backend-developer-do"),
+            (
+                "What does a backend developer do?",
+                "what-does-a-backend-developer-do"
+            ),
             ("Skills", "skills"),
             ("Skills", "skills-2"),
             ("Frequently asked questions", "faqs"),
@@ -99,17 +139,32 @@ async fn term_exposes_every_field() {
     );
     assert_eq!(term["faqs"][0]["question"], "Is it well paid?");
     assert_eq!(term["faqs"][1]["position"], 1);
-    assert_eq!(term["faqs"][0]["answerHtml"], "<p>Often, <em>yes</em>.</p>\n");
+    assert_eq!(
+        term["faqs"][0]["answerHtml"],
+        "<p>Often, <em>yes</em>.</p>\n"
+    );
 
     // The draft and the archived term in the related list are skipped; the order is the editor's.
-    assert_eq!(term["relatedTerms"], json!([{"slug": "frontend-developer"}, {"slug": "api"}]));
-    assert_eq!(term["firstRelated"], json!([{"slug": "frontend-developer"}]));
-    assert_eq!(term["categories"], json!([{"slug": "engineering", "name": "Engineering"}, {"slug": "roles", "name": "Roles"}]));
+    assert_eq!(
+        term["relatedTerms"],
+        json!([{"slug": "frontend-developer"}, {"slug": "api"}])
+    );
+    assert_eq!(
+        term["firstRelated"],
+        json!([{"slug": "frontend-developer"}])
+    );
+    assert_eq!(
+        term["categories"],
+        json!([{"slug": "engineering", "name": "Engineering"}, {"slug": "roles", "name": "Roles"}])
+    );
     assert_eq!(
         term["callToAction"],
         json!({"heading": "Hire one", "text": "Find a backend developer.", "label": "Start", "url": "https://example.com/hire"})
     );
-    assert_eq!(term["seo"], json!({"title": "Backend developer: role and skills", "description": "All about backend developers."}));
+    assert_eq!(
+        term["seo"],
+        json!({"title": "Backend developer: role and skills", "description": "All about backend developers."})
+    );
     assert_eq!(term["readingTimeMinutes"], 1);
     assert_eq!(term["status"], "PUBLISHED");
     assert_eq!(term["publishedAt"], "2026-03-14T09:30:00+00:00");
@@ -126,8 +181,14 @@ async fn optional_parts_have_fallbacks() {
     assert_eq!(term["callToAction"], Value::Null);
     assert_eq!(term["seo"]["title"], "What is 3D printing?");
     let description = term["seo"]["description"].as_str().unwrap();
-    assert!(description.chars().count() <= 160 && description.ends_with('…'), "{description}");
-    assert_eq!(term["tableOfContents"], json!([{"title": "Overview", "anchor": "overview", "level": 1}]));
+    assert!(
+        description.chars().count() <= 160 && description.ends_with('…'),
+        "{description}"
+    );
+    assert_eq!(
+        term["tableOfContents"],
+        json!([{"title": "Overview", "anchor": "overview", "level": 1}])
+    );
     assert_eq!(term["sections"], json!([]));
     assert_eq!(term["relatedTerms"], json!([]));
 }
@@ -136,7 +197,12 @@ async fn optional_parts_have_fallbacks() {
 async fn absent_draft_and_archived_terms_are_null() {
     let app = spawn_app_with(&fixture()).await;
     for slug in ["no-such-term", "secret-draft", "old-term"] {
-        let data = app.gql("query($s: String!) { term(slug: $s) { slug } }", json!({"s": slug})).await;
+        let data = app
+            .gql(
+                "query($s: String!) { term(slug: $s) { slug } }",
+                json!({"s": slug}),
+            )
+            .await;
         assert_eq!(data["term"], Value::Null, "{slug}");
     }
 }
@@ -153,25 +219,45 @@ async fn drafts_never_leak_through_any_path() {
         )
         .await;
     let text = data.to_string();
-    assert!(!text.contains("secret-draft") && !text.contains("old-term"), "{text}");
+    assert!(
+        !text.contains("secret-draft") && !text.contains("old-term"),
+        "{text}"
+    );
     assert_eq!(data["terms"]["totalCount"], 4);
     assert_eq!(data["roles"]["terms"]["totalCount"], 2);
-    let letters: u64 = data["glossaryIndex"].as_array().unwrap().iter().map(|l| l["termCount"].as_u64().unwrap()).sum();
+    let letters: u64 = data["glossaryIndex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["termCount"].as_u64().unwrap())
+        .sum();
     assert_eq!(letters, 4);
 
     // By global id: the draft itself, and its section and FAQ, are all null.
     let draft = app.term_id("secret-draft").await;
     let draft_id = global_id::encode(NodeKind::Term, draft);
     let data = app
-        .gql("query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }", json!({"id": draft_id}))
+        .gql(
+            "query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }",
+            json!({"id": draft_id}),
+        )
         .await;
     assert_eq!(data, json!({"node": null, "nodes": [null]}));
     let hidden_parts: Vec<String> = [(NodeKind::Section, 4), (NodeKind::Faq, 3)]
         .into_iter()
         .map(|(kind, id)| global_id::encode(kind, id).to_string())
         .collect();
-    let data = app.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({"ids": hidden_parts})).await;
-    assert_eq!(data["nodes"], json!([null, null]), "the draft's section 4 and FAQ 3 stay hidden");
+    let data = app
+        .gql(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({"ids": hidden_parts}),
+        )
+        .await;
+    assert_eq!(
+        data["nodes"],
+        json!([null, null]),
+        "the draft's section 4 and FAQ 3 stay hidden"
+    );
 }
 
 #[tokio::test]
@@ -215,11 +301,18 @@ async fn every_node_kind_round_trips_by_global_id() {
         assert_eq!(&node["id"], id);
     }
 
-    let error = app.gql_error(r#"{ node(id: "not an id") { id } }"#, json!({})).await;
+    let error = app
+        .gql_error(r#"{ node(id: "not an id") { id } }"#, json!({}))
+        .await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["field"], "id");
     let missing = global_id::encode(NodeKind::Term, 999_999);
-    let data = app.gql("query($id: ID!) { node(id: $id) { id } }", json!({"id": missing})).await;
+    let data = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": missing}),
+        )
+        .await;
     assert_eq!(data["node"], Value::Null);
 }
 
@@ -240,7 +333,10 @@ async fn categories_and_the_glossary_index() {
         json!([{"slug": "engineering", "name": "Engineering", "description": null}, {"slug": "roles", "name": "Roles", "description": null}])
     );
     assert_eq!(data["category"]["terms"]["totalCount"], 2);
-    assert_eq!(data["category"]["terms"]["nodes"], json!([{"slug": "api"}, {"slug": "backend-developer"}]));
+    assert_eq!(
+        data["category"]["terms"]["nodes"],
+        json!([{"slug": "api"}, {"slug": "backend-developer"}])
+    );
     assert_eq!(data["missing"], Value::Null);
     assert_eq!(
         data["glossaryIndex"],
@@ -256,7 +352,10 @@ async fn categories_and_the_glossary_index() {
 #[tokio::test]
 async fn related_terms_first_is_checked() {
     let app = spawn_app_with(&fixture()).await;
-    for (first, message) in [(-1, "first must not be negative"), (101, "first must be at most 100")] {
+    for (first, message) in [
+        (-1, "first must not be negative"),
+        (101, "first must be at most 100"),
+    ] {
         let error = app
             .gql_error(
                 "query($n: Int) { term(slug: \"backend-developer\") { relatedTerms(first: $n) { slug } } }",

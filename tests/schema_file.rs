@@ -15,12 +15,17 @@ fn committed_schema_matches_the_code() {
 
 #[test]
 fn everything_in_the_schema_is_described() {
-    use async_graphql::parser::{parse_schema, types::{TypeKind, TypeSystemDefinition}};
+    use async_graphql::parser::{
+        parse_schema,
+        types::{TypeKind, TypeSystemDefinition},
+    };
     let document = parse_schema(schema_sdl()).expect("the SDL parses");
     let mut missing = Vec::new();
     let built_in = ["String", "Int", "Float", "Boolean", "ID"];
     for definition in &document.definitions {
-        let TypeSystemDefinition::Type(ty) = definition else { continue };
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
         let ty = &ty.node;
         let name = ty.name.node.as_str();
         if built_in.contains(&name) {
@@ -37,7 +42,10 @@ fn everything_in_the_schema_is_described() {
                     }
                     for argument in &field.node.arguments {
                         if argument.node.description.is_none() {
-                            missing.push(format!("{name}.{}({})", field.node.name.node, argument.node.name.node));
+                            missing.push(format!(
+                                "{name}.{}({})",
+                                field.node.name.node, argument.node.name.node
+                            ));
                         }
                     }
                 }
@@ -66,5 +74,8 @@ fn everything_in_the_schema_is_described() {
             _ => {}
         }
     }
-    assert!(missing.is_empty(), "undocumented schema members: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "undocumented schema members: {missing:#?}"
+    );
 }

@@ -60,9 +60,17 @@ async fn a_full_page_costs_a_constant_number_of_statements() {
         assert_eq!(nodes[0]["faqs"].as_array().unwrap().len(), 2);
         assert_eq!(nodes[0]["relatedTerms"].as_array().unwrap().len(), 2);
         assert_eq!(nodes[0]["categories"].as_array().unwrap().len(), 2);
-        println!("SQL statements for a {first}-term page with sections, FAQs, related terms and categories: {statements}");
+        println!(
+            "SQL statements for a {first}-term page with sections, FAQs, related terms and categories: {statements}"
+        );
         counts.push(statements);
-        assert!(statements <= STATEMENT_BUDGET, "{first}-term page took {statements} statements");
+        assert!(
+            statements <= STATEMENT_BUDGET,
+            "{first}-term page took {statements} statements"
+        );
     }
-    assert!(counts.windows(2).all(|w| w[0] == w[1]), "the count does not grow with the page: {counts:?}");
+    assert!(
+        counts.windows(2).all(|w| w[0] == w[1]),
+        "the count does not grow with the page: {counts:?}"
+    );
 }

@@ -131,10 +131,22 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in [
-            ("idx_term_status_sort_key", [Term::Status, Term::SortKey, Term::Id]),
-            ("idx_term_status_initial", [Term::Status, Term::Initial, Term::SortKey]),
-            ("idx_term_status_updated_at", [Term::Status, Term::UpdatedAt, Term::Id]),
-            ("idx_term_status_published_at", [Term::Status, Term::PublishedAt, Term::Id]),
+            (
+                "idx_term_status_sort_key",
+                [Term::Status, Term::SortKey, Term::Id],
+            ),
+            (
+                "idx_term_status_initial",
+                [Term::Status, Term::Initial, Term::SortKey],
+            ),
+            (
+                "idx_term_status_updated_at",
+                [Term::Status, Term::UpdatedAt, Term::Id],
+            ),
+            (
+                "idx_term_status_published_at",
+                [Term::Status, Term::PublishedAt, Term::Id],
+            ),
         ] {
             let mut index = Index::create().name(name).table(Term::Table).to_owned();
             for column in columns {
@@ -219,8 +231,13 @@ impl MigrationTrait for Migration {
                             .col(TermRelation::TermId)
                             .col(TermRelation::RelatedTermId),
                     )
-                    .check(Expr::col(TermRelation::TermId).ne(Expr::col(TermRelation::RelatedTermId)))
-                    .foreign_key(&mut references_term(TermRelation::Table, TermRelation::TermId))
+                    .check(
+                        Expr::col(TermRelation::TermId).ne(Expr::col(TermRelation::RelatedTermId)),
+                    )
+                    .foreign_key(&mut references_term(
+                        TermRelation::Table,
+                        TermRelation::TermId,
+                    ))
                     .foreign_key(&mut references_term(
                         TermRelation::Table,
                         TermRelation::RelatedTermId,
@@ -274,7 +291,10 @@ impl MigrationTrait for Migration {
                             .col(TermCategory::TermId)
                             .col(TermCategory::CategoryId),
                     )
-                    .foreign_key(&mut references_term(TermCategory::Table, TermCategory::TermId))
+                    .foreign_key(&mut references_term(
+                        TermCategory::Table,
+                        TermCategory::TermId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(TermCategory::Table, TermCategory::CategoryId)
@@ -306,7 +326,9 @@ impl MigrationTrait for Migration {
             Section::Table.into_iden(),
             Term::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -11,7 +11,10 @@ use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, Set
 use super::{
     categories,
     markdown::{self, AnchorAllocator},
-    pack::{CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument, TermDocument},
+    pack::{
+        CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument,
+        TermDocument,
+    },
 };
 use crate::error::Result;
 
@@ -115,7 +118,10 @@ pub async fn insert_documents(
     let mut summary = InsertSummary::default();
 
     // Categories: reuse what exists, create the rest.
-    let mut wanted: Vec<String> = documents.iter().flat_map(|d| d.categories.iter().cloned()).collect();
+    let mut wanted: Vec<String> = documents
+        .iter()
+        .flat_map(|d| d.categories.iter().cloned())
+        .collect();
     wanted.sort();
     wanted.dedup();
     let mut category_ids: HashMap<String, i64> = HashMap::new();
@@ -124,7 +130,10 @@ pub async fn insert_documents(
             category_ids.insert(existing.slug, existing.id);
         }
     }
-    let missing: Vec<&String> = wanted.iter().filter(|s| !category_ids.contains_key(*s)).collect();
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|s| !category_ids.contains_key(*s))
+        .collect();
     for chunk in missing.chunks(ROWS_PER_INSERT) {
         let rows = chunk.iter().map(|slug| category::ActiveModel {
             id: NotSet,
@@ -134,7 +143,10 @@ pub async fn insert_documents(
             created_at: Set(now),
             updated_at: Set(now),
         });
-        for created in category::Entity::insert_many(rows).exec_with_returning(db).await? {
+        for created in category::Entity::insert_many(rows)
+            .exec_with_returning(db)
+            .await?
+        {
             category_ids.insert(created.slug, created.id);
             summary.categories_created += 1;
         }
@@ -144,14 +156,21 @@ pub async fn insert_documents(
     let mut term_ids: HashMap<&str, i64> = HashMap::with_capacity(documents.len());
     for chunk in documents.chunks(ROWS_PER_INSERT) {
         let rows = chunk.iter().map(|document| term_row(document, now));
-        let inserted = term::Entity::insert_many(rows).exec_with_returning(db).await?;
+        let inserted = term::Entity::insert_many(rows)
+            .exec_with_returning(db)
+            .await?;
         for (document, row) in chunk.iter().zip(&inserted) {
             debug_assert_eq!(document.slug, row.slug);
             term_ids.insert(document.slug.as_str(), row.id);
         }
         summary.terms += inserted.len();
     }
-    let id_of = |slug: &str| term_ids.get(slug).copied().or_else(|| stored_slugs.get(slug).copied());
+    let id_of = |slug: &str| {
+        term_ids
+            .get(slug)
+            .copied()
+            .or_else(|| stored_slugs.get(slug).copied())
+    };
 
     // Everything that hangs off a term.
     let mut sections = Vec::new();
@@ -184,7 +203,9 @@ pub async fn insert_documents(
         }
         for (position, slug) in document.related.iter().enumerate() {
             let related_term_id = id_of(slug).ok_or_else(|| {
-                crate::error::Error::Internal(format!("related slug {slug:?} was not resolved before insert"))
+                crate::error::Error::Internal(format!(
+                    "related slug {slug:?} was not resolved before insert"
+                ))
             })?;
             relations.push(term_relation::ActiveModel {
                 term_id: Set(term_id),
@@ -225,7 +246,10 @@ where
 
 /// Every term, in any status, as pack documents in id order. Five SQL statements, whatever the size.
 pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocument>> {
-    let terms = term::Entity::find().order_by_asc(term::Column::Id).all(db).await?;
+    let terms = term::Entity::find()
+        .order_by_asc(term::Column::Id)
+        .all(db)
+        .await?;
     let slug_of: HashMap<i64, &str> = terms.iter().map(|t| (t.id, t.slug.as_str())).collect();
 
     let mut sections: BTreeMap<i64, Vec<SectionDocument>> = BTreeMap::new();
@@ -235,10 +259,13 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
         .all(db)
         .await?
     {
-        sections.entry(s.term_id).or_default().push(SectionDocument {
-            heading: s.heading,
-            body: s.body,
-        });
+        sections
+            .entry(s.term_id)
+            .or_default()
+            .push(SectionDocument {
+                heading: s.heading,
+                body: s.body,
+            });
     }
     let mut faqs: BTreeMap<i64, Vec<FaqDocument>> = BTreeMap::new();
     for f in faq::Entity::find()
@@ -260,15 +287,24 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
         .await?
     {
         if let Some(slug) = slug_of.get(&link.related_term_id) {
-            related.entry(link.term_id).or_default().push((*slug).to_owned());
+            related
+                .entry(link.term_id)
+                .or_default()
+                .push((*slug).to_owned());
         }
     }
     let mut category_slugs: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    let all_categories: HashMap<i64, String> =
-        categories::all(db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
+    let all_categories: HashMap<i64, String> = categories::all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.slug))
+        .collect();
     for membership in term_category::Entity::find().all(db).await? {
         if let Some(slug) = all_categories.get(&membership.category_id) {
-            category_slugs.entry(membership.term_id).or_default().push(slug.clone());
+            category_slugs
+                .entry(membership.term_id)
+                .or_default()
+                .push(slug.clone());
         }
     }
 
@@ -286,10 +322,11 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
                 }),
                 _ => None,
             };
-            let seo = (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
-                title: t.seo_title,
-                description: t.seo_description,
-            });
+            let seo =
+                (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
+                    title: t.seo_title,
+                    description: t.seo_description,
+                });
             TermDocument {
                 categories,
                 sections: sections.remove(&t.id).unwrap_or_default(),
@@ -309,7 +346,10 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
 }
 
 /// Ids of the stored terms among `slugs`, whatever their status. One statement per 500 slugs.
-pub async fn stored_term_ids(db: &impl ConnectionTrait, slugs: &[String]) -> Result<HashMap<String, i64>> {
+pub async fn stored_term_ids(
+    db: &impl ConnectionTrait,
+    slugs: &[String],
+) -> Result<HashMap<String, i64>> {
     use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let mut found = HashMap::new();
     for chunk in slugs.chunks(ROWS_PER_INSERT) {

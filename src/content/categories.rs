@@ -32,7 +32,10 @@ pub async fn by_slugs(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec
 
 /// The categories of the given terms as `(term id, category)` pairs, by term id then category name. One SQL
 /// statement. The caller passes ids of terms it already saw through the visibility rule.
-pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<Vec<(i64, category::Model)>> {
+pub async fn by_term_ids(
+    db: &impl ConnectionTrait,
+    term_ids: &[i64],
+) -> Result<Vec<(i64, category::Model)>> {
     let rows = term_category::Entity::find()
         .find_also_related(category::Entity)
         .filter(term_category::Column::TermId.is_in(term_ids.iter().copied()))
@@ -42,6 +45,8 @@ pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(membership, category)| category.map(|category| (membership.term_id, category)))
+        .filter_map(|(membership, category)| {
+            category.map(|category| (membership.term_id, category))
+        })
         .collect())
 }

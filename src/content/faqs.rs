@@ -18,7 +18,11 @@ pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<
 }
 
 /// The FAQ entries among `ids` whose term is visible. One SQL statement.
-pub async fn visible_by_ids(db: &impl ConnectionTrait, visibility: Visibility, ids: &[i64]) -> Result<Vec<faq::Model>> {
+pub async fn visible_by_ids(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    ids: &[i64],
+) -> Result<Vec<faq::Model>> {
     Ok(faq::Entity::find()
         .inner_join(term::Entity)
         .filter(visibility.term_condition())

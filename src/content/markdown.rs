@@ -16,7 +16,10 @@ const WORDS_PER_MINUTE: usize = 200;
 /// Renders CommonMark (with tables and strikethrough) to HTML and sanitises it: scripts, event handlers and
 /// unknown tags are removed, links get `rel="noopener noreferrer"`.
 pub fn to_html(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    );
     let mut html = String::with_capacity(markdown.len() + markdown.len() / 4);
     pulldown_cmark::html::push_html(&mut html, parser);
     ammonia::clean(&html)
@@ -54,7 +57,10 @@ pub struct AnchorAllocator {
 impl Default for AnchorAllocator {
     fn default() -> Self {
         Self {
-            taken: [OVERVIEW_ANCHOR, FAQS_ANCHOR].iter().map(|s| s.to_string()).collect(),
+            taken: [OVERVIEW_ANCHOR, FAQS_ANCHOR]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }

@@ -141,7 +141,9 @@ pub struct PackLine {
 pub fn is_valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= SLUG_MAX
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--")
@@ -160,7 +162,11 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<Problem>> {
         let document = match parse_line(raw) {
             Ok(document) => document,
             Err((field, message)) => {
-                problems.push(Problem { line, field, message });
+                problems.push(Problem {
+                    line,
+                    field,
+                    message,
+                });
                 continue;
             }
         };
@@ -173,19 +179,26 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<Problem>> {
         };
         check_document(&document, &mut report);
         if let Some(first) = first_line_of_slug.get(&document.slug) {
-            report("slug", format!("duplicate slug {:?} (first on line {first})", document.slug));
+            report(
+                "slug",
+                format!("duplicate slug {:?} (first on line {first})", document.slug),
+            );
         } else {
             first_line_of_slug.insert(document.slug.clone(), line);
         }
         lines.push(PackLine { line, document });
     }
-    if problems.is_empty() { Ok(lines) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Deserialises one line, naming the field at fault on failure.
 fn parse_line(raw: &str) -> Result<TermDocument, (String, String)> {
-    let value: serde_json::Value =
-        serde_json::from_str(raw).map_err(|error| (String::new(), format!("invalid JSON: {error}")))?;
+    let value: serde_json::Value = serde_json::from_str(raw)
+        .map_err(|error| (String::new(), format!("invalid JSON: {error}")))?;
     if !value.is_object() {
         return Err((String::new(), "expected a JSON object".to_owned()));
     }
@@ -212,12 +225,21 @@ fn parse_line(raw: &str) -> Result<TermDocument, (String, String)> {
 }
 
 /// Checks a length in characters, reporting under `field`.
-fn check_length(report: &mut impl FnMut(&str, String), field: &str, value: &str, min: usize, max: usize) {
+fn check_length(
+    report: &mut impl FnMut(&str, String),
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) {
     let length = value.chars().count();
     if min > 0 && value.trim().is_empty() {
         report(field, "must not be empty".to_owned());
     } else if length < min || length > max {
-        report(field, format!("must be {min}–{max} characters, got {length}"));
+        report(
+            field,
+            format!("must be {min}–{max} characters, got {length}"),
+        );
     }
 }
 
@@ -237,22 +259,49 @@ fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)
     check_length(report, "definition", &document.definition, 1, 2000);
     for (i, slug) in document.categories.iter().enumerate() {
         if !is_valid_slug(slug) {
-            report(&format!("categories[{i}]"), format!("{slug:?} is not a valid category slug"));
+            report(
+                &format!("categories[{i}]"),
+                format!("{slug:?} is not a valid category slug"),
+            );
         } else if document.categories[..i].contains(slug) {
-            report(&format!("categories[{i}]"), format!("duplicate category {slug:?}"));
+            report(
+                &format!("categories[{i}]"),
+                format!("duplicate category {slug:?}"),
+            );
         }
     }
     for (i, section) in document.sections.iter().enumerate() {
-        check_length(report, &format!("sections[{i}].heading"), &section.heading, 1, 300);
-        check_length(report, &format!("sections[{i}].body"), &section.body, 0, 100_000);
+        check_length(
+            report,
+            &format!("sections[{i}].heading"),
+            &section.heading,
+            1,
+            300,
+        );
+        check_length(
+            report,
+            &format!("sections[{i}].body"),
+            &section.body,
+            0,
+            100_000,
+        );
     }
     for (i, faq) in document.faqs.iter().enumerate() {
-        check_length(report, &format!("faqs[{i}].question"), &faq.question, 1, 500);
+        check_length(
+            report,
+            &format!("faqs[{i}].question"),
+            &faq.question,
+            1,
+            500,
+        );
         check_length(report, &format!("faqs[{i}].answer"), &faq.answer, 0, 20_000);
     }
     for (i, slug) in document.related.iter().enumerate() {
         if slug == &document.slug {
-            report("related", format!("a term cannot be related to itself ({slug:?})"));
+            report(
+                "related",
+                format!("a term cannot be related to itself ({slug:?})"),
+            );
         } else if !is_valid_slug(slug) {
             report("related", format!("{slug:?} is not a valid slug"));
         } else if document.related[..i].contains(slug) {
@@ -266,7 +315,10 @@ fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)
         check_length(report, "callToAction.url", &cta.url, 1, 2000);
         let url = cta.url.as_str();
         if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
-            report("callToAction.url", format!("{url:?} must start with https://, http:// or /"));
+            report(
+                "callToAction.url",
+                format!("{url:?} must start with https://, http:// or /"),
+            );
         }
     }
     if let Some(seo) = &document.seo {
@@ -283,7 +335,8 @@ fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)
 mod tests {
     use super::*;
 
-    const GOOD: &str = r#"{"slug":"api","name":"API","title":"What is an API?","definition":"An interface."}"#;
+    const GOOD: &str =
+        r#"{"slug":"api","name":"API","title":"What is an API?","definition":"An interface."}"#;
 
     #[test]
     fn slugs() {
@@ -297,11 +350,15 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_fields_are_named() {
-        let problems = parse(r#"{"slug":"a","nmae":"A","title":"T","definition":"D"}"#).unwrap_err();
+        let problems =
+            parse(r#"{"slug":"a","nmae":"A","title":"T","definition":"D"}"#).unwrap_err();
         assert_eq!(problems[0].to_string(), "line 1: nmae: unknown field");
         let problems = parse(r#"{"slug":"a","title":"T","definition":"D"}"#).unwrap_err();
         assert_eq!(problems[0].to_string(), "line 1: name: missing field");
-        let text = format!("{GOOD}\n{}", r#"{"slug":"b","name":"B","title":"T","definition":"D","sections":[{"heading":1,"body":""}]}"#);
+        let text = format!(
+            "{GOOD}\n{}",
+            r#"{"slug":"b","name":"B","title":"T","definition":"D","sections":[{"heading":1,"body":""}]}"#
+        );
         let problems = parse(&text).unwrap_err();
         assert_eq!(problems[0].line, 2);
         assert_eq!(problems[0].field, "sections[0].heading");
@@ -311,7 +368,10 @@ mod tests {
     fn pack_level_checks() {
         let text = format!("{GOOD}\n\n{GOOD}\nnot json");
         let problems = parse(&text).unwrap_err();
-        assert_eq!(problems[0].to_string(), "line 3: slug: duplicate slug \"api\" (first on line 1)");
+        assert_eq!(
+            problems[0].to_string(),
+            "line 3: slug: duplicate slug \"api\" (first on line 1)"
+        );
         assert!(problems[1].to_string().starts_with("line 4: invalid JSON"));
     }
 }

@@ -8,7 +8,10 @@ use crate::error::Result;
 
 /// The sections of the given terms, ordered by term and position. One SQL statement. The caller passes ids
 /// of terms it already saw through the visibility rule.
-pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<Vec<section::Model>> {
+pub async fn by_term_ids(
+    db: &impl ConnectionTrait,
+    term_ids: &[i64],
+) -> Result<Vec<section::Model>> {
     Ok(section::Entity::find()
         .filter(section::Column::TermId.is_in(term_ids.iter().copied()))
         .order_by_asc(section::Column::TermId)

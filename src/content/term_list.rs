@@ -122,7 +122,9 @@ impl TermOrder {
             TermOrderField::Name => SortValue::Text(term.sort_key.clone()),
             TermOrderField::UpdatedAt => SortValue::Time(term.updated_at),
             // Visible terms always have a publication time (a CHECK constraint guarantees it).
-            TermOrderField::PublishedAt => SortValue::Time(term.published_at.unwrap_or(term.created_at)),
+            TermOrderField::PublishedAt => {
+                SortValue::Time(term.published_at.unwrap_or(term.created_at))
+            }
         };
         TermKey { value, id: term.id }
     }
@@ -135,16 +137,28 @@ impl TermOrder {
             SortValue::Text(text) => {
                 let v = text.clone();
                 (
-                    if ascending { column.clone().gt(v.clone()) } else { column.clone().lt(v.clone()) },
+                    if ascending {
+                        column.clone().gt(v.clone())
+                    } else {
+                        column.clone().lt(v.clone())
+                    },
                     column.eq(v),
                 )
             }
             SortValue::Time(time) => (
-                if ascending { column.clone().gt(*time) } else { column.clone().lt(*time) },
+                if ascending {
+                    column.clone().gt(*time)
+                } else {
+                    column.clone().lt(*time)
+                },
                 column.eq(*time),
             ),
         };
-        let id_beyond = if ascending { id.gt(key.id) } else { id.lt(key.id) };
+        let id_beyond = if ascending {
+            id.gt(key.id)
+        } else {
+            id.lt(key.id)
+        };
         Condition::any()
             .add(value_beyond)
             .add(Condition::all().add(value_equal).add(id_beyond))
@@ -204,7 +218,11 @@ pub async fn page(
         PageSize::First(n) => (n, false),
         PageSize::Last(n) => (n, true),
     };
-    let walk = if order.ascending != from_end { Order::Asc } else { Order::Desc };
+    let walk = if order.ascending != from_end {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
     let mut terms = select
         .order_by(order.column(), walk.clone())
         .order_by(term::Column::Id, walk)
@@ -230,7 +248,11 @@ pub async fn page(
 }
 
 /// Counts the visible terms a filter selects. One SQL statement.
-pub async fn count(db: &impl ConnectionTrait, visibility: Visibility, filter: &TermFilter) -> Result<u64> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    filter: &TermFilter,
+) -> Result<u64> {
     Ok(term::Entity::find()
         .filter(visibility.term_condition())
         .filter(filter.condition())
@@ -239,7 +261,10 @@ pub async fn count(db: &impl ConnectionTrait, visibility: Visibility, filter: &T
 }
 
 /// Visible terms per A–Z letter, letters in order and `#` last. One SQL statement.
-pub async fn glossary_index(db: &impl ConnectionTrait, visibility: Visibility) -> Result<Vec<(String, i64)>> {
+pub async fn glossary_index(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+) -> Result<Vec<(String, i64)>> {
     let mut letters: Vec<(String, i64)> = term::Entity::find()
         .select_only()
         .column(term::Column::Initial)

@@ -7,7 +7,11 @@ use super::visibility::Visibility;
 use crate::error::Result;
 
 /// The visible terms among `ids`, in no particular order. One SQL statement.
-pub async fn by_ids(db: &impl ConnectionTrait, visibility: Visibility, ids: &[i64]) -> Result<Vec<term::Model>> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    ids: &[i64],
+) -> Result<Vec<term::Model>> {
     Ok(term::Entity::find()
         .filter(visibility.term_condition())
         .filter(term::Column::Id.is_in(ids.iter().copied()))

@@ -44,7 +44,12 @@ pub fn encode(field: TermOrderField, key: &TermKey) -> String {
 
 /// Decodes a cursor for an ordering by `field`; `argument` (`after` or `before`) names it in errors.
 pub fn decode(cursor: &str, field: TermOrderField, argument: &str) -> Result<TermKey, Error> {
-    let malformed = || Error::bad_input(argument, format!("{argument}: {cursor:?} is not a valid cursor"));
+    let malformed = || {
+        Error::bad_input(
+            argument,
+            format!("{argument}: {cursor:?} is not a valid cursor"),
+        )
+    };
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
     let payload: CursorPayload = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
     if payload.o != field_name(field) {
@@ -65,7 +70,10 @@ pub fn decode(cursor: &str, field: TermOrderField, argument: &str) -> Result<Ter
                 .with_timezone(&Utc),
         ),
     };
-    Ok(TermKey { value, id: payload.i })
+    Ok(TermKey {
+        value,
+        id: payload.i,
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +87,10 @@ mod tests {
             id: 7,
         };
         let cursor = encode(TermOrderField::UpdatedAt, &key);
-        assert_eq!(decode(&cursor, TermOrderField::UpdatedAt, "after").unwrap(), key);
+        assert_eq!(
+            decode(&cursor, TermOrderField::UpdatedAt, "after").unwrap(),
+            key
+        );
         assert!(decode(&cursor, TermOrderField::Name, "after").is_err());
         assert!(decode("garbage", TermOrderField::Name, "before").is_err());
     }

@@ -29,9 +29,14 @@ impl NodeKind {
     }
 
     fn from_name(name: &str) -> Option<Self> {
-        [NodeKind::Term, NodeKind::Section, NodeKind::Faq, NodeKind::Category]
-            .into_iter()
-            .find(|kind| kind.name() == name)
+        [
+            NodeKind::Term,
+            NodeKind::Section,
+            NodeKind::Faq,
+            NodeKind::Category,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == name)
     }
 }
 

@@ -63,7 +63,11 @@ pub fn content_data_loader(db: DatabaseConnection) -> ContentDataLoader {
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 /// Groups `(parent id, item)` rows, already in order, into lists per requested key.
-fn group<K, V>(keys: &[K], rows: impl IntoIterator<Item = (i64, V)>, key_of: impl Fn(i64) -> K) -> HashMap<K, Vec<V>>
+fn group<K, V>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = (i64, V)>,
+    key_of: impl Fn(i64) -> K,
+) -> HashMap<K, Vec<V>>
 where
     K: std::hash::Hash + Eq + Clone,
 {
@@ -92,7 +96,10 @@ impl Loader<TermBySlug> for ContentLoader {
     async fn load(&self, keys: &[TermBySlug]) -> LoadResult<TermBySlug, term::Model> {
         let slugs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
         let found = terms::by_slugs(&self.db, Visibility::public(), &slugs).await?;
-        Ok(found.into_iter().map(|t| (TermBySlug(t.slug.clone()), t)).collect())
+        Ok(found
+            .into_iter()
+            .map(|t| (TermBySlug(t.slug.clone()), t))
+            .collect())
     }
 }
 
@@ -100,10 +107,17 @@ impl Loader<SectionsByTerm> for ContentLoader {
     type Value = Vec<section::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[SectionsByTerm]) -> LoadResult<SectionsByTerm, Vec<section::Model>> {
+    async fn load(
+        &self,
+        keys: &[SectionsByTerm],
+    ) -> LoadResult<SectionsByTerm, Vec<section::Model>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = sections::by_term_ids(&self.db, &ids).await?;
-        Ok(group(keys, rows.into_iter().map(|s| (s.term_id, s)), SectionsByTerm))
+        Ok(group(
+            keys,
+            rows.into_iter().map(|s| (s.term_id, s)),
+            SectionsByTerm,
+        ))
     }
 }
 
@@ -114,7 +128,11 @@ impl Loader<FaqsByTerm> for ContentLoader {
     async fn load(&self, keys: &[FaqsByTerm]) -> LoadResult<FaqsByTerm, Vec<faq::Model>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = faqs::by_term_ids(&self.db, &ids).await?;
-        Ok(group(keys, rows.into_iter().map(|f| (f.term_id, f)), FaqsByTerm))
+        Ok(group(
+            keys,
+            rows.into_iter().map(|f| (f.term_id, f)),
+            FaqsByTerm,
+        ))
     }
 }
 
@@ -122,7 +140,10 @@ impl Loader<RelatedTermsByTerm> for ContentLoader {
     type Value = Vec<term::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[RelatedTermsByTerm]) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
+    async fn load(
+        &self,
+        keys: &[RelatedTermsByTerm],
+    ) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = relations::related_by_term_ids(&self.db, Visibility::public(), &ids).await?;
         Ok(group(keys, rows, RelatedTermsByTerm))
@@ -133,7 +154,10 @@ impl Loader<CategoriesByTerm> for ContentLoader {
     type Value = Vec<category::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[CategoriesByTerm]) -> LoadResult<CategoriesByTerm, Vec<category::Model>> {
+    async fn load(
+        &self,
+        keys: &[CategoriesByTerm],
+    ) -> LoadResult<CategoriesByTerm, Vec<category::Model>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = categories::by_term_ids(&self.db, &ids).await?;
         Ok(group(keys, rows, CategoriesByTerm))
@@ -158,7 +182,10 @@ impl Loader<CategoryBySlug> for ContentLoader {
     async fn load(&self, keys: &[CategoryBySlug]) -> LoadResult<CategoryBySlug, category::Model> {
         let slugs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
         let found = categories::by_slugs(&self.db, &slugs).await?;
-        Ok(found.into_iter().map(|c| (CategoryBySlug(c.slug.clone()), c)).collect())
+        Ok(found
+            .into_iter()
+            .map(|c| (CategoryBySlug(c.slug.clone()), c))
+            .collect())
     }
 }
 

@@ -11,7 +11,10 @@
 
 use async_graphql::{
     ServerError, Variables,
-    parser::{parse_query, types::{DocumentOperations, OperationType}},
+    parser::{
+        parse_query,
+        types::{DocumentOperations, OperationType},
+    },
 };
 use axum::{
     body::Bytes,
@@ -19,8 +22,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::{Map, Value, json};
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 use super::media_type::{self, ResponseMediaType};
@@ -35,8 +38,14 @@ struct GraphqlParams {
 }
 
 /// A response to a request that never reached execution.
-fn request_failure(status: StatusCode, media: ResponseMediaType, code: ErrorCode, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+fn request_failure(
+    status: StatusCode,
+    media: ResponseMediaType,
+    code: ErrorCode,
+    message: &str,
+) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     json_response(status, media, &body)
 }
 
@@ -58,7 +67,10 @@ fn json_response(status: StatusCode, media: ResponseMediaType, body: &Value) -> 
 fn text_response(status: StatusCode, media: ResponseMediaType, body: String) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
     headers.insert(header::VARY, HeaderValue::from_static("Accept"));
     response
 }
@@ -82,9 +94,13 @@ fn object_member(value: Option<Value>, name: &str) -> Result<Map<String, Value>,
 }
 
 fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
     let Value::Object(mut object) = value else {
-        return Err("the request body must be a JSON object (batched requests are not supported)".to_owned());
+        return Err(
+            "the request body must be a JSON object (batched requests are not supported)"
+                .to_owned(),
+        );
     };
     let query = match object.remove("query") {
         Some(Value::String(query)) => query,
@@ -105,12 +121,15 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
 }
 
 fn params_from_query_string(mut query: HashMap<String, String>) -> Result<GraphqlParams, String> {
-    let document = query.remove("query").ok_or("the query parameter is required")?;
+    let document = query
+        .remove("query")
+        .ok_or("the query parameter is required")?;
     let parse_object = |text: Option<String>, name: &str| -> Result<Map<String, Value>, String> {
         match text.filter(|t| !t.is_empty()) {
             None => Ok(Map::new()),
             Some(text) => {
-                let value = serde_json::from_str(&text).map_err(|e| format!("{name} is not valid JSON: {e}"))?;
+                let value = serde_json::from_str(&text)
+                    .map_err(|e| format!("{name} is not valid JSON: {e}"))?;
                 object_member(Some(value), name)
             }
         }
@@ -145,18 +164,20 @@ fn is_mutation(params: &GraphqlParams) -> bool {
 fn restore_errored_fields(response: &mut async_graphql::Response) {
     use async_graphql::{PathSegment, Value as GqlValue};
     fn descend<'v>(node: &'v mut GqlValue, path: &[PathSegment]) -> Option<&'v mut GqlValue> {
-        path.iter().try_fold(node, |node, segment| match (segment, node) {
-            (PathSegment::Field(key), GqlValue::Object(map)) => map.get_mut(key.as_str()),
-            (PathSegment::Index(i), GqlValue::List(items)) => items.get_mut(*i),
-            _ => None,
-        })
+        path.iter()
+            .try_fold(node, |node, segment| match (segment, node) {
+                (PathSegment::Field(key), GqlValue::Object(map)) => map.get_mut(key.as_str()),
+                (PathSegment::Index(i), GqlValue::List(items)) => items.get_mut(*i),
+                _ => None,
+            })
     }
     for error in &response.errors {
         let Some((PathSegment::Field(last), parents)) = error.path.split_last() else {
             continue;
         };
         if let Some(GqlValue::Object(map)) = descend(&mut response.data, parents) {
-            map.entry(async_graphql::Name::new(last)).or_insert(GqlValue::Null);
+            map.entry(async_graphql::Name::new(last))
+                .or_insert(GqlValue::Null);
         }
     }
 }
@@ -172,7 +193,11 @@ async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlPara
         params
             .extensions
             .into_iter()
-            .filter_map(|(name, value)| async_graphql::Value::from_json(value).ok().map(|v| (name, v)))
+            .filter_map(|(name, value)| {
+                async_graphql::Value::from_json(value)
+                    .ok()
+                    .map(|v| (name, v))
+            })
             .collect(),
     );
     let mut response = state.schema.execute(request).await;
@@ -202,12 +227,17 @@ async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlPara
         (true, ResponseMediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let text = serde_json::to_string(&body).unwrap_or_else(|_| r#"{"errors":[{"message":"Internal server error"}]}"#.to_owned());
+    let text = serde_json::to_string(&body)
+        .unwrap_or_else(|_| r#"{"errors":[{"message":"Internal server error"}]}"#.to_owned());
     text_response(status, media, text)
 }
 
 /// `POST /graphql`.
-pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = media_type::negotiate(&headers) else {
         return not_acceptable();
     };
@@ -221,7 +251,12 @@ pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, bod
     }
     match params_from_json(&body) {
         Ok(params) => execute(&state, media, params).await,
-        Err(message) => request_failure(StatusCode::BAD_REQUEST, media, ErrorCode::BadRequest, &message),
+        Err(message) => request_failure(
+            StatusCode::BAD_REQUEST,
+            media,
+            ErrorCode::BadRequest,
+            &message,
+        ),
     }
 }
 
@@ -235,11 +270,23 @@ pub async fn graphql_get(
         return not_acceptable();
     };
     let Ok(Query(query)) = query else {
-        return request_failure(StatusCode::BAD_REQUEST, media, ErrorCode::BadRequest, "malformed query string");
+        return request_failure(
+            StatusCode::BAD_REQUEST,
+            media,
+            ErrorCode::BadRequest,
+            "malformed query string",
+        );
     };
     let params = match params_from_query_string(query) {
         Ok(params) => params,
-        Err(message) => return request_failure(StatusCode::BAD_REQUEST, media, ErrorCode::BadRequest, &message),
+        Err(message) => {
+            return request_failure(
+                StatusCode::BAD_REQUEST,
+                media,
+                ErrorCode::BadRequest,
+                &message,
+            );
+        }
     };
     if is_mutation(&params) {
         let mut response = request_failure(
@@ -248,7 +295,9 @@ pub async fn graphql_get(
             ErrorCode::BadRequest,
             "mutations must be sent with POST",
         );
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     execute(&state, media, params).await

@@ -16,7 +16,9 @@ impl ResponseMediaType {
     /// The `Content-Type` header value.
     pub fn content_type(self) -> &'static str {
         match self {
-            ResponseMediaType::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            ResponseMediaType::GraphqlResponseJson => {
+                "application/graphql-response+json; charset=utf-8"
+            }
             ResponseMediaType::Json => "application/json; charset=utf-8",
         }
     }
@@ -84,7 +86,9 @@ pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMediaType> {
         values
             .iter()
             .flat_map(|v| media_ranges(v))
-            .filter_map(|range| specificity(range.essence, candidate.essence()).map(|s| (s, range.quality)))
+            .filter_map(|range| {
+                specificity(range.essence, candidate.essence()).map(|s| (s, range.quality))
+            })
             .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
             .map_or(0.0, |(_, quality)| quality)
     };
@@ -101,7 +105,10 @@ pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMediaType> {
 
 /// Is the request body declared as JSON (`application/json`, any charset parameter but UTF-8 refused)?
 pub fn is_json_body(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let mut pieces = value.split(';');
@@ -132,11 +139,23 @@ mod tests {
         use ResponseMediaType::*;
         assert_eq!(negotiate(&HeaderMap::new()), Some(GraphqlResponseJson));
         assert_eq!(accept("application/json"), Some(Json));
-        assert_eq!(accept("application/graphql-response+json"), Some(GraphqlResponseJson));
-        assert_eq!(accept("application/graphql-response+json, application/json;q=0.9"), Some(GraphqlResponseJson));
-        assert_eq!(accept("application/graphql-response+json;q=0.5, application/json"), Some(Json));
+        assert_eq!(
+            accept("application/graphql-response+json"),
+            Some(GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(Json)
+        );
         assert_eq!(accept("*/*"), Some(GraphqlResponseJson));
-        assert_eq!(accept("application/*;q=0.8, application/json;q=0.9"), Some(Json));
+        assert_eq!(
+            accept("application/*;q=0.8, application/json;q=0.9"),
+            Some(Json)
+        );
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/json;q=0"), None);
     }
@@ -145,9 +164,15 @@ mod tests {
     fn json_bodies() {
         let mut headers = HeaderMap::new();
         assert!(!is_json_body(&headers));
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=UTF-8"),
+        );
         assert!(is_json_body(&headers));
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=latin1"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=latin1"),
+        );
         assert!(!is_json_body(&headers));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(!is_json_body(&headers));

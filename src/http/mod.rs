@@ -18,9 +18,14 @@ use tracing::Level;
 use crate::AppState;
 
 /// `GET /schema.graphql`: the schema as SDL, for code generators.
-async fn schema_sdl(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+async fn schema_sdl(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
         state.schema.sdl(),
     )
 }
@@ -33,7 +38,10 @@ pub fn router(state: AppState) -> Router {
             get(graphql_over_http::graphql_get).post(graphql_over_http::graphql_post),
         )
         // Both WebSocket sub-protocols (`graphql-transport-ws` and legacy `graphql-ws`) are negotiated here.
-        .route_service("/graphql/ws", GraphQLSubscription::new(state.schema.clone()))
+        .route_service(
+            "/graphql/ws",
+            GraphQLSubscription::new(state.schema.clone()),
+        )
         .route("/graphiql", get(graphiql::graphiql))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(health::healthz))

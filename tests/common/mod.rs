@@ -38,11 +38,16 @@ impl Drop for TestDatabase {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs outside any runtime we may block: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     if let Ok(admin) = Database::connect(&admin_url).await {
                         let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
                             .await;
                         let _ = admin.close().await;
                     }
@@ -73,7 +78,9 @@ pub async fn fresh_database() -> (String, TestDatabase) {
                     .unwrap()
                     .subsec_nanos()
             );
-            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -83,7 +90,9 @@ pub async fn fresh_database() -> (String, TestDatabase) {
                 Some((base, query)) => (base, format!("?{query}")),
                 None => (admin_url.as_str(), String::new()),
             };
-            let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
+            let (server, _) = base
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL names a database");
             let url = format!("{server}/{name}{query}");
             (url, TestDatabase::Postgres { admin_url, name })
         }
@@ -99,7 +108,9 @@ pub async fn fresh_database() -> (String, TestDatabase) {
 pub async fn spawn_app() -> TestApp {
     let (database_url, guard) = fresh_database().await;
     let (db, statements) = database::connect(&database_url).await.expect("connect");
-    database::migrate(&db, MigrateAction::Up).await.expect("migrate");
+    database::migrate(&db, MigrateAction::Up)
+        .await
+        .expect("migrate");
     let state = AppState::new(db, statements);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -117,7 +128,9 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app and imports `pack` (JSON Lines) into its database.
 pub async fn spawn_app_with(pack: &str) -> TestApp {
     let app = spawn_app().await;
-    import::import_pack(app.db(), pack).await.expect("the test pack imports");
+    import::import_pack(app.db(), pack)
+        .await
+        .expect("the test pack imports");
     app
 }
 

@@ -18,7 +18,11 @@ impl CategoryQuery {
     /// Every category, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(categories::all(db).await?.into_iter().map(Category).collect())
+        Ok(categories::all(db)
+            .await?
+            .into_iter()
+            .map(Category)
+            .collect())
     }
 
     /// The category with this slug, or null when there is none.
@@ -27,6 +31,9 @@ impl CategoryQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The category's slug.")] slug: String,
     ) -> Result<Option<Category>> {
-        Ok(loader(ctx).load_one(CategoryBySlug(slug)).await?.map(Category))
+        Ok(loader(ctx)
+            .load_one(CategoryBySlug(slug))
+            .await?
+            .map(Category))
     }
 }

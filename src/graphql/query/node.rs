@@ -30,10 +30,22 @@ async fn fetch(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>> 
     let (kind, id) = global_id::decode(id, field)?;
     let loader = loader(ctx);
     Ok(match kind {
-        NodeKind::Term => loader.load_one(TermById(id)).await?.map(|t| Node::Term(Term(t))),
-        NodeKind::Category => loader.load_one(CategoryById(id)).await?.map(|c| Node::Category(Category(c))),
-        NodeKind::Section => loader.load_one(SectionById(id)).await?.map(|s| Node::Section(Section(s))),
-        NodeKind::Faq => loader.load_one(FaqById(id)).await?.map(|f| Node::Faq(Faq(f))),
+        NodeKind::Term => loader
+            .load_one(TermById(id))
+            .await?
+            .map(|t| Node::Term(Term(t))),
+        NodeKind::Category => loader
+            .load_one(CategoryById(id))
+            .await?
+            .map(|c| Node::Category(Category(c))),
+        NodeKind::Section => loader
+            .load_one(SectionById(id))
+            .await?
+            .map(|s| Node::Section(Section(s))),
+        NodeKind::Faq => loader
+            .load_one(FaqById(id))
+            .await?
+            .map(|f| Node::Faq(Faq(f))),
     })
 }
 
@@ -41,7 +53,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>> 
 #[Object]
 impl NodeQuery {
     /// The object with this global ID, or null when it does not exist or is not public.
-    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global ID from any `id` field.")] id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID from any `id` field.")] id: ID,
+    ) -> Result<Option<Node>> {
         fetch(ctx, &id, "id").await
     }
 
@@ -52,7 +68,9 @@ impl NodeQuery {
         #[graphql(desc = "Up to 100 global IDs.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
-            return Err(Error::bad_input("ids", format!("at most {MAX_NODES} ids per call")).into());
+            return Err(
+                Error::bad_input("ids", format!("at most {MAX_NODES} ids per call")).into(),
+            );
         }
         try_join_all(ids.iter().map(|id| fetch(ctx, id, "ids"))).await
     }

@@ -35,7 +35,8 @@ impl TermFilterInput {
             None => None,
             Some(letter) => {
                 let upper = letter.to_ascii_uppercase();
-                let valid = upper == "#" || (upper.len() == 1 && upper.as_bytes()[0].is_ascii_uppercase());
+                let valid =
+                    upper == "#" || (upper.len() == 1 && upper.as_bytes()[0].is_ascii_uppercase());
                 if !valid {
                     return Err(Error::bad_input(
                         "filter.letter",
@@ -46,8 +47,14 @@ impl TermFilterInput {
             }
         };
         let name_contains = self.name_contains.filter(|text| !text.is_empty());
-        if name_contains.as_ref().is_some_and(|text| text.chars().count() > 200) {
-            return Err(Error::bad_input("filter.nameContains", "nameContains must be at most 200 characters"));
+        if name_contains
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > 200)
+        {
+            return Err(Error::bad_input(
+                "filter.nameContains",
+                "nameContains must be at most 200 characters",
+            ));
         }
         Ok(TermFilter {
             initial,
@@ -66,7 +73,11 @@ pub struct TermQuery;
 #[Object]
 impl TermQuery {
     /// The published term with this slug, or null when there is none.
-    async fn term(&self, ctx: &Context<'_>, #[graphql(desc = "The term's slug.")] slug: String) -> Result<Option<Term>> {
+    async fn term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The term's slug.")] slug: String,
+    ) -> Result<Option<Term>> {
         Ok(loader(ctx).load_one(TermBySlug(slug)).await?.map(Term))
     }
 
@@ -75,12 +86,18 @@ impl TermQuery {
     async fn terms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n terms (at most 100) after `after`.")] first: Option<i32>,
+        #[graphql(desc = "Return the first n terms (at most 100) after `after`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return terms after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n terms (at most 100) before `before`.")] last: Option<i32>,
+        #[graphql(desc = "Return the last n terms (at most 100) before `before`.")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return terms before this cursor.")] before: Option<String>,
         #[graphql(desc = "Narrow the list.")] filter: Option<TermFilterInput>,
-        #[graphql(desc = "Ordering; by name, ascending, when omitted.")] order_by: Option<TermOrderInput>,
+        #[graphql(desc = "Ordering; by name, ascending, when omitted.")] order_by: Option<
+            TermOrderInput,
+        >,
     ) -> Result<TermConnection> {
         let filter = filter.unwrap_or_default().into_filter()?;
         TermConnection::load(ctx, filter, order_by, first, after, last, before).await

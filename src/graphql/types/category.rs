@@ -40,11 +40,17 @@ impl Category {
     async fn terms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n terms (at most 100) after `after`.")] first: Option<i32>,
+        #[graphql(desc = "Return the first n terms (at most 100) after `after`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return terms after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n terms (at most 100) before `before`.")] last: Option<i32>,
+        #[graphql(desc = "Return the last n terms (at most 100) before `before`.")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return terms before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Ordering; by name, ascending, when omitted.")] order_by: Option<TermOrderInput>,
+        #[graphql(desc = "Ordering; by name, ascending, when omitted.")] order_by: Option<
+            TermOrderInput,
+        >,
     ) -> Result<TermConnection> {
         let filter = TermFilter {
             category_id: Some(self.0.id),

@@ -105,7 +105,10 @@ pub struct TermConnection {
 /// Checks a page size argument.
 fn page_size(value: i32, argument: &str) -> Result<usize, Error> {
     if value < 0 {
-        return Err(Error::bad_input(argument, format!("{argument} must not be negative")));
+        return Err(Error::bad_input(
+            argument,
+            format!("{argument} must not be negative"),
+        ));
     }
     if value as usize > MAX_PAGE_SIZE {
         return Err(Error::bad_input(
@@ -127,9 +130,10 @@ impl TermConnection {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<TermConnection> {
-        let order: TermOrder = order_by
-            .map(Into::into)
-            .unwrap_or(TermOrder { field: TermOrderField::Name, ascending: true });
+        let order: TermOrder = order_by.map(Into::into).unwrap_or(TermOrder {
+            field: TermOrderField::Name,
+            ascending: true,
+        });
         let size = match (first, last) {
             (Some(_), Some(_)) => {
                 return Err(Error::bad_input("last", "pass either first or last, not both").into());
@@ -139,8 +143,14 @@ impl TermConnection {
             (None, None) => PageSize::First(DEFAULT_PAGE_SIZE),
         };
         let window = PageWindow {
-            after: after.as_deref().map(|c| cursor::decode(c, order.field, "after")).transpose()?,
-            before: before.as_deref().map(|c| cursor::decode(c, order.field, "before")).transpose()?,
+            after: after
+                .as_deref()
+                .map(|c| cursor::decode(c, order.field, "after"))
+                .transpose()?,
+            before: before
+                .as_deref()
+                .map(|c| cursor::decode(c, order.field, "before"))
+                .transpose()?,
             size,
         };
         let visibility = Visibility::public();

@@ -35,7 +35,10 @@ impl Section {
     /// The section's body.
     async fn body(
         &self,
-        #[graphql(desc = "Markdown source or sanitised HTML.", default_with = "TextFormat::Markdown")]
+        #[graphql(
+            desc = "Markdown source or sanitised HTML.",
+            default_with = "TextFormat::Markdown"
+        )]
         format: TextFormat,
     ) -> &str {
         format.pick(&self.0.body, &self.0.body_html)
@@ -66,7 +69,10 @@ impl Faq {
     /// The answer.
     async fn answer(
         &self,
-        #[graphql(desc = "Markdown source or sanitised HTML.", default_with = "TextFormat::Markdown")]
+        #[graphql(
+            desc = "Markdown source or sanitised HTML.",
+            default_with = "TextFormat::Markdown"
+        )]
         format: TextFormat,
     ) -> &str {
         format.pick(&self.0.answer, &self.0.answer_html)

@@ -85,7 +85,10 @@ impl Term {
     /// One to three sentences that define the term.
     async fn definition(
         &self,
-        #[graphql(desc = "Markdown source or sanitised HTML.", default_with = "TextFormat::Markdown")]
+        #[graphql(
+            desc = "Markdown source or sanitised HTML.",
+            default_with = "TextFormat::Markdown"
+        )]
         format: TextFormat,
     ) -> &str {
         format.pick(&self.0.definition, &self.0.definition_html)
@@ -99,7 +102,11 @@ impl Term {
     /// The page body, in order.
     async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
         let sections = loader(ctx).load_one(SectionsByTerm(self.0.id)).await?;
-        Ok(sections.unwrap_or_default().into_iter().map(Section).collect())
+        Ok(sections
+            .unwrap_or_default()
+            .into_iter()
+            .map(Section)
+            .collect())
     }
 
     /// The page's table of contents: Overview, each section, then the FAQs when there are any.
@@ -114,11 +121,16 @@ impl Term {
             anchor: OVERVIEW_ANCHOR.to_owned(),
             level: 1,
         }];
-        entries.extend(sections.unwrap_or_default().into_iter().map(|s| TableOfContentsEntry {
-            title: s.heading,
-            anchor: s.anchor,
-            level: 1,
-        }));
+        entries.extend(
+            sections
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| TableOfContentsEntry {
+                    title: s.heading,
+                    anchor: s.anchor,
+                    level: 1,
+                }),
+        );
         if faqs.is_some_and(|f| !f.is_empty()) {
             entries.push(TableOfContentsEntry {
                 title: "Frequently asked questions".to_owned(),
@@ -139,24 +151,41 @@ impl Term {
     async fn related_terms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "At most this many (0–100); all of them when omitted.")] first: Option<i32>,
+        #[graphql(desc = "At most this many (0–100); all of them when omitted.")] first: Option<
+            i32,
+        >,
     ) -> Result<Vec<Term>> {
         let limit = match first {
             None => usize::MAX,
-            Some(n) if n < 0 => return Err(Error::bad_input("first", "first must not be negative").into()),
+            Some(n) if n < 0 => {
+                return Err(Error::bad_input("first", "first must not be negative").into());
+            }
             Some(n) if n as usize > MAX_PAGE_SIZE => {
-                return Err(Error::bad_input("first", format!("first must be at most {MAX_PAGE_SIZE}")).into());
+                return Err(Error::bad_input(
+                    "first",
+                    format!("first must be at most {MAX_PAGE_SIZE}"),
+                )
+                .into());
             }
             Some(n) => n as usize,
         };
         let related = loader(ctx).load_one(RelatedTermsByTerm(self.0.id)).await?;
-        Ok(related.unwrap_or_default().into_iter().take(limit).map(Term).collect())
+        Ok(related
+            .unwrap_or_default()
+            .into_iter()
+            .take(limit)
+            .map(Term)
+            .collect())
     }
 
     /// The categories the term belongs to, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let categories = loader(ctx).load_one(CategoriesByTerm(self.0.id)).await?;
-        Ok(categories.unwrap_or_default().into_iter().map(Category).collect())
+        Ok(categories
+            .unwrap_or_default()
+            .into_iter()
+            .map(Category)
+            .collect())
     }
 
     /// The page's call to action, when it has one.
@@ -176,7 +205,11 @@ impl Term {
     /// Title and description for search engines, with fallbacks filled in.
     async fn seo(&self) -> Seo {
         Seo {
-            title: self.0.seo_title.clone().unwrap_or_else(|| self.0.title.clone()),
+            title: self
+                .0
+                .seo_title
+                .clone()
+                .unwrap_or_else(|| self.0.title.clone()),
             description: self
                 .0
                 .seo_description
