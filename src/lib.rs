@@ -16,7 +16,12 @@ pub mod telemetry;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{database::StatementCounter, graphql::AppSchema};
+use std::sync::Arc;
+
+use crate::{
+    database::StatementCounter,
+    graphql::{AppSchema, null_propagation::FieldTypes},
+};
 
 /// What every request handler shares; cheap to clone.
 #[derive(Clone)]
@@ -27,16 +32,20 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Counts SQL statements run through `db`.
     pub statements: StatementCounter,
+    /// Field types of the schema, for spec-conformant null propagation of field errors.
+    pub field_types: Arc<FieldTypes>,
 }
 
 impl AppState {
     /// The state over an open pool.
     pub fn new(db: DatabaseConnection, statements: StatementCounter) -> Self {
         let schema = graphql::build_schema(db.clone());
+        let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl(), "Query"));
         Self {
             db,
             schema,
             statements,
+            field_types,
         }
     }
 }

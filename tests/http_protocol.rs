@@ -409,3 +409,41 @@ async fn websocket_speaks_legacy_graphql_ws() {
         json!({"id": "7", "type": "complete"})
     );
 }
+
+#[tokio::test]
+async fn field_errors_null_the_nearest_nullable_position() {
+    let app = spawn_app_with(&pack(&[term_line("api", "API", json!({}))])).await;
+    let id = app.gql(r#"{ term(slug: "api") { id } }"#, json!({})).await["term"]["id"].clone();
+    let cases = [
+        // A nullable root field fails alone: it is null, data is an object.
+        (r#"{ node(id: "x") { id } }"#, json!({"node": null})),
+        // A non-null root field fails: data itself is null.
+        (
+            r#"{ glossaryIndex { letter } terms(first: 500) { totalCount } }"#,
+            Value::Null,
+        ),
+        // relatedTerms is [Term!]!: the null goes up to the nullable term, through an alias and a fragment.
+        (
+            r#"{ t: term(slug: "api") { ...F } } fragment F on Term { slug rel: relatedTerms(first: -1) { slug } }"#,
+            json!({"t": null}),
+        ),
+        // Through an interface inside a list of nullable items: only that item is null.
+        (
+            &format!(
+                r#"{{ nodes(ids: ["{}"]) {{ ... on Term {{ relatedTerms(first: 101) {{ slug }} }} }} }}"#,
+                id.as_str().unwrap()
+            ),
+            json!({"nodes": [null]}),
+        ),
+    ];
+    for (query, data) in cases {
+        let (status, body) = app.post(query, json!({})).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(body["data"], data, "{query}: {body}");
+        assert!(body.as_object().unwrap().contains_key("data"), "{query}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}"
+        );
+    }
+}

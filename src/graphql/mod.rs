@@ -4,6 +4,7 @@
 pub mod cursor;
 pub mod global_id;
 pub mod loaders;
+pub mod null_propagation;
 pub mod query;
 pub mod request_errors;
 pub mod types;

@@ -27,7 +27,11 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 use super::media_type::{self, ResponseMediaType};
-use crate::{AppState, error::ErrorCode, graphql::request_errors};
+use crate::{
+    AppState,
+    error::ErrorCode,
+    graphql::{null_propagation, request_errors},
+};
 
 /// The parameters of one GraphQL request, from a JSON body or a query string.
 struct GraphqlParams {
@@ -159,31 +163,10 @@ fn is_mutation(params: &GraphqlParams) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-/// async-graphql drops a field whose resolver failed from its parent object; the GraphQL spec wants the key
-/// present with `null`. Puts it back at each error's path where the parent object exists.
-fn restore_errored_fields(response: &mut async_graphql::Response) {
-    use async_graphql::{PathSegment, Value as GqlValue};
-    fn descend<'v>(node: &'v mut GqlValue, path: &[PathSegment]) -> Option<&'v mut GqlValue> {
-        path.iter()
-            .try_fold(node, |node, segment| match (segment, node) {
-                (PathSegment::Field(key), GqlValue::Object(map)) => map.get_mut(key.as_str()),
-                (PathSegment::Index(i), GqlValue::List(items)) => items.get_mut(*i),
-                _ => None,
-            })
-    }
-    for error in &response.errors {
-        let Some((PathSegment::Field(last), parents)) = error.path.split_last() else {
-            continue;
-        };
-        if let Some(GqlValue::Object(map)) = descend(&mut response.data, parents) {
-            map.entry(async_graphql::Name::new(last))
-                .or_insert(GqlValue::Null);
-        }
-    }
-}
-
 /// Runs the request and shapes the HTTP response.
 async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlParams) -> Response {
+    let query = params.query.clone();
+    let operation_name = params.operation_name.clone();
     let mut request = async_graphql::Request::new(params.query)
         .variables(Variables::from_json(Value::Object(params.variables)));
     if let Some(name) = params.operation_name {
@@ -201,7 +184,12 @@ async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlPara
             .collect(),
     );
     let mut response = state.schema.execute(request).await;
-    restore_errored_fields(&mut response);
+    null_propagation::propagate_errors(
+        &state.field_types,
+        &query,
+        operation_name.as_deref(),
+        &mut response,
+    );
 
     // A request error (parse, validation, unknown operation) stops before execution: the response then has
     // null data and errors that point at no field path.

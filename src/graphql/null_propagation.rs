@@ -1,0 +1,215 @@
+//! GraphQL error propagation, which async-graphql 7 does not do: when a resolver fails, it drops the field
+//! from its parent object. The spec wants the field `null` when its type is nullable and, when it is not,
+//! the `null` to travel up to the nearest nullable parent (the whole `data` at worst).
+//!
+//! [`FieldTypes`] knows every field's type from the schema's SDL; [`propagate_errors`] walks each error's
+//! path through the query's selection sets (resolving aliases and fragments) to learn which positions may be
+//! null, and writes the nulls where the spec puts them.
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    Name, PathSegment, Response, Value,
+    parser::{
+        parse_query, parse_schema,
+        types::{
+            BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, Type,
+            TypeKind, TypeSystemDefinition,
+        },
+    },
+};
+
+/// The type of every field of every object and interface, and the implementors of each interface.
+#[derive(Debug, Default)]
+pub struct FieldTypes {
+    fields: HashMap<(String, String), Type>,
+    implementors: HashMap<String, Vec<String>>,
+    query_root: String,
+}
+
+impl FieldTypes {
+    /// Reads the field types out of a schema's SDL.
+    pub fn from_sdl(sdl: &str, query_root: &str) -> Self {
+        let mut types = FieldTypes {
+            query_root: query_root.to_owned(),
+            ..FieldTypes::default()
+        };
+        let Ok(document) = parse_schema(sdl) else {
+            return types;
+        };
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
+            let name = definition.node.name.node.to_string();
+            let fields = match definition.node.kind {
+                TypeKind::Object(object) => {
+                    for interface in &object.implements {
+                        types
+                            .implementors
+                            .entry(interface.node.to_string())
+                            .or_default()
+                            .push(name.clone());
+                    }
+                    object.fields
+                }
+                TypeKind::Interface(interface) => interface.fields,
+                _ => continue,
+            };
+            for field in fields {
+                types.fields.insert(
+                    (name.clone(), field.node.name.node.to_string()),
+                    field.node.ty.node,
+                );
+            }
+        }
+        types
+    }
+
+    /// The type of `field` on `parent`, looking through an interface's implementors when needed.
+    fn field(&self, parent: &str, field: &str) -> Option<&Type> {
+        if let Some(ty) = self.fields.get(&(parent.to_owned(), field.to_owned())) {
+            return Some(ty);
+        }
+        self.implementors
+            .get(parent)?
+            .iter()
+            .find_map(|implementor| self.fields.get(&(implementor.clone(), field.to_owned())))
+    }
+}
+
+/// The fields selected under `key` in `sets`, looking into inline fragments and fragment spreads.
+fn fields_for_key<'d>(
+    document: &'d ExecutableDocument,
+    sets: &[&'d SelectionSet],
+    key: &str,
+) -> Vec<&'d async_graphql::parser::types::Field> {
+    let mut found = Vec::new();
+    let mut stack: Vec<&SelectionSet> = sets.to_vec();
+    while let Some(set) = stack.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) if field.node.response_key().node == key => {
+                    found.push(&field.node)
+                }
+                Selection::Field(_) => {}
+                Selection::InlineFragment(fragment) => {
+                    stack.push(&fragment.node.selection_set.node)
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        stack.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// For each position along `path`, whether the value there may be null. `None` when the path cannot be
+/// followed (then nothing is changed).
+fn nullability_along(
+    types: &FieldTypes,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    path: &[PathSegment],
+) -> Option<Vec<bool>> {
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => &operation.node,
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => &operations.get(name)?.node,
+            None if operations.len() == 1 => &operations.values().next()?.node,
+            None => return None,
+        },
+    };
+    let mut sets: Vec<&SelectionSet> = vec![&operation.selection_set.node];
+    let mut parent = types.query_root.clone();
+    let mut current: Option<&Type> = None;
+    let mut nullable = Vec::with_capacity(path.len());
+    for segment in path {
+        let ty = match segment {
+            PathSegment::Field(key) => {
+                let fields = fields_for_key(document, &sets, key);
+                let field = fields.first()?;
+                let ty = types.field(&parent, &field.name.node)?;
+                sets = fields.iter().map(|f| &f.selection_set.node).collect();
+                ty
+            }
+            PathSegment::Index(_) => match &current?.base {
+                BaseType::List(item) => item.as_ref(),
+                BaseType::Named(_) => return None,
+            },
+        };
+        nullable.push(ty.nullable);
+        if let BaseType::Named(name) = &ty.base {
+            parent = name.to_string();
+        }
+        current = Some(ty);
+    }
+    Some(nullable)
+}
+
+/// Sets the value at `path` to null, inserting the key when it is missing. An empty path nulls `data`.
+fn set_null(data: &mut Value, path: &[PathSegment]) {
+    let Some((last, parents)) = path.split_last() else {
+        *data = Value::Null;
+        return;
+    };
+    let parent = parents
+        .iter()
+        .try_fold(data, |node, segment| match (segment, node) {
+            (PathSegment::Field(key), Value::Object(map)) => map.get_mut(key.as_str()),
+            (PathSegment::Index(i), Value::List(items)) => items.get_mut(*i),
+            _ => None,
+        });
+    match (last, parent) {
+        (PathSegment::Field(key), Some(Value::Object(map))) => {
+            map.insert(Name::new(key), Value::Null);
+        }
+        (PathSegment::Index(i), Some(Value::List(items))) if *i < items.len() => {
+            items[*i] = Value::Null
+        }
+        _ => {}
+    }
+}
+
+/// Writes the nulls the spec asks for into `response.data`, for every error that has a path.
+pub fn propagate_errors(
+    types: &FieldTypes,
+    query: &str,
+    operation_name: Option<&str>,
+    response: &mut Response,
+) {
+    if response.errors.iter().all(|e| e.path.is_empty()) {
+        return;
+    }
+    let Ok(document) = parse_query(query) else {
+        return;
+    };
+    let paths: Vec<Vec<PathSegment>> = response
+        .errors
+        .iter()
+        .map(|e| e.path.clone())
+        .filter(|p| !p.is_empty())
+        .collect();
+    // async-graphql returns null data when every root field failed; rebuild the object they belong in.
+    if matches!(response.data, Value::Null) {
+        response.data = Value::Object(Default::default());
+    }
+    for path in paths {
+        let Some(nullable) = nullability_along(types, &document, operation_name, &path) else {
+            continue;
+        };
+        // The nearest position, from the failed field upwards, that may hold null; none means `data` itself.
+        let depth = (1..=path.len())
+            .rev()
+            .find(|&d| nullable[d - 1])
+            .unwrap_or(0);
+        set_null(&mut response.data, &path[..depth]);
+        if matches!(response.data, Value::Null) {
+            break;
+        }
+    }
+}
