@@ -10,7 +10,9 @@ use std::{
 };
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 
 use crate::{cli::MigrateAction, error::Result};
 
@@ -61,8 +63,48 @@ pub fn engine_name(connection: &DatabaseConnection) -> &'static str {
     }
 }
 
+/// Key of the PostgreSQL advisory lock that serialises migrations (an arbitrary constant of ours).
+const MIGRATION_LOCK_KEY: i64 = 0x676c_6f73_7361_7279; // "glossary"
+
 /// Runs one migration action.
+///
+/// On PostgreSQL the action runs in one transaction holding an advisory lock, so replicas that start at the
+/// same moment take turns instead of racing to create the same tables: the first migrates, the others then
+/// find nothing pending. SQLite serialises writers by itself.
 pub async fn migrate(connection: &DatabaseConnection, action: MigrateAction) -> Result<()> {
+    if connection.get_database_backend() != DbBackend::Postgres {
+        return run_migration(connection, action).await;
+    }
+    let transaction = connection.begin().await?;
+    transaction
+        .execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+        ))
+        .await?;
+    run_migration(&transaction, action).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Every migration with whether it is applied, in order.
+pub async fn migration_status(connection: &DatabaseConnection) -> Result<Vec<(String, bool)>> {
+    Ok(Migrator::get_migration_with_status(connection)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                m.name().to_owned(),
+                matches!(m.status(), migration::MigrationStatus::Applied),
+            )
+        })
+        .collect())
+}
+
+async fn run_migration<C>(connection: &C, action: MigrateAction) -> Result<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+    for<'c> &'c C: migration::IntoSchemaManagerConnection<'c>,
+{
     match action {
         MigrateAction::Up => Migrator::up(connection, None).await?,
         MigrateAction::Down => Migrator::down(connection, Some(1)).await?,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use glossary::{
-    cli::{Cli, Command, ServeArgs},
+    cli::{Cli, Command, MigrateAction, ServeArgs},
     database,
     error::Error,
     export, graphql, import, server, telemetry,
@@ -38,14 +38,22 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Serve(args) => server::serve(&cli.database_url, args.config()).await,
         Command::Migrate { action } => {
             let (db, _) = database::connect(&cli.database_url).await?;
-            database::migrate(&db, action).await
+            if let MigrateAction::Status = action {
+                for (name, applied) in database::migration_status(&db).await? {
+                    println!("{:<8} {name}", if applied { "applied" } else { "pending" });
+                }
+                return Ok(());
+            }
+            database::migrate(&db, action).await?;
+            eprintln!("migrate {action:?}: done");
+            Ok(())
         }
         Command::Import { file } => {
             let text = std::fs::read_to_string(&file).map_err(|error| {
                 Error::Internal(format!("cannot read {}: {error}", file.display()))
             })?;
             let (db, _) = database::connect(&cli.database_url).await?;
-            database::migrate(&db, glossary::cli::MigrateAction::Up).await?;
+            database::migrate(&db, MigrateAction::Up).await?;
             let started = std::time::Instant::now();
             let summary = import::import_pack(&db, &text).await?;
             eprintln!(

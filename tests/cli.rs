@@ -102,7 +102,7 @@ async fn migrate_import_export_and_print_schema() {
 async fn serve_loads_the_sample_and_stops_on_sigterm() {
     let (url, _guard) = fresh_database().await;
     let mut child = glossary(&url)
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

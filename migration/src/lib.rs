@@ -1,7 +1,7 @@
 //! Schema migrations of the glossary database, one file per migration, run by `glossary migrate` and by
 //! `glossary serve` at start-up. Every migration is written once for SQLite and PostgreSQL alike.
 
-pub use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::{migrator::MigrationStatus, prelude::*};
 
 mod m20261125_000001_create_content_tables;
 
