@@ -9,7 +9,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Term {
     Table,
     Id,
@@ -34,7 +34,7 @@ enum Term {
     CtaUrl,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Section {
     Table,
     Id,
@@ -46,7 +46,7 @@ enum Section {
     BodyHtml,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Faq {
     Table,
     Id,
@@ -57,7 +57,7 @@ enum Faq {
     AnswerHtml,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum TermRelation {
     Table,
     TermId,
@@ -65,7 +65,7 @@ enum TermRelation {
     Position,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Category {
     Table,
     Id,
@@ -76,7 +76,7 @@ enum Category {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum TermCategory {
     Table,
     TermId,
@@ -93,6 +93,23 @@ fn references_term(table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCre
         .take()
 }
 
+/// An index named `name` on `table` over `columns`, in order.
+fn index<T: IntoIden + Copy>(
+    name: &str,
+    table: T,
+    columns: &[T],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut index = Index::create().name(name).table(table).to_owned();
+    for column in columns {
+        index.col(*column);
+    }
+    if unique {
+        index.unique();
+    }
+    index
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -103,7 +120,7 @@ impl MigrationTrait for Migration {
                     .col(big_pk_auto(Term::Id))
                     .col(string_len_uniq(Term::Slug, 96))
                     .col(string_len(Term::Name, 200))
-                    .col(string_len(Term::SortKey, 200))
+                    .col(text(Term::SortKey))
                     .col(string_len(Term::Initial, 1))
                     .col(string_len(Term::Title, 300))
                     .col(text(Term::Definition))
@@ -148,11 +165,9 @@ impl MigrationTrait for Migration {
                 [Term::Status, Term::PublishedAt, Term::Id],
             ),
         ] {
-            let mut index = Index::create().name(name).table(Term::Table).to_owned();
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index).await?;
+            manager
+                .create_index(index(name, Term::Table, &columns, false))
+                .await?;
         }
 
         manager
@@ -171,26 +186,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_section_term_position")
-                    .table(Section::Table)
-                    .col(Section::TermId)
-                    .col(Section::Position)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "uq_section_term_position",
+                Section::Table,
+                &[Section::TermId, Section::Position],
+                true,
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_section_term_anchor")
-                    .table(Section::Table)
-                    .col(Section::TermId)
-                    .col(Section::Anchor)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "uq_section_term_anchor",
+                Section::Table,
+                &[Section::TermId, Section::Anchor],
+                true,
+            ))
             .await?;
 
         manager
@@ -208,15 +217,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_faq_term_position")
-                    .table(Faq::Table)
-                    .col(Faq::TermId)
-                    .col(Faq::Position)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "uq_faq_term_position",
+                Faq::Table,
+                &[Faq::TermId, Faq::Position],
+                true,
+            ))
             .await?;
 
         manager
@@ -246,24 +252,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_term_relation_term_position")
-                    .table(TermRelation::Table)
-                    .col(TermRelation::TermId)
-                    .col(TermRelation::Position)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "uq_term_relation_term_position",
+                TermRelation::Table,
+                &[TermRelation::TermId, TermRelation::Position],
+                true,
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_term_relation_related_term")
-                    .table(TermRelation::Table)
-                    .col(TermRelation::RelatedTermId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_term_relation_related_term",
+                TermRelation::Table,
+                &[TermRelation::RelatedTermId],
+                false,
+            ))
             .await?;
 
         manager
@@ -306,13 +308,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_term_category_category")
-                    .table(TermCategory::Table)
-                    .col(TermCategory::CategoryId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_term_category_category",
+                TermCategory::Table,
+                &[TermCategory::CategoryId],
+                false,
+            ))
             .await?;
         Ok(())
     }
