@@ -20,6 +20,15 @@ use crate::{
 /// [`Error::InvalidPack`].
 pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSummary> {
     let lines = pack::parse(text).map_err(Error::InvalidPack)?;
+    // Rendering Markdown is the CPU-heavy part: do it on every core, off the async runtime, before the
+    // transaction opens so that the transaction stays short.
+    let (lines, rendered) = tokio::task::spawn_blocking(move || {
+        let documents: Vec<_> = lines.iter().map(|l| &l.document).collect();
+        let rendered = bulk::render_all(&documents);
+        (lines, rendered)
+    })
+    .await
+    .map_err(|error| Error::Internal(format!("rendering the pack failed: {error}")))?;
     let pack_slugs: HashSet<&str> = lines.iter().map(|l| l.document.slug.as_str()).collect();
     let mut outside: Vec<String> = lines
         .iter()
@@ -58,7 +67,8 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
         return Err(Error::InvalidPack(problems));
     }
     let documents: Vec<_> = lines.iter().map(|l| &l.document).collect();
-    let summary = bulk::insert_documents(&transaction, &documents, &stored, clock::now()).await?;
+    let summary =
+        bulk::insert_documents(&transaction, &documents, &rendered, &stored, clock::now()).await?;
     transaction.commit().await?;
     Ok(summary)
 }

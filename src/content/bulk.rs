@@ -62,8 +62,19 @@ fn document_status(status: TermStatus) -> StatusDocument {
     }
 }
 
-/// The `term` row for a document, with every derived column computed.
-fn term_row(document: &TermDocument, now: DateTime<Utc>) -> term::ActiveModel {
+/// Everything derived from a document's text: HTML, anchors and reading time. Computing it is the CPU-heavy
+/// part of an import, so it is done before the transaction opens, on every core.
+#[derive(Clone, Debug)]
+pub struct RenderedTerm {
+    definition_html: String,
+    section_anchors: Vec<String>,
+    section_html: Vec<String>,
+    faq_html: Vec<String>,
+    reading_time_minutes: i32,
+}
+
+/// Renders one document.
+pub fn render(document: &TermDocument) -> RenderedTerm {
     let words = markdown::word_count(&document.definition)
         + document
             .sections
@@ -75,6 +86,50 @@ fn term_row(document: &TermDocument, now: DateTime<Utc>) -> term::ActiveModel {
             .iter()
             .map(|f| markdown::word_count(&f.question) + markdown::word_count(&f.answer))
             .sum::<usize>();
+    let mut anchors = AnchorAllocator::default();
+    RenderedTerm {
+        definition_html: markdown::to_html(&document.definition),
+        section_anchors: document
+            .sections
+            .iter()
+            .map(|s| anchors.allocate(&s.heading))
+            .collect(),
+        section_html: document
+            .sections
+            .iter()
+            .map(|s| markdown::to_html(&s.body))
+            .collect(),
+        faq_html: document
+            .faqs
+            .iter()
+            .map(|f| markdown::to_html(&f.answer))
+            .collect(),
+        reading_time_minutes: markdown::reading_time_minutes(words),
+    }
+}
+
+/// Renders many documents, split across the machine's cores. Blocking: call it off the async runtime.
+pub fn render_all(documents: &[&TermDocument]) -> Vec<RenderedTerm> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = documents.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = documents
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|d| render(d)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("rendering does not panic"))
+            .collect()
+    })
+}
+
+/// The `term` row for a document, with every derived column computed.
+fn term_row(
+    document: &TermDocument,
+    rendered: &RenderedTerm,
+    now: DateTime<Utc>,
+) -> term::ActiveModel {
     let status = status_of(document.status);
     let published_at = match (document.published_at, status) {
         (Some(at), _) => Some(at),
@@ -91,13 +146,13 @@ fn term_row(document: &TermDocument, now: DateTime<Utc>) -> term::ActiveModel {
         initial: Set(markdown::initial(&document.name)),
         title: Set(document.title.clone()),
         definition: Set(document.definition.clone()),
-        definition_html: Set(markdown::to_html(&document.definition)),
+        definition_html: Set(rendered.definition_html.clone()),
         status: Set(status),
         published_at: Set(published_at),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
-        reading_time_minutes: Set(markdown::reading_time_minutes(words)),
+        reading_time_minutes: Set(rendered.reading_time_minutes),
         seo_title: Set(seo.and_then(|s| s.title.clone())),
         seo_description: Set(seo.and_then(|s| s.description.clone())),
         cta_heading: Set(cta.map(|c| c.heading.clone())),
@@ -107,14 +162,21 @@ fn term_row(document: &TermDocument, now: DateTime<Utc>) -> term::ActiveModel {
     }
 }
 
-/// Inserts validated documents. `stored_slugs` maps slugs already in the database to their ids, so related
-/// slugs may point at them. Call inside a transaction: a failure part-way leaves it to be rolled back.
+/// Inserts validated documents with their renderings (`rendered[i]` belongs to `documents[i]`).
+/// `stored_slugs` maps slugs already in the database to their ids, so related slugs may point at them. Call
+/// inside a transaction: a failure part-way leaves it to be rolled back.
 pub async fn insert_documents(
     db: &impl ConnectionTrait,
     documents: &[&TermDocument],
+    rendered: &[RenderedTerm],
     stored_slugs: &HashMap<String, i64>,
     now: DateTime<Utc>,
 ) -> Result<InsertSummary> {
+    if documents.len() != rendered.len() {
+        return Err(crate::error::Error::Internal(
+            "every document needs its rendering".to_owned(),
+        ));
+    }
     let mut summary = InsertSummary::default();
 
     // Categories: reuse what exists, create the rest.
@@ -154,8 +216,14 @@ pub async fn insert_documents(
 
     // Terms, keeping the id of each new slug.
     let mut term_ids: HashMap<&str, i64> = HashMap::with_capacity(documents.len());
-    for chunk in documents.chunks(ROWS_PER_INSERT) {
-        let rows = chunk.iter().map(|document| term_row(document, now));
+    for (chunk, rendered) in documents
+        .chunks(ROWS_PER_INSERT)
+        .zip(rendered.chunks(ROWS_PER_INSERT))
+    {
+        let rows = chunk
+            .iter()
+            .zip(rendered)
+            .map(|(document, rendered)| term_row(document, rendered, now));
         let inserted = term::Entity::insert_many(rows)
             .exec_with_returning(db)
             .await?;
@@ -177,18 +245,17 @@ pub async fn insert_documents(
     let mut faqs = Vec::new();
     let mut relations = Vec::new();
     let mut memberships = Vec::new();
-    for document in documents {
+    for (document, rendered) in documents.iter().zip(rendered) {
         let term_id = term_ids[document.slug.as_str()];
-        let mut anchors = AnchorAllocator::default();
         for (position, s) in document.sections.iter().enumerate() {
             sections.push(section::ActiveModel {
                 id: NotSet,
                 term_id: Set(term_id),
                 position: Set(position as i32),
                 heading: Set(s.heading.clone()),
-                anchor: Set(anchors.allocate(&s.heading)),
+                anchor: Set(rendered.section_anchors[position].clone()),
                 body: Set(s.body.clone()),
-                body_html: Set(markdown::to_html(&s.body)),
+                body_html: Set(rendered.section_html[position].clone()),
             });
         }
         for (position, f) in document.faqs.iter().enumerate() {
@@ -198,7 +265,7 @@ pub async fn insert_documents(
                 position: Set(position as i32),
                 question: Set(f.question.clone()),
                 answer: Set(f.answer.clone()),
-                answer_html: Set(markdown::to_html(&f.answer)),
+                answer_html: Set(rendered.faq_html[position].clone()),
             });
         }
         for (position, slug) in document.related.iter().enumerate() {
