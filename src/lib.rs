@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::{
     database::StatementCounter,
-    graphql::{AppSchema, null_propagation::FieldTypes},
+    graphql::{AppSchema, response_shape::FieldTypes},
 };
 
 /// What every request handler shares; cheap to clone.

@@ -236,19 +236,32 @@ async fn get_runs_queries_but_never_mutations() {
 
 #[tokio::test]
 async fn response_keeps_the_query_field_order() {
-    let app = spawn_app_with(&pack(&[term_line("api", "API", json!({}))])).await;
+    let api = term_line(
+        "api",
+        "API",
+        json!({"sections": [{"heading": "H", "body": "B"}], "faqs": [{"question": "Q?", "answer": "A."}], "categories": ["c"]}),
+    );
+    let app = spawn_app_with(&pack(&[api])).await;
+    // Loader-backed fields (sections, faqs, categories) finish after plain ones; the response must still
+    // follow the selection set, through aliases and fragments.
+    let query = r#"{ index: glossaryIndex { letter } term(slug: "api") { sections { heading } name ...Parts slug }
+        first: terms(first: 1) { nodes { categories { slug } slug } } }
+        fragment Parts on Term { faqs { question } t: title }"#;
     let response = app
         .client
         .post(format!("{}/graphql", app.address))
-        .header("content-type", "application/json")
-        .body(r#"{"query":"{ term(slug: \"api\") { title slug name } }"}"#)
+        .json(&json!({ "query": query }))
         .send()
         .await
         .unwrap();
     let text = response.text().await.unwrap();
     assert_eq!(
         text,
-        r#"{"data":{"term":{"title":"What is API?","slug":"api","name":"API"}}}"#
+        concat!(
+            r#"{"data":{"index":[{"letter":"A"}],"#,
+            r#""term":{"sections":[{"heading":"H"}],"name":"API","faqs":[{"question":"Q?"}],"t":"What is API?","slug":"api"},"#,
+            r#""first":{"nodes":[{"categories":[{"slug":"c"}],"slug":"api"}]}}}"#
+        )
     );
 }
 

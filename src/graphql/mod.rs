@@ -4,9 +4,9 @@
 pub mod cursor;
 pub mod global_id;
 pub mod loaders;
-pub mod null_propagation;
 pub mod query;
 pub mod request_errors;
+pub mod response_shape;
 pub mod types;
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};

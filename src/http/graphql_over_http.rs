@@ -30,7 +30,7 @@ use super::media_type::{self, ResponseMediaType};
 use crate::{
     AppState,
     error::ErrorCode,
-    graphql::{null_propagation, request_errors},
+    graphql::{request_errors, response_shape},
 };
 
 /// The parameters of one GraphQL request, from a JSON body or a query string.
@@ -184,7 +184,7 @@ async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlPara
             .collect(),
     );
     let mut response = state.schema.execute(request).await;
-    null_propagation::propagate_errors(
+    response_shape::conform(
         &state.field_types,
         &query,
         operation_name.as_deref(),

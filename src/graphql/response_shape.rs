@@ -1,10 +1,13 @@
-//! GraphQL error propagation, which async-graphql 7 does not do: when a resolver fails, it drops the field
-//! from its parent object. The spec wants the field `null` when its type is nullable and, when it is not,
-//! the `null` to travel up to the nearest nullable parent (the whole `data` at worst).
+//! Brings async-graphql 7's responses in line with the GraphQL spec's response format, in two ways:
 //!
-//! [`FieldTypes`] knows every field's type from the schema's SDL; [`propagate_errors`] walks each error's
-//! path through the query's selection sets (resolving aliases and fragments) to learn which positions may be
-//! null, and writes the nulls where the spec puts them.
+//! - **Error propagation.** When a resolver fails, async-graphql drops the field from its parent object. The
+//!   spec wants the field `null` when its type is nullable and, when it is not, the `null` to travel up to
+//!   the nearest nullable parent (the whole `data` at worst). [`FieldTypes`] knows every field's type from
+//!   the schema's SDL; each error's path is walked through the query's selection sets (resolving aliases and
+//!   fragments) to learn which positions may be null.
+//! - **Field order.** async-graphql resolves sibling fields concurrently and writes them in the order they
+//!   finish, so a field served by a DataLoader lands after plain ones. The spec wants the order of the
+//!   selection set; the object keys are put back in that order.
 
 use std::collections::HashMap;
 
@@ -13,8 +16,8 @@ use async_graphql::{
     parser::{
         parse_query, parse_schema,
         types::{
-            BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, Type,
-            TypeKind, TypeSystemDefinition,
+            BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Selection,
+            SelectionSet, Type, TypeKind, TypeSystemDefinition,
         },
     },
 };
@@ -116,14 +119,7 @@ fn nullability_along(
     operation_name: Option<&str>,
     path: &[PathSegment],
 ) -> Option<Vec<bool>> {
-    let operation = match &document.operations {
-        DocumentOperations::Single(operation) => &operation.node,
-        DocumentOperations::Multiple(operations) => match operation_name {
-            Some(name) => &operations.get(name)?.node,
-            None if operations.len() == 1 => &operations.values().next()?.node,
-            None => return None,
-        },
-    };
+    let operation = operation(document, operation_name)?;
     let mut sets: Vec<&SelectionSet> = vec![&operation.selection_set.node];
     let mut parent = types.query_root.clone();
     let mut current: Option<&Type> = None;
@@ -175,19 +171,109 @@ fn set_null(data: &mut Value, path: &[PathSegment]) {
     }
 }
 
-/// Writes the nulls the spec asks for into `response.data`, for every error that has a path.
-pub fn propagate_errors(
+/// The operation a request runs.
+fn operation<'d>(
+    document: &'d ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
+    match &document.operations {
+        DocumentOperations::Single(operation) => Some(&operation.node),
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => operations.get(name).map(|o| &o.node),
+            None if operations.len() == 1 => operations.values().next().map(|o| &o.node),
+            None => None,
+        },
+    }
+}
+
+/// Conforms an executed response to the spec: nulls where fields failed, keys in selection-set order.
+pub fn conform(
     types: &FieldTypes,
     query: &str,
+    operation_name: Option<&str>,
+    response: &mut Response,
+) {
+    if matches!(response.data, Value::Null) && response.errors.iter().all(|e| e.path.is_empty()) {
+        return;
+    }
+    let Ok(document) = parse_query(query) else {
+        return;
+    };
+    propagate_errors(types, &document, operation_name, response);
+    if let Some(operation) = operation(&document, operation_name) {
+        order_fields(
+            &document,
+            &[&operation.selection_set.node],
+            &mut response.data,
+        );
+    }
+}
+
+/// The response keys selected by `sets`, in document order, each with the selection sets beneath it.
+fn keys_in_order<'d>(
+    document: &'d ExecutableDocument,
+    sets: &[&'d SelectionSet],
+    keys: &mut Vec<(&'d Name, Vec<&'d SelectionSet>)>,
+) {
+    for set in sets {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let key = &field.node.response_key().node;
+                    let below = &field.node.selection_set.node;
+                    match keys.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, sets)) => sets.push(below),
+                        None => keys.push((key, vec![below])),
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    keys_in_order(document, &[&fragment.node.selection_set.node], keys)
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        keys_in_order(document, &[&fragment.node.selection_set.node], keys);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Rewrites every object under `value` with its keys in the order of the selection sets that produced it.
+fn order_fields(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let mut keys = Vec::new();
+            keys_in_order(document, sets, &mut keys);
+            let mut unordered = std::mem::take(map);
+            for (key, below) in keys {
+                if let Some(mut child) = unordered.shift_remove(key) {
+                    order_fields(document, &below, &mut child);
+                    map.insert(key.clone(), child);
+                }
+            }
+            map.extend(unordered);
+        }
+        Value::List(items) => {
+            for item in items {
+                order_fields(document, sets, item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes the nulls the spec asks for into `response.data`, for every error that has a path.
+fn propagate_errors(
+    types: &FieldTypes,
+    document: &ExecutableDocument,
     operation_name: Option<&str>,
     response: &mut Response,
 ) {
     if response.errors.iter().all(|e| e.path.is_empty()) {
         return;
     }
-    let Ok(document) = parse_query(query) else {
-        return;
-    };
     let paths: Vec<Vec<PathSegment>> = response
         .errors
         .iter()
@@ -199,7 +285,7 @@ pub fn propagate_errors(
         response.data = Value::Object(Default::default());
     }
     for path in paths {
-        let Some(nullable) = nullability_along(types, &document, operation_name, &path) else {
+        let Some(nullable) = nullability_along(types, document, operation_name, &path) else {
             continue;
         };
         // The nearest position, from the failed field upwards, that may hold null; none means `data` itself.
