@@ -1,11 +1,14 @@
 //! The command line: `serve` (the default), `migrate`, `import`, `export` and `print-schema`.
 //! Every flag can also be set by the environment variable named beside it.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat, ServeConfig};
+use crate::{
+    config::{DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat, ServeConfig},
+    graphql::SchemaOptions,
+};
 
 /// The glossary GraphQL content API.
 #[derive(Debug, Parser)]
@@ -60,6 +63,10 @@ pub struct ServeArgs {
     /// Do not load the bundled sample glossary into an empty database.
     #[arg(long, env = "GLOSSARY_NO_SAMPLE_CONTENT")]
     pub no_sample_content: bool,
+
+    /// Microseconds a DataLoader batch waits for more keys before it queries (default 500).
+    #[arg(long, env = "GLOSSARY_BATCH_DELAY_US")]
+    pub batch_delay_us: Option<u64>,
 }
 
 impl ServeArgs {
@@ -73,6 +80,11 @@ impl ServeArgs {
             }),
             migrate: !self.no_migrate,
             load_sample_content: !self.no_sample_content,
+            schema: SchemaOptions {
+                batch_delay: self
+                    .batch_delay_us
+                    .map_or(DEFAULT_BATCH_DELAY, Duration::from_micros),
+            },
         }
     }
 }

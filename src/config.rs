@@ -1,7 +1,7 @@
 //! Typed configuration with documented defaults. Every knob here has a CLI flag and an environment variable
 //! (see `cli.rs`) and a line in README.md's configuration table.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 /// The embedded default database: a SQLite file in the working directory, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://glossary.db?mode=rwc";
@@ -14,6 +14,11 @@ pub const MAX_PAGE_SIZE: usize = 100;
 
 /// The page size when a connection is asked for neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// How long a DataLoader batch waits for more keys before it runs its one query. Resolvers of one request
+/// register their keys within microseconds of each other, and the delay is added to every response that uses
+/// a loader, so it is short; `bench/read.sh` measures the effect of other values.
+pub const DEFAULT_BATCH_DELAY: Duration = Duration::from_micros(500);
 
 /// How the log is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -34,4 +39,6 @@ pub struct ServeConfig {
     pub migrate: bool,
     /// Load the bundled sample glossary when the database holds no term.
     pub load_sample_content: bool,
+    /// Schema tuning (DataLoader batch delay).
+    pub schema: crate::graphql::SchemaOptions,
 }

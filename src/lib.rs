@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::{
     database::StatementCounter,
-    graphql::{AppSchema, response_shape::FieldTypes},
+    graphql::{AppSchema, SchemaOptions, response_shape::FieldTypes},
 };
 
 /// What every request handler shares; cheap to clone.
@@ -38,8 +38,12 @@ pub struct AppState {
 
 impl AppState {
     /// The state over an open pool.
-    pub fn new(db: DatabaseConnection, statements: StatementCounter) -> Self {
-        let schema = graphql::build_schema(db.clone());
+    pub fn new(
+        db: DatabaseConnection,
+        statements: StatementCounter,
+        options: SchemaOptions,
+    ) -> Self {
+        let schema = graphql::build_schema(db.clone(), options);
         let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl(), "Query"));
         Self {
             db,

@@ -28,10 +28,13 @@ pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
         .local_addr()
         .map_err(|error| Error::Internal(format!("cannot read the listening address: {error}")))?;
     tracing::info!(%address, "serving GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-    axum::serve(listener, app(AppState::new(db.clone(), statements)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| Error::Internal(format!("server error: {error}")))?;
+    axum::serve(
+        listener,
+        app(AppState::new(db.clone(), statements, config.schema)),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|error| Error::Internal(format!("server error: {error}")))?;
     db.close().await?;
     tracing::info!("server stopped");
     Ok(())

@@ -12,10 +12,6 @@ use sea_orm::DatabaseConnection;
 
 use crate::content::{categories, faqs, relations, sections, terms, visibility::Visibility};
 
-/// How long a batch waits for more keys before it runs. Short: resolvers of one request register their keys
-/// within microseconds of each other, and every millisecond here is added to the response time.
-const BATCH_DELAY: Duration = Duration::from_micros(500);
-
 /// A visible term by its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TermById(pub i64);
@@ -55,9 +51,9 @@ pub struct ContentLoader {
 /// The DataLoader type resolvers take from the context.
 pub type ContentDataLoader = DataLoader<ContentLoader>;
 
-/// Builds the schema-wide DataLoader.
-pub fn content_data_loader(db: DatabaseConnection) -> ContentDataLoader {
-    DataLoader::new(ContentLoader { db }, tokio::spawn).delay(BATCH_DELAY)
+/// Builds the schema-wide DataLoader; `batch_delay` is how long a batch waits for more keys.
+pub fn content_data_loader(db: DatabaseConnection, batch_delay: Duration) -> ContentDataLoader {
+    DataLoader::new(ContentLoader { db }, tokio::spawn).delay(batch_delay)
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;

@@ -9,8 +9,12 @@ pub mod request_errors;
 pub mod response_shape;
 pub mod types;
 
+use std::time::Duration;
+
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
+
+use crate::config::DEFAULT_BATCH_DELAY;
 
 use self::{
     loaders::{ContentDataLoader, content_data_loader},
@@ -21,13 +25,28 @@ use self::{
 /// The deepest selection nesting a query may have.
 pub const MAX_QUERY_DEPTH: usize = 16;
 
+/// Tuning of the schema, set from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct SchemaOptions {
+    /// How long a DataLoader batch waits for more keys before it runs.
+    pub batch_delay: Duration,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        Self {
+            batch_delay: DEFAULT_BATCH_DELAY,
+        }
+    }
+}
+
 /// The API's schema type.
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema over a database connection.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
+pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(content_data_loader(db.clone()))
+        .data(content_data_loader(db.clone(), options.batch_delay))
         .data(db)
         .extension(RequestErrorCodes)
         .limit_depth(MAX_QUERY_DEPTH)

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use glossary::{AppState, app, cli::MigrateAction, database, import};
+use glossary::{AppState, app, cli::MigrateAction, database, graphql::SchemaOptions, import};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
@@ -111,7 +111,7 @@ pub async fn spawn_app() -> TestApp {
     database::migrate(&db, MigrateAction::Up)
         .await
         .expect("migrate");
-    let state = AppState::new(db, statements);
+    let state = AppState::new(db, statements, SchemaOptions::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let router = app(state.clone());
