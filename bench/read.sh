@@ -11,8 +11,7 @@ cd "$(dirname "$0")/.."
 terms="${1:-2000}"
 seconds="${2:-10}"
 shift $(( $# > 2 ? 2 : $# ))
-delays=("${@:-0 500 2000}")
-[ $# -eq 0 ] && delays=(0 500 2000)
+if [ $# -gt 0 ]; then delays=("$@"); else delays=(0 500 2000); fi
 port=18765
 work="$(mktemp -d)"
 server=""
