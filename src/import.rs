@@ -70,5 +70,6 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
     let summary =
         bulk::insert_documents(&transaction, &documents, &rendered, &stored, clock::now()).await?;
     transaction.commit().await?;
+    bulk::refresh_planner_statistics(db).await?;
     Ok(summary)
 }

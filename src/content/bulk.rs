@@ -412,6 +412,13 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
         .collect())
 }
 
+/// Refreshes the query planner's statistics after a bulk write, so that the first queries after an import
+/// are planned with the new row counts. `ANALYZE` means the same on SQLite and PostgreSQL.
+pub async fn refresh_planner_statistics(db: &impl ConnectionTrait) -> Result<()> {
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
 /// Ids of the stored terms among `slugs`, whatever their status. One statement per 500 slugs.
 pub async fn stored_term_ids(
     db: &impl ConnectionTrait,
