@@ -81,36 +81,6 @@ impl FieldTypes {
     }
 }
 
-/// The fields selected under `key` in `sets`, looking into inline fragments and fragment spreads.
-fn fields_for_key<'d>(
-    document: &'d ExecutableDocument,
-    sets: &[&'d SelectionSet],
-    key: &str,
-) -> Vec<&'d async_graphql::parser::types::Field> {
-    let mut found = Vec::new();
-    let mut stack: Vec<&SelectionSet> = sets.to_vec();
-    while let Some(set) = stack.pop() {
-        for selection in &set.items {
-            match &selection.node {
-                Selection::Field(field) if field.node.response_key().node == key => {
-                    found.push(&field.node)
-                }
-                Selection::Field(_) => {}
-                Selection::InlineFragment(fragment) => {
-                    stack.push(&fragment.node.selection_set.node)
-                }
-                Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
-                    {
-                        stack.push(&fragment.node.selection_set.node);
-                    }
-                }
-            }
-        }
-    }
-    found
-}
-
 /// For each position along `path`, whether the value there may be null. `None` when the path cannot be
 /// followed (then nothing is changed).
 fn nullability_along(
@@ -119,7 +89,7 @@ fn nullability_along(
     operation_name: Option<&str>,
     path: &[PathSegment],
 ) -> Option<Vec<bool>> {
-    let operation = operation(document, operation_name)?;
+    let operation = selected_operation(document, operation_name)?;
     let mut sets: Vec<&SelectionSet> = vec![&operation.selection_set.node];
     let mut parent = types.query_root.clone();
     let mut current: Option<&Type> = None;
@@ -127,10 +97,11 @@ fn nullability_along(
     for segment in path {
         let ty = match segment {
             PathSegment::Field(key) => {
-                let fields = fields_for_key(document, &sets, key);
-                let field = fields.first()?;
-                let ty = types.field(&parent, &field.name.node)?;
-                sets = fields.iter().map(|f| &f.selection_set.node).collect();
+                let mut keys = Vec::new();
+                keys_in_order(document, &sets, &mut keys);
+                let selected = keys.into_iter().find(|selected| selected.key == key)?;
+                let ty = types.field(&parent, selected.field)?;
+                sets = selected.below;
                 ty
             }
             PathSegment::Index(_) => match &current?.base {
@@ -171,8 +142,8 @@ fn set_null(data: &mut Value, path: &[PathSegment]) {
     }
 }
 
-/// The operation a request runs.
-fn operation<'d>(
+/// The operation a request runs: the one named, or the only one.
+pub fn selected_operation<'d>(
     document: &'d ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'d OperationDefinition> {
@@ -200,7 +171,7 @@ pub fn conform(
         return;
     };
     propagate_errors(types, &document, operation_name, response);
-    if let Some(operation) = operation(&document, operation_name) {
+    if let Some(operation) = selected_operation(&document, operation_name) {
         order_fields(
             &document,
             &[&operation.selection_set.node],
@@ -209,11 +180,20 @@ pub fn conform(
     }
 }
 
-/// The response keys selected by `sets`, in document order, each with the selection sets beneath it.
+/// One response key of a selection: the field behind it and every selection set beneath it (a key may be
+/// selected more than once, through fragments, and the sub-selections merge).
+struct SelectedKey<'d> {
+    key: &'d Name,
+    field: &'d Name,
+    below: Vec<&'d SelectionSet>,
+}
+
+/// The response keys selected by `sets`, in document order, looking into inline fragments and fragment
+/// spreads.
 fn keys_in_order<'d>(
     document: &'d ExecutableDocument,
     sets: &[&'d SelectionSet],
-    keys: &mut Vec<(&'d Name, Vec<&'d SelectionSet>)>,
+    keys: &mut Vec<SelectedKey<'d>>,
 ) {
     for set in sets {
         for selection in &set.items {
@@ -221,9 +201,13 @@ fn keys_in_order<'d>(
                 Selection::Field(field) => {
                     let key = &field.node.response_key().node;
                     let below = &field.node.selection_set.node;
-                    match keys.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, sets)) => sets.push(below),
-                        None => keys.push((key, vec![below])),
+                    match keys.iter_mut().find(|selected| selected.key == key) {
+                        Some(selected) => selected.below.push(below),
+                        None => keys.push(SelectedKey {
+                            key,
+                            field: &field.node.name.node,
+                            below: vec![below],
+                        }),
                     }
                 }
                 Selection::InlineFragment(fragment) => {
@@ -247,10 +231,10 @@ fn order_fields(document: &ExecutableDocument, sets: &[&SelectionSet], value: &m
             let mut keys = Vec::new();
             keys_in_order(document, sets, &mut keys);
             let mut unordered = std::mem::take(map);
-            for (key, below) in keys {
-                if let Some(mut child) = unordered.shift_remove(key) {
-                    order_fields(document, &below, &mut child);
-                    map.insert(key.clone(), child);
+            for selected in keys {
+                if let Some(mut child) = unordered.shift_remove(selected.key) {
+                    order_fields(document, &selected.below, &mut child);
+                    map.insert(selected.key.clone(), child);
                 }
             }
             map.extend(unordered);

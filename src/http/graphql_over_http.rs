@@ -11,10 +11,7 @@
 
 use async_graphql::{
     ServerError, Variables,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, OperationType},
-    },
+    parser::{parse_query, types::OperationType},
 };
 use axum::{
     body::Bytes,
@@ -152,15 +149,8 @@ fn is_mutation(params: &GraphqlParams) -> bool {
     let Ok(document) = parse_query(&params.query) else {
         return false;
     };
-    let operation = match &document.operations {
-        DocumentOperations::Single(operation) => Some(operation),
-        DocumentOperations::Multiple(operations) => match &params.operation_name {
-            Some(name) => operations.get(name.as_str()),
-            None if operations.len() == 1 => operations.values().next(),
-            None => None,
-        },
-    };
-    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+    response_shape::selected_operation(&document, params.operation_name.as_deref())
+        .is_some_and(|operation| operation.ty == OperationType::Mutation)
 }
 
 /// Runs the request and shapes the HTTP response.
