@@ -12,6 +12,7 @@ use crate::{
         bulk::{self, InsertSummary},
         clock,
         pack::{self, Problem},
+        terms,
     },
     error::{Error, Result},
 };
@@ -41,7 +42,7 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
     outside.dedup();
 
     let transaction = db.begin().await?;
-    let stored = bulk::stored_term_ids(&transaction, &outside).await?;
+    let stored = terms::ids_by_slug_any_status(&transaction, &outside).await?;
     let mut problems = Vec::new();
     for line in &lines {
         let document = &line.document;

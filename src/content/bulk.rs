@@ -418,24 +418,3 @@ pub async fn refresh_planner_statistics(db: &impl ConnectionTrait) -> Result<()>
     db.execute_unprepared("ANALYZE").await?;
     Ok(())
 }
-
-/// Ids of the stored terms among `slugs`, whatever their status. One statement per 500 slugs.
-pub async fn stored_term_ids(
-    db: &impl ConnectionTrait,
-    slugs: &[String],
-) -> Result<HashMap<String, i64>> {
-    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
-    let mut found = HashMap::new();
-    for chunk in slugs.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<(i64, String)> = term::Entity::find()
-            .select_only()
-            .column(term::Column::Id)
-            .column(term::Column::Slug)
-            .filter(term::Column::Slug.is_in(chunk.iter().cloned()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        found.extend(rows.into_iter().map(|(id, slug)| (slug, id)));
-    }
-    Ok(found)
-}

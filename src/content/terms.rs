@@ -1,7 +1,11 @@
 //! Looking terms up by id or slug, always through the visibility rule.
 
+use std::collections::HashMap;
+
 use entity::term;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 
 use super::visibility::Visibility;
 use crate::error::Result;
@@ -35,4 +39,28 @@ pub async fn by_slugs(
 /// How many terms exist in any status: zero means a fresh database.
 pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64> {
     Ok(term::Entity::find().count(db).await?)
+}
+
+/// How many slugs one `IN (…)` list carries: far below every engine's bind-parameter limit.
+const SLUGS_PER_QUERY: usize = 500;
+
+/// Ids of the stored terms among `slugs`, in any status: for writes that must know what exists (an import
+/// checking for taken slugs and resolving related slugs). One statement per 500 slugs.
+pub async fn ids_by_slug_any_status(
+    db: &impl ConnectionTrait,
+    slugs: &[String],
+) -> Result<HashMap<String, i64>> {
+    let mut found = HashMap::new();
+    for chunk in slugs.chunks(SLUGS_PER_QUERY) {
+        let rows: Vec<(i64, String)> = term::Entity::find()
+            .select_only()
+            .column(term::Column::Id)
+            .column(term::Column::Slug)
+            .filter(term::Column::Slug.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, slug)| (slug, id)));
+    }
+    Ok(found)
 }

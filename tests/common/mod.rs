@@ -177,7 +177,7 @@ impl TestApp {
 
     /// The database id of a stored term, for building global IDs of terms the API will not show.
     pub async fn term_id(&self, slug: &str) -> i64 {
-        glossary::content::bulk::stored_term_ids(self.db(), &[slug.to_owned()])
+        glossary::content::terms::ids_by_slug_any_status(self.db(), &[slug.to_owned()])
             .await
             .unwrap()[slug]
     }
