@@ -6,6 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Parser, Subcommand};
 
 use crate::{
+    auth::Role,
     config::{DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat, ServeConfig},
     graphql::SchemaOptions,
 };
@@ -47,6 +48,33 @@ pub enum Command {
     Export,
     /// Print the GraphQL schema (SDL) on standard output.
     PrintSchema,
+    /// Create, list and revoke API keys.
+    ApiKey {
+        /// The key action.
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+}
+
+/// Actions of `api-key`.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyAction {
+    /// Create a key and print it once on standard output; only its hash is stored.
+    Create {
+        /// Unique name of the key's holder (a person or a pipeline).
+        #[arg(long)]
+        name: String,
+        /// What the key may do.
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+    /// List every key: name, role, created, last used, revoked.
+    List,
+    /// Revoke the key with this name; it stops working at once.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
 }
 
 /// Flags of `serve`.

@@ -19,6 +19,10 @@ pub enum ErrorCode {
     BadRequest,
     /// An argument has a value the API refuses: a page size over the maximum, a malformed cursor or id.
     BadUserInput,
+    /// The operation needs an API key and none was sent, or the key sent is malformed, unknown or revoked.
+    Unauthenticated,
+    /// The API key is valid but its role is too small for the operation.
+    Forbidden,
     /// Something failed on our side; the details are in the server log, never in the response.
     InternalServerError,
 }
@@ -31,6 +35,8 @@ impl ErrorCode {
             ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -56,6 +62,10 @@ pub enum Error {
         /// What is wrong, in words a client developer can act on.
         message: String,
     },
+    /// No valid API key where one is needed.
+    Unauthenticated(String),
+    /// A valid API key whose role is too small.
+    Forbidden(String),
     /// A content pack failed its checks; nothing was written.
     InvalidPack(Vec<crate::content::pack::Problem>),
     /// The database failed.
@@ -76,7 +86,9 @@ impl Error {
     /// The error in words, for logs and the command line (internal details included).
     pub fn describe(&self) -> String {
         match self {
-            Error::BadUserInput { message, .. } => message.clone(),
+            Error::BadUserInput { message, .. }
+            | Error::Unauthenticated(message)
+            | Error::Forbidden(message) => message.clone(),
             Error::InvalidPack(problems) => {
                 format!(
                     "the content pack has {} problem(s); nothing was imported",
@@ -92,6 +104,8 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::BadUserInput { .. } | Error::InvalidPack(_) => ErrorCode::BadUserInput,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Database(_) | Error::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -103,6 +117,7 @@ impl From<Error> for async_graphql::Error {
         let code = error.code();
         let (message, field) = match error {
             Error::BadUserInput { field, message } => (message, field),
+            Error::Unauthenticated(message) | Error::Forbidden(message) => (message, None),
             Error::InvalidPack(problems) => (
                 problems
                     .iter()

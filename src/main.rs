@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use glossary::{
-    cli::{Cli, Command, MigrateAction, ServeArgs},
+    auth::api_keys,
+    cli::{ApiKeyAction, Cli, Command, MigrateAction, ServeArgs},
     database,
     error::Error,
     export, graphql, import, server, telemetry,
@@ -72,6 +73,47 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let count = export::export_pack(&db, &mut out).await?;
             eprintln!("exported {count} terms");
+            Ok(())
+        }
+        Command::ApiKey { action } => {
+            let (db, _) = database::connect(&cli.database_url).await?;
+            database::migrate(&db, MigrateAction::Up).await?;
+            match action {
+                ApiKeyAction::Create { name, role } => {
+                    let (key, secret) = api_keys::create(&db, &name, role).await?;
+                    println!("{secret}");
+                    eprintln!(
+                        "created the {} key {:?}: store it now, it is not shown again",
+                        key.role.as_str(),
+                        key.name
+                    );
+                }
+                ApiKeyAction::List => {
+                    let format_time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                        t.map_or("-".to_owned(), |t| {
+                            t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+                        })
+                    };
+                    println!(
+                        "{:<24} {:<7} {:<21} {:<21} REVOKED",
+                        "NAME", "ROLE", "CREATED", "LAST USED"
+                    );
+                    for key in api_keys::list(&db).await? {
+                        println!(
+                            "{:<24} {:<7} {:<21} {:<21} {}",
+                            key.name,
+                            key.role.as_str(),
+                            format_time(Some(key.created_at)),
+                            format_time(key.last_used_at),
+                            format_time(key.revoked_at)
+                        );
+                    }
+                }
+                ApiKeyAction::Revoke { name } => {
+                    let key = api_keys::revoke(&db, &name).await?;
+                    eprintln!("revoked the key {:?}", key.name);
+                }
+            }
             Ok(())
         }
         Command::PrintSchema => {

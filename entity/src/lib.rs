@@ -2,6 +2,7 @@
 //!
 //! The migration crate creates these tables; the server's `content` module is the only code that queries them.
 
+pub mod api_key;
 pub mod category;
 pub mod faq;
 pub mod section;

@@ -4,6 +4,7 @@
 pub use sea_orm_migration::{migrator::MigrationStatus, prelude::*};
 
 mod m20261125_000001_create_content_tables;
+mod m20261125_000002_create_api_keys;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_content_tables::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_content_tables::Migration),
+            Box::new(m20261125_000002_create_api_keys::Migration),
+        ]
     }
 }

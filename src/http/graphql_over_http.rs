@@ -26,7 +26,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::media_type::{self, ResponseMediaType};
 use crate::{
     AppState,
-    error::ErrorCode,
+    auth::{Viewer, api_keys},
+    error::{Error, ErrorCode},
     graphql::{request_errors, response_shape},
 };
 
@@ -153,12 +154,61 @@ fn is_mutation(params: &GraphqlParams) -> bool {
         .is_some_and(|operation| operation.ty == OperationType::Mutation)
 }
 
-/// Runs the request and shapes the HTTP response.
-async fn execute(state: &AppState, media: ResponseMediaType, params: GraphqlParams) -> Response {
+/// The viewer named by the request's `Authorization` header, or the response refusing it: 401 with
+/// `WWW-Authenticate` for a bad key, 500 when the key store cannot be read.
+async fn viewer_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: ResponseMediaType,
+) -> Result<Viewer, Response> {
+    let authorization = match headers.get(header::AUTHORIZATION).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(_)) => Some(""),
+    };
+    match api_keys::authenticate(&state.db, authorization).await {
+        Ok(viewer) => Ok(viewer),
+        Err(error @ Error::Unauthenticated(_)) => {
+            let mut response = request_failure(
+                StatusCode::UNAUTHORIZED,
+                media,
+                error.code(),
+                &error.describe(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+            );
+            Err(response)
+        }
+        Err(error) => {
+            tracing::error!(error = error.describe(), "cannot authenticate a request");
+            Err(request_failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                ErrorCode::InternalServerError,
+                "Internal server error",
+            ))
+        }
+    }
+}
+
+/// Authenticates the request, runs it and shapes the HTTP response.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: ResponseMediaType,
+    params: GraphqlParams,
+) -> Response {
+    let viewer = match viewer_of(state, headers, media).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
     let query = params.query.clone();
     let operation_name = params.operation_name.clone();
     let mut request = async_graphql::Request::new(params.query)
-        .variables(Variables::from_json(Value::Object(params.variables)));
+        .variables(Variables::from_json(Value::Object(params.variables)))
+        .data(viewer);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -228,7 +278,7 @@ pub async fn graphql_post(
         );
     }
     match params_from_json(&body) {
-        Ok(params) => execute(&state, media, params).await,
+        Ok(params) => execute(&state, &headers, media, params).await,
         Err(message) => request_failure(
             StatusCode::BAD_REQUEST,
             media,
@@ -278,5 +328,5 @@ pub async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, media, params).await
+    execute(&state, &headers, media, params).await
 }

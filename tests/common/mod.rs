@@ -147,11 +147,25 @@ impl TestApp {
 
     /// POSTs a GraphQL request the way a modern client does and returns status and JSON body.
     pub async fn post(&self, query: &str, variables: Value) -> (u16, Value) {
-        let response = self
+        self.post_as(None, query, variables).await
+    }
+
+    /// Like [`TestApp::post`], with this `Authorization` header value when one is given.
+    pub async fn post_as(
+        &self,
+        authorization: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
             .header("content-type", "application/json")
-            .header("accept", "application/graphql-response+json")
+            .header("accept", "application/graphql-response+json");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

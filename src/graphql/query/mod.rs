@@ -3,10 +3,16 @@
 mod categories;
 mod node;
 mod terms;
+mod viewer;
 
 use async_graphql::MergedObject;
 
 /// The root of every read.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(terms::TermQuery, categories::CategoryQuery, node::NodeQuery);
+pub struct QueryRoot(
+    terms::TermQuery,
+    categories::CategoryQuery,
+    node::NodeQuery,
+    viewer::ViewerQuery,
+);

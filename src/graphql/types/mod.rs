@@ -1,5 +1,6 @@
 //! The GraphQL object, input and enum types of the public read API.
 
+pub mod api_key;
 pub mod category;
 pub mod connection;
 pub mod node;
