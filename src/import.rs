@@ -5,17 +5,20 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::{
     content::{
         bulk::{self, InsertSummary},
-        clock,
+        clock, editor,
         pack::{self, Problem},
         terms,
     },
     error::{Error, Result},
 };
+
+/// The author recorded in the first revision of imported terms.
+pub const IMPORT_AUTHOR: &str = "import";
 
 /// Imports the pack in `text`. On any problem nothing is written and every problem is returned in
 /// [`Error::InvalidPack`].
@@ -41,7 +44,7 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
     outside.sort();
     outside.dedup();
 
-    let transaction = db.begin().await?;
+    let transaction = editor::begin_write(db).await?;
     let stored = terms::ids_by_slug_any_status(&transaction, &outside).await?;
     let mut problems = Vec::new();
     for line in &lines {
@@ -68,8 +71,15 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
         return Err(Error::InvalidPack(problems));
     }
     let documents: Vec<_> = lines.iter().map(|l| &l.document).collect();
-    let summary =
-        bulk::insert_documents(&transaction, &documents, &rendered, &stored, clock::now()).await?;
+    let summary = bulk::insert_documents(
+        &transaction,
+        &documents,
+        &rendered,
+        &stored,
+        clock::now(),
+        IMPORT_AUTHOR,
+    )
+    .await?;
     transaction.commit().await?;
     bulk::refresh_planner_statistics(db).await?;
     Ok(summary)

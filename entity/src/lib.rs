@@ -9,5 +9,7 @@ pub mod section;
 pub mod term;
 pub mod term_category;
 pub mod term_relation;
+pub mod term_revision;
+pub mod term_slug_alias;
 
 pub use term::TermStatus;

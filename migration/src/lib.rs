@@ -5,6 +5,7 @@ pub use sea_orm_migration::{migrator::MigrationStatus, prelude::*};
 
 mod m20261125_000001_create_content_tables;
 mod m20261125_000002_create_api_keys;
+mod m20261125_000003_create_revisions_and_slug_aliases;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_content_tables::Migration),
             Box::new(m20261125_000002_create_api_keys::Migration),
+            Box::new(m20261125_000003_create_revisions_and_slug_aliases::Migration),
         ]
     }
 }

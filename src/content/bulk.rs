@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::{TermStatus, category, faq, section, term, term_category, term_relation};
+use entity::{
+    TermStatus, category, faq, section, term, term_category, term_relation, term_revision,
+};
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, Set};
 
 use super::{
@@ -46,7 +48,7 @@ pub fn category_name_from_slug(slug: &str) -> String {
     }
 }
 
-fn status_of(document: StatusDocument) -> TermStatus {
+pub fn status_of(document: StatusDocument) -> TermStatus {
     match document {
         StatusDocument::Draft => TermStatus::Draft,
         StatusDocument::Published => TermStatus::Published,
@@ -125,7 +127,7 @@ pub fn render_all(documents: &[&TermDocument]) -> Vec<RenderedTerm> {
 }
 
 /// The `term` row for a document, with every derived column computed.
-fn term_row(
+pub fn term_row(
     document: &TermDocument,
     rendered: &RenderedTerm,
     now: DateTime<Utc>,
@@ -171,6 +173,7 @@ pub async fn insert_documents(
     rendered: &[RenderedTerm],
     stored_slugs: &HashMap<String, i64>,
     now: DateTime<Utc>,
+    author: &str,
 ) -> Result<InsertSummary> {
     if documents.len() != rendered.len() {
         return Err(crate::error::Error::Internal(
@@ -241,14 +244,78 @@ pub async fn insert_documents(
     };
 
     // Everything that hangs off a term.
-    let mut sections = Vec::new();
-    let mut faqs = Vec::new();
-    let mut relations = Vec::new();
-    let mut memberships = Vec::new();
+    let mut children = ChildRows::default();
     for (document, rendered) in documents.iter().zip(rendered) {
         let term_id = term_ids[document.slug.as_str()];
+        children.add(term_id, document, rendered, None, &id_of, &category_ids)?;
+    }
+    let ChildRows {
+        sections,
+        faqs,
+        relations,
+        memberships,
+    } = children;
+
+    // Each term's history starts with the imported document, as stored.
+    let mut revisions = Vec::with_capacity(documents.len());
+    for document in documents {
+        let mut stored = (*document).clone();
+        stored.categories.sort();
+        if stored.published_at.is_none() && document.status == StatusDocument::Published {
+            stored.published_at = Some(now);
+        }
+        let snapshot = serde_json::to_string(&stored).map_err(|error| {
+            crate::error::Error::Internal(format!("cannot snapshot {:?}: {error}", document.slug))
+        })?;
+        revisions.push(term_revision::ActiveModel {
+            id: NotSet,
+            term_id: Set(term_ids[document.slug.as_str()]),
+            version: Set(1),
+            author: Set(author.to_owned()),
+            created_at: Set(now),
+            change: Set("import".to_owned()),
+            snapshot: Set(snapshot),
+        });
+    }
+    insert_in_batches::<term_revision::Entity, _>(db, revisions).await?;
+    summary.sections = sections.len();
+    summary.faqs = faqs.len();
+    summary.relations = relations.len();
+    insert_in_batches::<section::Entity, _>(db, sections).await?;
+    insert_in_batches::<faq::Entity, _>(db, faqs).await?;
+    insert_in_batches::<term_relation::Entity, _>(db, relations).await?;
+    insert_in_batches::<term_category::Entity, _>(db, memberships).await?;
+    Ok(summary)
+}
+
+/// The rows that hang off terms: sections, FAQs, related-term links and category memberships.
+#[derive(Default)]
+pub struct ChildRows {
+    sections: Vec<section::ActiveModel>,
+    faqs: Vec<faq::ActiveModel>,
+    relations: Vec<term_relation::ActiveModel>,
+    memberships: Vec<term_category::ActiveModel>,
+}
+
+impl ChildRows {
+    /// Adds the child rows of one term. `faq_ids[i]`, when given and set, keeps FAQ `i`'s id (so its global
+    /// ID survives edits); `related_id` and `category_ids` resolve slugs, which the caller has checked.
+    pub fn add(
+        &mut self,
+        term_id: i64,
+        document: &TermDocument,
+        rendered: &RenderedTerm,
+        faq_ids: Option<&[Option<i64>]>,
+        related_id: &dyn Fn(&str) -> Option<i64>,
+        category_ids: &HashMap<String, i64>,
+    ) -> Result<()> {
+        let unresolved = |what: &str, slug: &str| {
+            crate::error::Error::Internal(format!(
+                "{what} {slug:?} was not resolved before writing"
+            ))
+        };
         for (position, s) in document.sections.iter().enumerate() {
-            sections.push(section::ActiveModel {
+            self.sections.push(section::ActiveModel {
                 id: NotSet,
                 term_id: Set(term_id),
                 position: Set(position as i32),
@@ -259,8 +326,9 @@ pub async fn insert_documents(
             });
         }
         for (position, f) in document.faqs.iter().enumerate() {
-            faqs.push(faq::ActiveModel {
-                id: NotSet,
+            let id = faq_ids.and_then(|ids| ids.get(position).copied().flatten());
+            self.faqs.push(faq::ActiveModel {
+                id: id.map_or(NotSet, Set),
                 term_id: Set(term_id),
                 position: Set(position as i32),
                 question: Set(f.question.clone()),
@@ -269,32 +337,33 @@ pub async fn insert_documents(
             });
         }
         for (position, slug) in document.related.iter().enumerate() {
-            let related_term_id = id_of(slug).ok_or_else(|| {
-                crate::error::Error::Internal(format!(
-                    "related slug {slug:?} was not resolved before insert"
-                ))
-            })?;
-            relations.push(term_relation::ActiveModel {
+            let related_term_id =
+                related_id(slug).ok_or_else(|| unresolved("related slug", slug))?;
+            self.relations.push(term_relation::ActiveModel {
                 term_id: Set(term_id),
                 related_term_id: Set(related_term_id),
                 position: Set(position as i32),
             });
         }
         for slug in &document.categories {
-            memberships.push(term_category::ActiveModel {
+            let category_id = *category_ids
+                .get(slug)
+                .ok_or_else(|| unresolved("category", slug))?;
+            self.memberships.push(term_category::ActiveModel {
                 term_id: Set(term_id),
-                category_id: Set(category_ids[slug]),
+                category_id: Set(category_id),
             });
         }
+        Ok(())
     }
-    summary.sections = sections.len();
-    summary.faqs = faqs.len();
-    summary.relations = relations.len();
-    insert_in_batches::<section::Entity, _>(db, sections).await?;
-    insert_in_batches::<faq::Entity, _>(db, faqs).await?;
-    insert_in_batches::<term_relation::Entity, _>(db, relations).await?;
-    insert_in_batches::<term_category::Entity, _>(db, memberships).await?;
-    Ok(summary)
+
+    /// Inserts every row gathered.
+    pub async fn insert(self, db: &impl ConnectionTrait) -> Result<()> {
+        insert_in_batches::<section::Entity, _>(db, self.sections).await?;
+        insert_in_batches::<faq::Entity, _>(db, self.faqs).await?;
+        insert_in_batches::<term_relation::Entity, _>(db, self.relations).await?;
+        insert_in_batches::<term_category::Entity, _>(db, self.memberships).await
+    }
 }
 
 /// Inserts rows in multi-row INSERTs of [`ROWS_PER_INSERT`].
@@ -378,38 +447,54 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
     Ok(terms
         .into_iter()
         .map(|t| {
-            let mut categories = category_slugs.remove(&t.id).unwrap_or_default();
-            categories.sort();
-            let call_to_action = match (t.cta_heading, t.cta_text, t.cta_label, t.cta_url) {
-                (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToActionDocument {
-                    heading,
-                    text,
-                    label,
-                    url,
-                }),
-                _ => None,
-            };
-            let seo =
-                (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
-                    title: t.seo_title,
-                    description: t.seo_description,
-                });
-            TermDocument {
-                categories,
-                sections: sections.remove(&t.id).unwrap_or_default(),
-                faqs: faqs.remove(&t.id).unwrap_or_default(),
-                related: related.remove(&t.id).unwrap_or_default(),
-                status: document_status(t.status),
-                call_to_action,
-                seo,
-                published_at: t.published_at,
-                slug: t.slug,
-                name: t.name,
-                title: t.title,
-                definition: t.definition,
-            }
+            let id = t.id;
+            assemble_document(
+                t,
+                sections.remove(&id).unwrap_or_default(),
+                faqs.remove(&id).unwrap_or_default(),
+                related.remove(&id).unwrap_or_default(),
+                category_slugs.remove(&id).unwrap_or_default(),
+            )
         })
         .collect())
+}
+
+/// The pack document of a stored term, from its row and its lists (categories in any order).
+pub fn assemble_document(
+    t: term::Model,
+    sections: Vec<SectionDocument>,
+    faqs: Vec<FaqDocument>,
+    related: Vec<String>,
+    mut categories: Vec<String>,
+) -> TermDocument {
+    categories.sort();
+    let call_to_action = match (t.cta_heading, t.cta_text, t.cta_label, t.cta_url) {
+        (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToActionDocument {
+            heading,
+            text,
+            label,
+            url,
+        }),
+        _ => None,
+    };
+    let seo = (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
+        title: t.seo_title,
+        description: t.seo_description,
+    });
+    TermDocument {
+        categories,
+        sections,
+        faqs,
+        related,
+        status: document_status(t.status),
+        call_to_action,
+        seo,
+        published_at: t.published_at,
+        slug: t.slug,
+        name: t.name,
+        title: t.title,
+        definition: t.definition,
+    }
 }
 
 /// Refreshes the query planner's statistics after a bulk write, so that the first queries after an import

@@ -1,8 +1,16 @@
 //! Reading categories and the categories of terms.
 
 use entity::{category, term_category};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
+use super::{
+    clock,
+    editor::{Edit, Problem, ProblemCode},
+    pack::{SLUG_MAX, is_valid_slug},
+};
 use crate::error::Result;
 
 /// Every category, by name. One SQL statement.
@@ -49,4 +57,107 @@ pub async fn by_term_ids(
             category.map(|category| (membership.term_id, category))
         })
         .collect())
+}
+
+/// Creates a category; refuses a bad or taken slug, or a bad name.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    name: &str,
+    description: Option<String>,
+) -> Edit<category::Model> {
+    let problems = check(db, None, slug, name).await?;
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let now = clock::now();
+    let row = category::Entity::insert(category::ActiveModel {
+        id: NotSet,
+        slug: Set(slug.to_owned()),
+        name: Set(name.trim().to_owned()),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    Ok(Ok(row))
+}
+
+/// Changes a category's slug, name or description (`None` keeps a value; `Some(None)` clears the
+/// description).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    slug: Option<String>,
+    name: Option<String>,
+    description: Option<Option<String>>,
+) -> Edit<category::Model> {
+    let Some(row) = category::Entity::find_by_id(id).one(db).await? else {
+        return Ok(Err(vec![Problem::new(
+            "id",
+            ProblemCode::NotFound,
+            "no category has this ID",
+        )]));
+    };
+    let slug = slug.unwrap_or_else(|| row.slug.clone());
+    let name = name.unwrap_or_else(|| row.name.clone());
+    let problems = check(db, Some(id), &slug, &name).await?;
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let mut active: category::ActiveModel = row.into();
+    active.slug = Set(slug);
+    active.name = Set(name.trim().to_owned());
+    if let Some(description) = description {
+        active.description = Set(description);
+    }
+    active.updated_at = Set(clock::now());
+    Ok(Ok(active.update(db).await?))
+}
+
+/// Deletes a category; its terms stay, without it.
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Edit<()> {
+    let deleted = category::Entity::delete_by_id(id).exec(db).await?;
+    if deleted.rows_affected == 0 {
+        return Ok(Err(vec![Problem::new(
+            "id",
+            ProblemCode::NotFound,
+            "no category has this ID",
+        )]));
+    }
+    Ok(Ok(()))
+}
+
+async fn check(
+    db: &impl ConnectionTrait,
+    id: Option<i64>,
+    slug: &str,
+    name: &str,
+) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    if !is_valid_slug(slug) {
+        problems.push(Problem::new(
+            "slug",
+            ProblemCode::Invalid,
+            format!("{slug:?} is not a valid slug: use 1–{SLUG_MAX} characters of a-z, 0-9 and single inner hyphens"),
+        ));
+    } else if let Some(other) = by_slugs(db, &[slug.to_owned()]).await?.into_iter().next()
+        && Some(other.id) != id
+    {
+        problems.push(Problem::new(
+            "slug",
+            ProblemCode::Taken,
+            format!("the slug {slug:?} belongs to another category"),
+        ));
+    }
+    let length = name.trim().chars().count();
+    if length == 0 || length > 200 {
+        problems.push(Problem::new(
+            "name",
+            ProblemCode::Invalid,
+            format!("a name has 1–200 characters, got {length}"),
+        ));
+    }
+    Ok(problems)
 }

@@ -30,3 +30,11 @@ pub async fn visible_by_ids(
         .all(db)
         .await?)
 }
+
+/// The term an FAQ entry belongs to, in any status.
+pub async fn term_of(db: &impl ConnectionTrait, faq_id: i64) -> Result<Option<i64>> {
+    Ok(faq::Entity::find_by_id(faq_id)
+        .one(db)
+        .await?
+        .map(|f| f.term_id))
+}

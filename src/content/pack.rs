@@ -244,7 +244,7 @@ fn check_length(
 }
 
 /// Every check on one term that needs nothing but the term.
-fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)) {
+pub fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)) {
     if !is_valid_slug(&document.slug) {
         report(
             "slug",

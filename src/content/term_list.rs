@@ -4,7 +4,7 @@
 //! terms are added or removed and costs the same deep in the list as at its start.
 
 use chrono::{DateTime, Utc};
-use entity::{category, term, term_category};
+use entity::{TermStatus, category, term, term_category};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -25,6 +25,8 @@ pub struct TermFilter {
     pub category_id: Option<i64>,
     /// Only terms whose name contains this text, ignoring case.
     pub name_contains: Option<String>,
+    /// Only terms in one of these statuses (on top of visibility).
+    pub statuses: Option<Vec<TermStatus>>,
 }
 
 impl TermFilter {
@@ -64,6 +66,9 @@ impl TermFilter {
                 Expr::col((term::Entity, term::Column::SortKey))
                     .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
             );
+        }
+        if let Some(statuses) = &self.statuses {
+            condition = condition.add(term::Column::Status.is_in(statuses.iter().copied()));
         }
         condition
     }

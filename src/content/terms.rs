@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use entity::term;
+use entity::{term, term_slug_alias};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
@@ -34,6 +34,25 @@ pub async fn by_slugs(
         .filter(term::Column::Slug.is_in(slugs.iter().cloned()))
         .all(db)
         .await?)
+}
+
+/// The visible terms that once had one of `slugs` and were renamed, as `(old slug, term)`. One SQL
+/// statement.
+pub async fn by_old_slugs(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    slugs: &[String],
+) -> Result<Vec<(String, term::Model)>> {
+    let rows = term_slug_alias::Entity::find()
+        .find_also_related(term::Entity)
+        .filter(term_slug_alias::Column::Slug.is_in(slugs.iter().cloned()))
+        .filter(visibility.term_condition())
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(alias, term)| term.map(|term| (alias.slug, term)))
+        .collect())
 }
 
 /// How many terms exist in any status: zero means a fresh database.

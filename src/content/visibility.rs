@@ -10,20 +10,29 @@ use super::clock;
 
 /// Who is reading, as far as term visibility goes.
 #[derive(Clone, Copy, Debug)]
-pub struct Visibility {
-    now: DateTime<Utc>,
+pub enum Visibility {
+    /// Anonymous readers: published terms whose publication time has come.
+    Public {
+        /// The moment the rule is applied at.
+        now: DateTime<Utc>,
+    },
+    /// Editors previewing: every term, in any status, scheduled or not.
+    Everything,
 }
 
 impl Visibility {
-    /// Anonymous readers: published terms whose publication time has come.
+    /// Anonymous readers, as of now.
     pub fn public() -> Self {
-        Self { now: clock::now() }
+        Visibility::Public { now: clock::now() }
     }
 
     /// The condition on `term` columns that selects the visible terms.
     pub fn term_condition(&self) -> Condition {
-        Condition::all()
-            .add(term::Column::Status.eq(TermStatus::Published))
-            .add(term::Column::PublishedAt.lte(self.now))
+        match self {
+            Visibility::Public { now } => Condition::all()
+                .add(term::Column::Status.eq(TermStatus::Published))
+                .add(term::Column::PublishedAt.lte(*now)),
+            Visibility::Everything => Condition::all(),
+        }
     }
 }

@@ -16,6 +16,8 @@ pub enum NodeKind {
     Faq,
     /// A category.
     Category,
+    /// A stored revision of a term.
+    TermRevision,
 }
 
 impl NodeKind {
@@ -25,6 +27,7 @@ impl NodeKind {
             NodeKind::Section => "Section",
             NodeKind::Faq => "Faq",
             NodeKind::Category => "Category",
+            NodeKind::TermRevision => "TermRevision",
         }
     }
 
@@ -34,6 +37,7 @@ impl NodeKind {
             NodeKind::Section,
             NodeKind::Faq,
             NodeKind::Category,
+            NodeKind::TermRevision,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)

@@ -15,9 +15,12 @@ use crate::content::{categories, faqs, relations, sections, terms, visibility::V
 /// A visible term by its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TermById(pub i64);
-/// A visible term by its slug.
+/// A visible term by its slug, or by an old slug it was renamed from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TermBySlug(pub String);
+/// A term in any status by its slug or an old slug: editors' previews.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AnyTermBySlug(pub String);
 /// The sections of a term, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SectionsByTerm(pub i64);
@@ -85,16 +88,52 @@ impl Loader<TermById> for ContentLoader {
     }
 }
 
+/// Terms by current slug, then by old slug for the slugs that matched none: one SQL statement, two when a
+/// renamed term's old slug is asked for. The term comes back under the slug that was asked.
+async fn terms_by_slug(
+    db: &DatabaseConnection,
+    visibility: Visibility,
+    slugs: Vec<String>,
+) -> Result<HashMap<String, term::Model>, async_graphql::Error> {
+    let mut found: HashMap<String, term::Model> = terms::by_slugs(db, visibility, &slugs)
+        .await?
+        .into_iter()
+        .map(|t| (t.slug.clone(), t))
+        .collect();
+    let missing: Vec<String> = slugs
+        .into_iter()
+        .filter(|s| !found.contains_key(s))
+        .collect();
+    if !missing.is_empty() {
+        found.extend(terms::by_old_slugs(db, visibility, &missing).await?);
+    }
+    Ok(found)
+}
+
 impl Loader<TermBySlug> for ContentLoader {
     type Value = term::Model;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TermBySlug]) -> LoadResult<TermBySlug, term::Model> {
-        let slugs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = terms::by_slugs(&self.db, Visibility::public(), &slugs).await?;
+        let slugs = keys.iter().map(|k| k.0.clone()).collect();
+        let found = terms_by_slug(&self.db, Visibility::public(), slugs).await?;
         Ok(found
             .into_iter()
-            .map(|t| (TermBySlug(t.slug.clone()), t))
+            .map(|(slug, t)| (TermBySlug(slug), t))
+            .collect())
+    }
+}
+
+impl Loader<AnyTermBySlug> for ContentLoader {
+    type Value = term::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AnyTermBySlug]) -> LoadResult<AnyTermBySlug, term::Model> {
+        let slugs = keys.iter().map(|k| k.0.clone()).collect();
+        let found = terms_by_slug(&self.db, Visibility::Everything, slugs).await?;
+        Ok(found
+            .into_iter()
+            .map(|(slug, t)| (AnyTermBySlug(slug), t))
             .collect())
     }
 }

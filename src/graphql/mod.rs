@@ -4,6 +4,7 @@
 pub mod cursor;
 pub mod global_id;
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod request_errors;
 pub mod response_shape;
@@ -11,13 +12,14 @@ pub mod types;
 
 use std::time::Duration;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::config::DEFAULT_BATCH_DELAY;
 
 use self::{
     loaders::{ContentDataLoader, content_data_loader},
+    mutation::MutationRoot,
     query::QueryRoot,
     request_errors::RequestErrorCodes,
 };
@@ -41,23 +43,31 @@ impl Default for SchemaOptions {
 }
 
 /// The API's schema type.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema over a database connection.
 pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(content_data_loader(db.clone(), options.batch_delay))
-        .data(db)
-        .extension(RequestErrorCodes)
-        .limit_depth(MAX_QUERY_DEPTH)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(content_data_loader(db.clone(), options.batch_delay))
+    .data(db)
+    .extension(RequestErrorCodes)
+    .limit_depth(MAX_QUERY_DEPTH)
+    .finish()
 }
 
 /// The schema as SDL, as `print-schema` writes it and `schema.graphql` holds it.
 pub fn schema_sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// The DataLoader the schema builder attached.

@@ -46,6 +46,8 @@ async fn fetch(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>> 
             .load_one(FaqById(id))
             .await?
             .map(|f| Node::Faq(Faq(f))),
+        // Revisions are editors' material, reached through `Term.revisions`.
+        NodeKind::TermRevision => None,
     })
 }
 

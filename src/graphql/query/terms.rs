@@ -4,15 +4,16 @@ use async_graphql::{Context, InputObject, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    auth::{Role, Viewer},
     content::{term_list, term_list::TermFilter, visibility::Visibility},
     error::Error,
     graphql::{
         loader,
-        loaders::TermBySlug,
+        loaders::{AnyTermBySlug, TermBySlug},
         types::{
             connection::{TermConnection, TermOrderInput},
             page_parts::GlossaryLetter,
-            term::Term,
+            term::{Term, TermStatus},
         },
     },
 };
@@ -27,10 +28,14 @@ pub struct TermFilterInput {
     pub category: Option<String>,
     /// Text the name must contain, ignoring case (at most 200 characters).
     pub name_contains: Option<String>,
+    /// Editors only: terms in these statuses, scheduled ones included. Anonymous readers always get
+    /// published terms only.
+    pub status: Option<Vec<TermStatus>>,
 }
 
 impl TermFilterInput {
-    fn into_filter(self) -> Result<TermFilter, Error> {
+    /// The data-layer filter and the visibility it needs: asking for a status is an editor's privilege.
+    fn into_filter(self, viewer: &Viewer) -> Result<(TermFilter, Visibility), Error> {
         let initial = match self.letter {
             None => None,
             Some(letter) => {
@@ -56,12 +61,26 @@ impl TermFilterInput {
                 "nameContains must be at most 200 characters",
             ));
         }
-        Ok(TermFilter {
-            initial,
-            category_slug: self.category,
-            category_id: None,
-            name_contains,
-        })
+        let (statuses, visibility) = match self.status {
+            None => (None, Visibility::public()),
+            Some(statuses) => {
+                viewer.require(Role::Editor)?;
+                (
+                    Some(statuses.into_iter().map(Into::into).collect()),
+                    Visibility::Everything,
+                )
+            }
+        };
+        Ok((
+            TermFilter {
+                initial,
+                category_slug: self.category,
+                category_id: None,
+                name_contains,
+                statuses,
+            },
+            visibility,
+        ))
     }
 }
 
@@ -72,12 +91,22 @@ pub struct TermQuery;
 /// Query fields for terms.
 #[Object]
 impl TermQuery {
-    /// The published term with this slug, or null when there is none.
+    /// The published term with this slug, or null when there is none. A slug the term had before it was
+    /// renamed finds it too; its `slug` field is then the current one, for a redirect.
     async fn term(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The term's slug.")] slug: String,
+        #[graphql(desc = "The term's slug, current or old.")] slug: String,
+        #[graphql(
+            desc = "Editors only: find the term in any status (draft, scheduled, archived).",
+            default
+        )]
+        preview: bool,
     ) -> Result<Option<Term>> {
+        if preview {
+            Viewer::of(ctx).require(Role::Editor)?;
+            return Ok(loader(ctx).load_one(AnyTermBySlug(slug)).await?.map(Term));
+        }
         Ok(loader(ctx).load_one(TermBySlug(slug)).await?.map(Term))
     }
 
@@ -99,8 +128,11 @@ impl TermQuery {
             TermOrderInput,
         >,
     ) -> Result<TermConnection> {
-        let filter = filter.unwrap_or_default().into_filter()?;
-        TermConnection::load(ctx, filter, order_by, first, after, last, before).await
+        let (filter, visibility) = filter.unwrap_or_default().into_filter(Viewer::of(ctx))?;
+        TermConnection::load(
+            ctx, visibility, filter, order_by, first, after, last, before,
+        )
+        .await
     }
 
     /// The A–Z index: each letter that has published terms, with how many. `#` comes last.

@@ -5,7 +5,7 @@ use entity::category;
 
 use super::connection::{TermConnection, TermOrderInput};
 use crate::{
-    content::term_list::TermFilter,
+    content::{term_list::TermFilter, visibility::Visibility},
     graphql::global_id::{self, NodeKind},
 };
 
@@ -56,6 +56,16 @@ impl Category {
             category_id: Some(self.0.id),
             ..TermFilter::default()
         };
-        TermConnection::load(ctx, filter, order_by, first, after, last, before).await
+        TermConnection::load(
+            ctx,
+            Visibility::public(),
+            filter,
+            order_by,
+            first,
+            after,
+            last,
+            before,
+        )
+        .await
     }
 }

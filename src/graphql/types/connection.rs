@@ -121,8 +121,10 @@ fn page_size(value: i32, argument: &str) -> Result<usize, Error> {
 
 impl TermConnection {
     /// Checks the connection arguments and loads the page.
+    #[allow(clippy::too_many_arguments)]
     pub async fn load(
         ctx: &Context<'_>,
+        visibility: Visibility,
         filter: TermFilter,
         order_by: Option<TermOrderInput>,
         first: Option<i32>,
@@ -153,7 +155,6 @@ impl TermConnection {
                 .transpose()?,
             size,
         };
-        let visibility = Visibility::public();
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let page = term_list::page(db, visibility, &filter, order, &window).await?;
         let edges: Vec<TermEdge> = page

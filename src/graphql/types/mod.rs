@@ -5,6 +5,8 @@ pub mod category;
 pub mod connection;
 pub mod node;
 pub mod page_parts;
+pub mod payload;
+pub mod revision;
 pub mod section;
 pub mod term;
 pub mod text;

@@ -4,15 +4,19 @@
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{TermStatus as StoredStatus, term};
+use sea_orm::DatabaseConnection;
 
 use super::{
     category::Category,
     page_parts::{CallToAction, Seo, TableOfContentsEntry},
+    revision::{TermRevision, TermRevisionConnection},
     section::{Faq, Section},
     text::TextFormat,
 };
 use crate::{
+    auth::{Role, RoleGuard},
     config::MAX_PAGE_SIZE,
+    content::editor,
     content::markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
     error::Error,
     graphql::{
@@ -34,6 +38,16 @@ pub enum TermStatus {
     Published,
     /// Withdrawn from the public site.
     Archived,
+}
+
+impl From<TermStatus> for StoredStatus {
+    fn from(status: TermStatus) -> Self {
+        match status {
+            TermStatus::Draft => StoredStatus::Draft,
+            TermStatus::Published => StoredStatus::Published,
+            TermStatus::Archived => StoredStatus::Archived,
+        }
+    }
 }
 
 impl From<StoredStatus> for TermStatus {
@@ -246,6 +260,50 @@ impl Term {
     /// Incremented by every change; send it back as `expectedVersion` to avoid overwriting others' edits.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Editors only: the stored changes of the term, newest first.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return revisions older than this cursor (an `endCursor`).")]
+        after: Option<String>,
+    ) -> Result<TermRevisionConnection> {
+        let first = match first {
+            None => 20,
+            Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => n as u64,
+            Some(_) => {
+                return Err(
+                    Error::bad_input("first", format!("first must be 1–{MAX_PAGE_SIZE}")).into(),
+                );
+            }
+        };
+        let before_version = after
+            .as_deref()
+            .map(|cursor| {
+                cursor
+                    .strip_prefix("v")
+                    .and_then(|n| n.parse::<i32>().ok())
+                    .ok_or_else(|| {
+                        Error::bad_input(
+                            "after",
+                            format!("after: {cursor:?} is not a valid cursor"),
+                        )
+                    })
+            })
+            .transpose()?;
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let mut rows = editor::revisions(db, self.0.id, before_version, first + 1).await?;
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        Ok(TermRevisionConnection {
+            end_cursor: rows.last().map(|r| format!("v{}", r.version)),
+            has_next_page,
+            total_count: editor::revision_count(db, self.0.id).await?,
+            nodes: rows.into_iter().map(TermRevision).collect(),
+        })
     }
 }
 

@@ -1,0 +1,138 @@
+//! Mutations on categories.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+
+use super::editing::{decode_id, editor_context};
+use crate::{
+    auth::{Role, RoleGuard},
+    content::{categories, editor},
+    graphql::{
+        global_id::NodeKind,
+        types::{
+            category::Category,
+            payload::{CategoryPayload, UserError},
+        },
+    },
+};
+
+/// A new category.
+#[derive(Clone, Debug, InputObject)]
+pub struct CreateCategoryInput {
+    /// Unique URL key: 1–96 characters of a-z, 0-9 and single inner hyphens.
+    pub slug: String,
+    /// Display name, 1–200 characters.
+    pub name: String,
+    /// Optional description for the category page.
+    pub description: Option<String>,
+}
+
+/// Changes to a category; omitted fields keep their value.
+#[derive(Clone, Debug, InputObject)]
+pub struct UpdateCategoryInput {
+    /// The category's global ID.
+    pub id: ID,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New description; null removes it.
+    pub description: MaybeUndefined<String>,
+}
+
+/// Which category.
+#[derive(Clone, Debug, InputObject)]
+pub struct DeleteCategoryInput {
+    /// The category's global ID.
+    pub id: ID,
+}
+
+/// Category mutations; every one needs an editor key and is one transaction.
+#[derive(Default)]
+pub struct CategoryMutation;
+
+fn payload(
+    outcome: std::result::Result<entity::category::Model, Vec<editor::Problem>>,
+) -> CategoryPayload {
+    match outcome {
+        Ok(row) => CategoryPayload {
+            category: Some(Category(row)),
+            user_errors: Vec::new(),
+        },
+        Err(problems) => CategoryPayload {
+            category: None,
+            user_errors: problems.into_iter().map(UserError::from).collect(),
+        },
+    }
+}
+
+/// Category mutations; every one needs an editor key and is one transaction.
+#[Object]
+impl CategoryMutation {
+    /// Creates a category.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new category.")] input: CreateCategoryInput,
+    ) -> Result<CategoryPayload> {
+        let (db, _) = editor_context(ctx)?;
+        let transaction = editor::begin_write(db).await?;
+        let outcome =
+            categories::create(&transaction, &input.slug, &input.name, input.description).await?;
+        if outcome.is_ok() {
+            transaction.commit().await?;
+        }
+        Ok(payload(outcome))
+    }
+
+    /// Changes a category's slug, name or description.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn update_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateCategoryInput,
+    ) -> Result<CategoryPayload> {
+        let (db, _) = editor_context(ctx)?;
+        let id = match decode_id(&input.id, NodeKind::Category, "id") {
+            Ok(id) => id,
+            Err(problem) => return Ok(payload(Err(vec![problem]))),
+        };
+        let description = match input.description {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(text) => Some(Some(text)),
+        };
+        let transaction = editor::begin_write(db).await?;
+        let outcome =
+            categories::update(&transaction, id, input.slug, input.name, description).await?;
+        if outcome.is_ok() {
+            transaction.commit().await?;
+        }
+        Ok(payload(outcome))
+    }
+
+    /// Deletes a category; its terms stay, without it.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn delete_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which category.")] input: DeleteCategoryInput,
+    ) -> Result<CategoryPayload> {
+        let (db, _) = editor_context(ctx)?;
+        let id = match decode_id(&input.id, NodeKind::Category, "id") {
+            Ok(id) => id,
+            Err(problem) => return Ok(payload(Err(vec![problem]))),
+        };
+        let transaction = editor::begin_write(db).await?;
+        match categories::delete(&transaction, id).await? {
+            Ok(()) => {
+                transaction.commit().await?;
+                Ok(CategoryPayload {
+                    category: None,
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(problems) => Ok(payload(Err(problems))),
+        }
+    }
+}

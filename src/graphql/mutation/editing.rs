@@ -1,0 +1,88 @@
+//! The shared shape of every term mutation: check the key, decode the id, open a write transaction, load
+//! the term, compare `expectedVersion`, apply the change to the term's document, save, commit. Refusals come
+//! back as `userErrors` and write nothing.
+
+use async_graphql::{Context, ID, Result};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{Role, Viewer},
+    content::editor::{self, EditableTerm, Problem, ProblemCode},
+    graphql::{
+        global_id::{self, NodeKind},
+        types::{payload::TermPayload, term::Term},
+    },
+};
+
+/// The database and the name of the editor's key, for a mutation that needs the editor role.
+pub fn editor_context<'a>(ctx: &Context<'a>) -> Result<(&'a DatabaseConnection, String)> {
+    let holder = Viewer::of(ctx).require(Role::Editor)?;
+    Ok((
+        ctx.data_unchecked::<DatabaseConnection>(),
+        holder.name.clone(),
+    ))
+}
+
+/// The database id behind a global ID of `kind`, or the problem to report under `field`.
+pub fn decode_id(id: &ID, kind: NodeKind, field: &str) -> std::result::Result<i64, Problem> {
+    match global_id::decode(id, field) {
+        Ok((found, number)) if found == kind => Ok(number),
+        _ => Err(Problem::new(
+            field,
+            ProblemCode::NotFound,
+            format!("{} is not the ID of a {kind:?}", id.as_str()),
+        )),
+    }
+}
+
+/// Runs one change on the term `term_id` as described above. `apply` edits the term in memory (or refuses);
+/// `change` names the change in the revision history.
+pub async fn edit_term(
+    ctx: &Context<'_>,
+    term_id: std::result::Result<i64, Problem>,
+    expected_version: Option<i32>,
+    change: &str,
+    apply: impl FnOnce(&mut EditableTerm) -> std::result::Result<(), Vec<Problem>>,
+) -> Result<TermPayload> {
+    let (db, author) = editor_context(ctx)?;
+    let term_id = match term_id {
+        Ok(id) => id,
+        Err(problem) => return Ok(TermPayload::refused(vec![problem])),
+    };
+    let transaction = editor::begin_write(db).await?;
+    let Some(before) = editor::load(&transaction, term_id).await? else {
+        return Ok(TermPayload::refused(vec![Problem::new(
+            "id",
+            ProblemCode::NotFound,
+            "no term has this ID",
+        )]));
+    };
+    if let Some(expected) = expected_version
+        && expected != before.row.version
+    {
+        return Ok(TermPayload::refused(vec![Problem::conflict(
+            before.row.version,
+        )]));
+    }
+    let mut after = before.clone();
+    if let Err(problems) = apply(&mut after) {
+        return Ok(TermPayload::refused(problems));
+    }
+    if after.document == before.document && after.faq_ids == before.faq_ids {
+        // Nothing to change: no new version, no revision.
+        return Ok(TermPayload {
+            term: Some(Term(before.row)),
+            user_errors: Vec::new(),
+        });
+    }
+    match editor::save(&transaction, &author, change, &before, &after).await? {
+        Ok(saved) => {
+            transaction.commit().await?;
+            Ok(TermPayload {
+                term: Some(Term(saved)),
+                user_errors: Vec::new(),
+            })
+        }
+        Err(problems) => Ok(TermPayload::refused(problems)),
+    }
+}

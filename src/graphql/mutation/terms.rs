@@ -1,0 +1,551 @@
+//! Mutations on terms: create, update, publish (now or at a set time), unpublish, archive, delete, the
+//! ordered lists (sections, related terms, categories), the call to action, and restoring a revision.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::editing::{decode_id, edit_term, editor_context};
+use crate::{
+    auth::{Role, RoleGuard},
+    content::{
+        clock,
+        editor::{self, Problem, ProblemCode},
+        pack::{
+            CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument,
+            TermDocument,
+        },
+    },
+    graphql::{
+        global_id::{self, NodeKind},
+        types::{
+            payload::{DeleteTermPayload, TermPayload, UserError},
+            term::Term,
+        },
+    },
+};
+
+/// A body section.
+#[derive(Clone, Debug, InputObject)]
+pub struct SectionInput {
+    /// Heading, 1–300 characters.
+    pub heading: String,
+    /// Markdown, at most 100 000 characters.
+    pub body: String,
+}
+
+/// An FAQ entry.
+#[derive(Clone, Debug, InputObject)]
+pub struct FaqInput {
+    /// Question, 1–500 characters.
+    pub question: String,
+    /// Markdown answer, at most 20 000 characters.
+    pub answer: String,
+}
+
+/// A call to action.
+#[derive(Clone, Debug, InputObject)]
+pub struct CallToActionInput {
+    /// Heading, 1–300 characters.
+    pub heading: String,
+    /// Text, 1–2000 characters.
+    pub text: String,
+    /// Button label, 1–100 characters.
+    pub label: String,
+    /// Button target: an `http(s)://` URL or a site path starting with `/`.
+    pub url: String,
+}
+
+/// SEO overrides; a missing field falls back to the title or the definition.
+#[derive(Clone, Debug, InputObject)]
+pub struct SeoInput {
+    /// `<title>` override, at most 300 characters.
+    pub title: Option<String>,
+    /// Meta description override, at most 500 characters.
+    pub description: Option<String>,
+}
+
+impl From<SectionInput> for SectionDocument {
+    fn from(input: SectionInput) -> Self {
+        SectionDocument {
+            heading: input.heading,
+            body: input.body,
+        }
+    }
+}
+
+impl From<FaqInput> for FaqDocument {
+    fn from(input: FaqInput) -> Self {
+        FaqDocument {
+            question: input.question,
+            answer: input.answer,
+        }
+    }
+}
+
+impl From<CallToActionInput> for CallToActionDocument {
+    fn from(input: CallToActionInput) -> Self {
+        CallToActionDocument {
+            heading: input.heading,
+            text: input.text,
+            label: input.label,
+            url: input.url,
+        }
+    }
+}
+
+impl From<SeoInput> for SeoDocument {
+    fn from(input: SeoInput) -> Self {
+        SeoDocument {
+            title: input.title,
+            description: input.description,
+        }
+    }
+}
+
+/// A new term; it starts as a draft.
+#[derive(Clone, Debug, InputObject)]
+pub struct CreateTermInput {
+    /// Unique URL key: 1–96 characters of a-z, 0-9 and single inner hyphens.
+    pub slug: String,
+    /// The term itself, 1–200 characters.
+    pub name: String,
+    /// The question-style page heading, 1–300 characters.
+    pub title: String,
+    /// One to three sentences, 1–2000 characters.
+    pub definition: String,
+    /// Slugs of existing categories.
+    #[graphql(default)]
+    pub categories: Vec<String>,
+    /// The ordered body.
+    #[graphql(default)]
+    pub sections: Vec<SectionInput>,
+    /// The ordered FAQ list.
+    #[graphql(default)]
+    pub faqs: Vec<FaqInput>,
+    /// Ordered slugs of related terms.
+    #[graphql(default)]
+    pub related: Vec<String>,
+    /// Optional call to action.
+    pub call_to_action: Option<CallToActionInput>,
+    /// Optional SEO overrides.
+    pub seo: Option<SeoInput>,
+}
+
+/// Changes to a term's own fields; omitted fields keep their value.
+#[derive(Clone, Debug, InputObject)]
+pub struct UpdateTermInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against; a different current version refuses it with `CONFLICT`.
+    pub expected_version: Option<i32>,
+    /// New slug; the old one keeps working as an alias.
+    pub slug: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New title.
+    pub title: Option<String>,
+    /// New definition.
+    pub definition: Option<String>,
+    /// New SEO overrides; null removes them.
+    pub seo: MaybeUndefined<SeoInput>,
+}
+
+/// Which term, at which version.
+#[derive(Clone, Debug, InputObject)]
+pub struct TermVersionInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against; a different current version refuses it with `CONFLICT`.
+    pub expected_version: Option<i32>,
+}
+
+/// Publishing a term.
+#[derive(Clone, Debug, InputObject)]
+pub struct PublishTermInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against; a different current version refuses it with `CONFLICT`.
+    pub expected_version: Option<i32>,
+    /// When the term becomes public (UTC); now when omitted. A future time needs no background job: the
+    /// term simply stays hidden until then.
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+/// Replacing a term's sections.
+#[derive(Clone, Debug, InputObject)]
+pub struct SetTermSectionsInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against.
+    pub expected_version: Option<i32>,
+    /// The whole ordered list of sections.
+    pub sections: Vec<SectionInput>,
+}
+
+/// Replacing a term's related terms.
+#[derive(Clone, Debug, InputObject)]
+pub struct SetRelatedTermsInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against.
+    pub expected_version: Option<i32>,
+    /// Ordered slugs of the related terms: existing, distinct, never the term itself.
+    pub related: Vec<String>,
+}
+
+/// Replacing a term's categories.
+#[derive(Clone, Debug, InputObject)]
+pub struct SetTermCategoriesInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against.
+    pub expected_version: Option<i32>,
+    /// Slugs of existing categories.
+    pub categories: Vec<String>,
+}
+
+/// Setting or removing a term's call to action.
+#[derive(Clone, Debug, InputObject)]
+pub struct SetCallToActionInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against.
+    pub expected_version: Option<i32>,
+    /// The call to action; null removes it.
+    pub call_to_action: Option<CallToActionInput>,
+}
+
+/// Restoring a term to a stored revision.
+#[derive(Clone, Debug, InputObject)]
+pub struct RestoreTermRevisionInput {
+    /// The revision's global ID (from `Term.revisions`).
+    pub revision_id: ID,
+    /// The version the change was made against.
+    pub expected_version: Option<i32>,
+}
+
+/// Term mutations; every one needs an editor key and is one transaction.
+#[derive(Default)]
+pub struct TermMutation;
+
+/// Names of the fields a change touched, for the revision history.
+fn touched(change: &str, fields: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = fields
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| *name)
+        .collect();
+    if names.is_empty() {
+        change.to_owned()
+    } else {
+        format!("{change}: {}", names.join(", "))
+    }
+}
+
+/// Term mutations; every one needs an editor key and is one transaction.
+#[Object]
+impl TermMutation {
+    /// Creates a term as a draft.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn create_term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new term.")] input: CreateTermInput,
+    ) -> Result<TermPayload> {
+        let (db, author) = editor_context(ctx)?;
+        let document = TermDocument {
+            slug: input.slug,
+            name: input.name,
+            title: input.title,
+            definition: input.definition,
+            categories: input.categories,
+            sections: input.sections.into_iter().map(Into::into).collect(),
+            faqs: input.faqs.into_iter().map(Into::into).collect(),
+            related: input.related,
+            status: StatusDocument::Draft,
+            call_to_action: input.call_to_action.map(Into::into),
+            seo: input.seo.map(Into::into),
+            published_at: None,
+        };
+        let transaction = editor::begin_write(db).await?;
+        match editor::create(&transaction, &author, document).await? {
+            Ok(row) => {
+                transaction.commit().await?;
+                Ok(TermPayload {
+                    term: Some(Term(row)),
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(problems) => Ok(TermPayload::refused(problems)),
+        }
+    }
+
+    /// Changes any subset of a term's own fields.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn update_term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateTermInput,
+    ) -> Result<TermPayload> {
+        let change = touched(
+            "updateTerm",
+            &[
+                ("slug", input.slug.is_some()),
+                ("name", input.name.is_some()),
+                ("title", input.title.is_some()),
+                ("definition", input.definition.is_some()),
+                ("seo", !input.seo.is_undefined()),
+            ],
+        );
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(ctx, id, input.expected_version, &change, move |term| {
+            let document = &mut term.document;
+            if let Some(slug) = input.slug {
+                document.slug = slug;
+            }
+            if let Some(name) = input.name {
+                document.name = name;
+            }
+            if let Some(title) = input.title {
+                document.title = title;
+            }
+            if let Some(definition) = input.definition {
+                document.definition = definition;
+            }
+            match input.seo {
+                MaybeUndefined::Undefined => {}
+                MaybeUndefined::Null => document.seo = None,
+                MaybeUndefined::Value(seo) => document.seo = Some(seo.into()),
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Publishes a term now, or schedules it with `publishAt`.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn publish_term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which term, and when.")] input: PublishTermInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        let at = input.publish_at.unwrap_or_else(clock::now);
+        edit_term(
+            ctx,
+            id,
+            input.expected_version,
+            "publishTerm",
+            move |term| {
+                term.document.status = StatusDocument::Published;
+                term.document.published_at = Some(at);
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Takes a term off the public site, back to draft.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn unpublish_term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which term.")] input: TermVersionInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(ctx, id, input.expected_version, "unpublishTerm", |term| {
+            term.document.status = StatusDocument::Draft;
+            term.document.published_at = None;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Archives a term: off the public site, kept for the record.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn archive_term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which term.")] input: TermVersionInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(ctx, id, input.expected_version, "archiveTerm", |term| {
+            term.document.status = StatusDocument::Archived;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces a term's sections with this ordered list.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn set_term_sections(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The term and its new sections.")] input: SetTermSectionsInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(
+            ctx,
+            id,
+            input.expected_version,
+            "setTermSections",
+            move |term| {
+                term.document.sections = input.sections.into_iter().map(Into::into).collect();
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Replaces a term's related terms with this ordered list of slugs.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn set_related_terms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The term and its related terms.")] input: SetRelatedTermsInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(
+            ctx,
+            id,
+            input.expected_version,
+            "setRelatedTerms",
+            move |term| {
+                term.document.related = input.related;
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Replaces a term's categories.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn set_term_categories(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The term and its categories.")] input: SetTermCategoriesInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(
+            ctx,
+            id,
+            input.expected_version,
+            "setTermCategories",
+            move |term| {
+                term.document.categories = input.categories;
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Sets or removes a term's call to action.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn set_call_to_action(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The term and its call to action.")] input: SetCallToActionInput,
+    ) -> Result<TermPayload> {
+        let id = decode_id(&input.id, NodeKind::Term, "id");
+        edit_term(
+            ctx,
+            id,
+            input.expected_version,
+            "setCallToAction",
+            move |term| {
+                term.document.call_to_action = input.call_to_action.map(Into::into);
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Brings a term back to a stored revision; the restore is itself a new revision.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn restore_term_revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which revision.")] input: RestoreTermRevisionInput,
+    ) -> Result<TermPayload> {
+        let (db, _) = editor_context(ctx)?;
+        let revision_id = match decode_id(&input.revision_id, NodeKind::TermRevision, "revisionId")
+        {
+            Ok(id) => id,
+            Err(problem) => return Ok(TermPayload::refused(vec![problem])),
+        };
+        let Some(revision) = editor::revision(db, revision_id).await? else {
+            return Ok(TermPayload::refused(vec![Problem::new(
+                "revisionId",
+                ProblemCode::NotFound,
+                "no revision has this ID",
+            )]));
+        };
+        let snapshot = editor::snapshot_document(&revision)?;
+        let change = format!("restoreTermRevision: version {}", revision.version);
+        edit_term(
+            ctx,
+            Ok(revision.term_id),
+            input.expected_version,
+            &change,
+            move |term| {
+                // FAQs that still exist keep their ids; the rest are new.
+                let old: Vec<(FaqDocument, Option<i64>)> = term
+                    .document
+                    .faqs
+                    .iter()
+                    .cloned()
+                    .zip(term.faq_ids.iter().copied())
+                    .collect();
+                term.faq_ids = snapshot
+                    .faqs
+                    .iter()
+                    .map(|faq| old.iter().find(|(f, _)| f == faq).and_then(|(_, id)| *id))
+                    .collect();
+                term.document = snapshot;
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Deletes a term with everything on it; links to it from other terms go too.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn delete_term(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which term.")] input: TermVersionInput,
+    ) -> Result<DeleteTermPayload> {
+        let (db, _) = editor_context(ctx)?;
+        let refused = |problems: Vec<Problem>| DeleteTermPayload {
+            deleted_term_id: None,
+            user_errors: problems.into_iter().map(UserError::from).collect(),
+        };
+        let id = match decode_id(&input.id, NodeKind::Term, "id") {
+            Ok(id) => id,
+            Err(problem) => return Ok(refused(vec![problem])),
+        };
+        let transaction = editor::begin_write(db).await?;
+        let Some(before) = editor::load(&transaction, id).await? else {
+            return Ok(refused(vec![Problem::new(
+                "id",
+                ProblemCode::NotFound,
+                "no term has this ID",
+            )]));
+        };
+        if let Some(expected) = input.expected_version
+            && expected != before.row.version
+        {
+            return Ok(refused(vec![Problem::conflict(before.row.version)]));
+        }
+        match editor::delete(&transaction, &before).await? {
+            Ok(()) => {
+                transaction.commit().await?;
+                Ok(DeleteTermPayload {
+                    deleted_term_id: Some(global_id::encode(NodeKind::Term, id)),
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(problems) => Ok(refused(problems)),
+        }
+    }
+}
