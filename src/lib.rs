@@ -45,7 +45,7 @@ impl AppState {
         options: SchemaOptions,
     ) -> Self {
         let schema = graphql::build_schema(db.clone(), options);
-        let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl(), "Query"));
+        let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl()));
         Self {
             db,
             schema,

@@ -249,12 +249,6 @@ pub async fn insert_documents(
         let term_id = term_ids[document.slug.as_str()];
         children.add(term_id, document, rendered, None, &id_of, &category_ids)?;
     }
-    let ChildRows {
-        sections,
-        faqs,
-        relations,
-        memberships,
-    } = children;
 
     // Each term's history starts with the imported document, as stored.
     let mut revisions = Vec::with_capacity(documents.len());
@@ -278,13 +272,10 @@ pub async fn insert_documents(
         });
     }
     insert_in_batches::<term_revision::Entity, _>(db, revisions).await?;
-    summary.sections = sections.len();
-    summary.faqs = faqs.len();
-    summary.relations = relations.len();
-    insert_in_batches::<section::Entity, _>(db, sections).await?;
-    insert_in_batches::<faq::Entity, _>(db, faqs).await?;
-    insert_in_batches::<term_relation::Entity, _>(db, relations).await?;
-    insert_in_batches::<term_category::Entity, _>(db, memberships).await?;
+    summary.sections = children.sections.len();
+    summary.faqs = children.faqs.len();
+    summary.relations = children.relations.len();
+    children.insert(db).await?;
     Ok(summary)
 }
 
@@ -293,6 +284,9 @@ pub async fn insert_documents(
 pub struct ChildRows {
     sections: Vec<section::ActiveModel>,
     faqs: Vec<faq::ActiveModel>,
+    /// FAQs that keep their stored id: a multi-row INSERT must give every row the same columns, and an
+    /// explicit NULL id is an error on PostgreSQL, so these go in statements of their own.
+    kept_faqs: Vec<faq::ActiveModel>,
     relations: Vec<term_relation::ActiveModel>,
     memberships: Vec<term_category::ActiveModel>,
 }
@@ -327,7 +321,12 @@ impl ChildRows {
         }
         for (position, f) in document.faqs.iter().enumerate() {
             let id = faq_ids.and_then(|ids| ids.get(position).copied().flatten());
-            self.faqs.push(faq::ActiveModel {
+            let rows = if id.is_some() {
+                &mut self.kept_faqs
+            } else {
+                &mut self.faqs
+            };
+            rows.push(faq::ActiveModel {
                 id: id.map_or(NotSet, Set),
                 term_id: Set(term_id),
                 position: Set(position as i32),
@@ -360,6 +359,7 @@ impl ChildRows {
     /// Inserts every row gathered.
     pub async fn insert(self, db: &impl ConnectionTrait) -> Result<()> {
         insert_in_batches::<section::Entity, _>(db, self.sections).await?;
+        insert_in_batches::<faq::Entity, _>(db, self.kept_faqs).await?;
         insert_in_batches::<faq::Entity, _>(db, self.faqs).await?;
         insert_in_batches::<term_relation::Entity, _>(db, self.relations).await?;
         insert_in_batches::<term_category::Entity, _>(db, self.memberships).await

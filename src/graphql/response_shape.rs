@@ -16,8 +16,8 @@ use async_graphql::{
     parser::{
         parse_query, parse_schema,
         types::{
-            BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Selection,
-            SelectionSet, Type, TypeKind, TypeSystemDefinition,
+            BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+            Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
         },
     },
 };
@@ -27,22 +27,33 @@ use async_graphql::{
 pub struct FieldTypes {
     fields: HashMap<(String, String), Type>,
     implementors: HashMap<String, Vec<String>>,
-    query_root: String,
+    roots: Vec<(OperationType, String)>,
 }
 
 impl FieldTypes {
     /// Reads the field types out of a schema's SDL.
-    pub fn from_sdl(sdl: &str, query_root: &str) -> Self {
-        let mut types = FieldTypes {
-            query_root: query_root.to_owned(),
-            ..FieldTypes::default()
-        };
+    pub fn from_sdl(sdl: &str) -> Self {
+        let mut types = FieldTypes::default();
         let Ok(document) = parse_schema(sdl) else {
             return types;
         };
         for definition in document.definitions {
-            let TypeSystemDefinition::Type(definition) = definition else {
-                continue;
+            let definition = match definition {
+                TypeSystemDefinition::Type(definition) => definition,
+                TypeSystemDefinition::Schema(schema) => {
+                    let roots = [
+                        (OperationType::Query, schema.node.query),
+                        (OperationType::Mutation, schema.node.mutation),
+                        (OperationType::Subscription, schema.node.subscription),
+                    ];
+                    for (operation, name) in roots {
+                        if let Some(name) = name {
+                            types.roots.push((operation, name.node.to_string()));
+                        }
+                    }
+                    continue;
+                }
+                TypeSystemDefinition::Directive(_) => continue,
             };
             let name = definition.node.name.node.to_string();
             let fields = match definition.node.kind {
@@ -91,7 +102,12 @@ fn nullability_along(
 ) -> Option<Vec<bool>> {
     let operation = selected_operation(document, operation_name)?;
     let mut sets: Vec<&SelectionSet> = vec![&operation.selection_set.node];
-    let mut parent = types.query_root.clone();
+    let mut parent = types
+        .roots
+        .iter()
+        .find(|(ty, _)| *ty == operation.ty)?
+        .1
+        .clone();
     let mut current: Option<&Type> = None;
     let mut nullable = Vec::with_capacity(path.len());
     for segment in path {
@@ -265,7 +281,8 @@ fn propagate_errors(
         .filter(|p| !p.is_empty())
         .collect();
     // async-graphql returns null data when every root field failed; rebuild the object they belong in.
-    if matches!(response.data, Value::Null) {
+    let data_was_null = matches!(response.data, Value::Null);
+    if data_was_null {
         response.data = Value::Object(Default::default());
     }
     for path in paths {
@@ -281,5 +298,8 @@ fn propagate_errors(
         if matches!(response.data, Value::Null) {
             break;
         }
+    }
+    if data_was_null && matches!(&response.data, Value::Object(map) if map.is_empty()) {
+        response.data = Value::Null;
     }
 }
