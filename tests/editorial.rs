@@ -461,7 +461,7 @@ async fn lists_faqs_categories_and_delete() {
     );
     let deleted = mutate(
         &app,
-        &keys.editor,
+        &keys.admin,
         "mutation($id: ID!) { deleteCategory(input: {id: $id}) { userErrors { code } } }",
         json!({"id": cat_id}),
     )
@@ -485,13 +485,13 @@ async fn lists_faqs_categories_and_delete() {
     let delete = "mutation($input: TermVersionInput!) { deleteTerm(input: $input) { deletedTermId userErrors { code } } }";
     let payload = mutate(
         &app,
-        &keys.editor,
+        &keys.admin,
         delete,
         json!({"input": {"id": id, "expectedVersion": 1}}),
     )
     .await;
     assert_eq!(payload["userErrors"][0]["code"], "CONFLICT");
-    let payload = mutate(&app, &keys.editor, delete, json!({"input": {"id": id}})).await;
+    let payload = mutate(&app, &keys.admin, delete, json!({"input": {"id": id}})).await;
     assert_eq!(payload["deletedTermId"], json!(id));
     assert_eq!(preview(&app, &keys.editor, "subject").await, Value::Null);
     let (_, body) = app
@@ -658,22 +658,33 @@ async fn auth_matrix_for_every_mutation() {
                 "{who} {name}"
             );
         }
-        for (who, key) in [
-            ("editor", keys.editor.as_str()),
-            ("admin", keys.admin.as_str()),
-        ] {
-            let (status, body) = app.post_as(Some(key), &query, json!({})).await;
-            assert_eq!(status, 200, "{who} {name}: {body}");
-            assert!(body.get("errors").is_none(), "{who} {name}: {body}");
+        // Deleting is an admin's job; editors archive.
+        let admin_only = name.starts_with("delete");
+        let (status, body) = app.post_as(Some(&keys.editor), &query, json!({})).await;
+        assert_eq!(status, 200, "editor {name}: {body}");
+        if admin_only {
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                "editor {name}"
+            );
+        } else {
+            assert!(body.get("errors").is_none(), "editor {name}: {body}");
             assert!(
                 body["data"][name]["userErrors"].is_array(),
-                "{who} {name}: {body}"
+                "editor {name}: {body}"
             );
         }
+        let (status, body) = app.post_as(Some(&keys.admin), &query, json!({})).await;
+        assert_eq!(status, 200, "admin {name}: {body}");
+        assert!(body.get("errors").is_none(), "admin {name}: {body}");
+        assert!(
+            body["data"][name]["userErrors"].is_array(),
+            "admin {name}: {body}"
+        );
         table.push(name.to_owned());
     }
     println!(
-        "auth matrix: {} mutations x anonymous=UNAUTHENTICATED, revoked=401, malformed=401, editor=ok, admin=ok",
+        "auth matrix: {} mutations; anonymous=UNAUTHENTICATED, revoked=401, malformed=401, admin=ok, editor=ok but deleteTerm/deleteCategory=FORBIDDEN",
         table.len()
     );
 }

@@ -46,7 +46,7 @@ pub struct DeleteCategoryInput {
     pub id: ID,
 }
 
-/// Category mutations; every one needs an editor key and is one transaction.
+/// Category mutations; each needs an editor key (deleting, an admin key) and is one transaction.
 #[derive(Default)]
 pub struct CategoryMutation;
 
@@ -65,7 +65,7 @@ fn payload(
     }
 }
 
-/// Category mutations; every one needs an editor key and is one transaction.
+/// Category mutations; each needs an editor key (deleting, an admin key) and is one transaction.
 #[Object]
 impl CategoryMutation {
     /// Creates a category.
@@ -111,8 +111,8 @@ impl CategoryMutation {
         Ok(payload(outcome))
     }
 
-    /// Deletes a category; its terms stay, without it.
-    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    /// Admins only: deletes a category; its terms stay, without it.
+    #[graphql(guard = "RoleGuard::new(Role::Admin)")]
     async fn delete_category(
         &self,
         ctx: &Context<'_>,

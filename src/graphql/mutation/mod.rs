@@ -1,5 +1,5 @@
-//! The `Mutation` root, merged from one object per domain. Every mutation needs an editor key, runs in one
-//! transaction and reports refusals as `userErrors`, writing nothing.
+//! The `Mutation` root, merged from one object per domain. Every mutation needs an editor key (deletions an
+//! admin key), runs in one transaction and reports refusals as `userErrors`, writing nothing.
 
 mod categories;
 mod editing;

@@ -224,7 +224,7 @@ pub struct RestoreTermRevisionInput {
     pub expected_version: Option<i32>,
 }
 
-/// Term mutations; every one needs an editor key and is one transaction.
+/// Term mutations; each needs an editor key (deleting, an admin key) and is one transaction.
 #[derive(Default)]
 pub struct TermMutation;
 
@@ -242,7 +242,7 @@ fn touched(change: &str, fields: &[(&str, bool)]) -> String {
     }
 }
 
-/// Term mutations; every one needs an editor key and is one transaction.
+/// Term mutations; each needs an editor key (deleting, an admin key) and is one transaction.
 #[Object]
 impl TermMutation {
     /// Creates a term as a draft.
@@ -508,8 +508,9 @@ impl TermMutation {
         .await
     }
 
-    /// Deletes a term with everything on it; links to it from other terms go too.
-    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    /// Admins only: deletes a term with everything on it, its revisions included; links to it from other
+    /// terms go too. Editors archive instead.
+    #[graphql(guard = "RoleGuard::new(Role::Admin)")]
     async fn delete_term(
         &self,
         ctx: &Context<'_>,
