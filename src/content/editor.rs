@@ -9,8 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    TermStatus, category, faq, section, term, term_category, term_relation, term_revision,
-    term_slug_alias,
+    TermStatus, faq, section, term, term_category, term_relation, term_revision, term_slug_alias,
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
@@ -354,12 +353,12 @@ pub async fn save(
     if old.categories == document.categories {
         changed.categories.clear();
     }
-    let changed_rendered = bulk::render(&changed);
+    // `changed` keeps a list whole or empties it, so the renderings of the full document still line up.
     let mut children = ChildRows::default();
     children.add(
         id,
         &changed,
-        &changed_rendered,
+        &rendered,
         Some(&after.faq_ids),
         &|slug| related.get(slug).copied(),
         &categories,
@@ -451,13 +450,4 @@ pub fn snapshot_document(revision: &term_revision::Model) -> Result<TermDocument
             revision.id
         ))
     })
-}
-
-/// Whether a category with this slug exists.
-pub async fn category_exists(db: &impl ConnectionTrait, slug: &str) -> Result<bool> {
-    Ok(category::Entity::find()
-        .filter(category::Column::Slug.eq(slug))
-        .count(db)
-        .await?
-        > 0)
 }
