@@ -7,6 +7,7 @@ pub mod config;
 pub mod content;
 pub mod database;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod graphql;
 pub mod http;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use crate::{
     database::StatementCounter,
+    events::EventBus,
     graphql::{AppSchema, SchemaOptions, response_shape::FieldTypes},
 };
 
@@ -35,23 +37,27 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Field types of the schema, for spec-conformant null propagation of field errors.
     pub field_types: Arc<FieldTypes>,
+    /// Content events, for subscriptions.
+    pub events: EventBus,
 }
 
 impl AppState {
-    /// The state over an open pool.
-    pub fn new(
+    /// The state over an open pool; starts the event bus (on PostgreSQL, its `LISTEN` connection).
+    pub async fn new(
         db: DatabaseConnection,
         statements: StatementCounter,
         options: SchemaOptions,
-    ) -> Self {
-        let schema = graphql::build_schema(db.clone(), options);
+    ) -> error::Result<Self> {
+        let events = EventBus::start(&db).await?;
+        let schema = graphql::build_schema(db.clone(), events.clone(), options);
         let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl()));
-        Self {
+        Ok(Self {
             db,
             schema,
             statements,
             field_types,
-        }
+            events,
+        })
     }
 }
 

@@ -28,13 +28,12 @@ pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
         .local_addr()
         .map_err(|error| Error::Internal(format!("cannot read the listening address: {error}")))?;
     tracing::info!(%address, "serving GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-    axum::serve(
-        listener,
-        app(AppState::new(db.clone(), statements, config.schema)),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|error| Error::Internal(format!("server error: {error}")))?;
+    let state = AppState::new(db.clone(), statements, config.schema).await?;
+    axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| Error::Internal(format!("server error: {error}")))?;
+    state.events.stop();
     db.close().await?;
     tracing::info!("server stopped");
     Ok(())

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{TestApp, pack, spawn_app, spawn_app_with, term_line};
-use futures_util::{SinkExt, StreamExt};
+use common::{TestApp, next_json, pack, spawn_app, spawn_app_with, term_line, websocket};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::Message;
 
 async fn raw_post(app: &TestApp, headers: &[(&str, &str)], body: &str) -> (u16, String, Value) {
     let mut request = app
@@ -310,45 +310,6 @@ async fn schema_graphiql_and_health_endpoints() {
         503,
         "readiness fails once the database is gone"
     );
-}
-
-async fn websocket(
-    app: &TestApp,
-    protocol: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_str(protocol).unwrap(),
-    );
-    let (socket, response) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("WebSocket upgrade");
-    assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
-    socket
-}
-
-async fn next_json(
-    socket: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-    skip_keep_alive: bool,
-) -> Value {
-    loop {
-        let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if skip_keep_alive && value["type"] == "ka" {
-                continue;
-            }
-            return value;
-        }
-    }
 }
 
 #[tokio::test]

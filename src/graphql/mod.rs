@@ -8,20 +8,22 @@ pub mod mutation;
 pub mod query;
 pub mod request_errors;
 pub mod response_shape;
+pub mod subscription;
 pub mod types;
 
 use std::time::Duration;
 
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::config::DEFAULT_BATCH_DELAY;
+use crate::{config::DEFAULT_BATCH_DELAY, events::EventBus};
 
 use self::{
     loaders::{ContentDataLoader, content_data_loader},
     mutation::MutationRoot,
     query::QueryRoot,
     request_errors::RequestErrorCodes,
+    subscription::SubscriptionRoot,
 };
 
 /// The deepest selection nesting a query may have.
@@ -43,17 +45,18 @@ impl Default for SchemaOptions {
 }
 
 /// The API's schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Builds the schema over a database connection.
-pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
+/// Builds the schema over a database connection and its event bus.
+pub fn build_schema(db: DatabaseConnection, events: EventBus, options: SchemaOptions) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .data(content_data_loader(db.clone(), options.batch_delay))
     .data(db)
+    .data(events)
     .extension(RequestErrorCodes)
     .limit_depth(MAX_QUERY_DEPTH)
     .finish()
@@ -64,7 +67,7 @@ pub fn schema_sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

@@ -4,8 +4,8 @@ pub mod graphiql;
 pub mod graphql_over_http;
 pub mod health;
 pub mod media_type;
+pub mod websocket;
 
-use async_graphql_axum::GraphQLSubscription;
 use axum::{
     Router,
     http::{HeaderValue, header},
@@ -38,10 +38,7 @@ pub fn router(state: AppState) -> Router {
             get(graphql_over_http::graphql_get).post(graphql_over_http::graphql_post),
         )
         // Both WebSocket sub-protocols (`graphql-transport-ws` and legacy `graphql-ws`) are negotiated here.
-        .route_service(
-            "/graphql/ws",
-            GraphQLSubscription::new(state.schema.clone()),
-        )
+        .route("/graphql/ws", get(websocket::graphql_ws))
         .route("/graphiql", get(graphiql::graphiql))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(health::healthz))

@@ -21,7 +21,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The database URL the app uses.
     pub database_url: String,
-    _database: TestDatabase,
+    _database: Option<TestDatabase>,
 }
 
 /// A database that exists for one test.
@@ -107,11 +107,22 @@ pub async fn fresh_database() -> (String, TestDatabase) {
 /// Starts the app over a fresh, migrated, empty database.
 pub async fn spawn_app() -> TestApp {
     let (database_url, guard) = fresh_database().await;
+    start_app(database_url, Some(guard)).await
+}
+
+/// Starts another replica of the app on `first`'s database, as a second server behind a load balancer.
+pub async fn spawn_replica(first: &TestApp) -> TestApp {
+    start_app(first.database_url.clone(), None).await
+}
+
+async fn start_app(database_url: String, guard: Option<TestDatabase>) -> TestApp {
     let (db, statements) = database::connect(&database_url).await.expect("connect");
     database::migrate(&db, MigrateAction::Up)
         .await
         .expect("migrate");
-    let state = AppState::new(db, statements, SchemaOptions::default());
+    let state = AppState::new(db, statements, SchemaOptions::default())
+        .await
+        .expect("the app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let router = app(state.clone());
@@ -194,6 +205,46 @@ impl TestApp {
         glossary::content::terms::ids_by_slug_any_status(self.db(), &[slug.to_owned()])
             .await
             .unwrap()[slug]
+    }
+}
+
+/// A WebSocket client connection to `/graphql/ws`.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/graphql/ws` with the given sub-protocol and checks the server chose it.
+pub async fn websocket(app: &TestApp, protocol: &str) -> Socket {
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
+    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(protocol).unwrap(),
+    );
+    let (socket, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("WebSocket upgrade");
+    assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
+    socket
+}
+
+/// The next JSON message, within 5 seconds; legacy keep-alives (`ka`) are skipped when asked.
+pub async fn next_json(socket: &mut Socket, skip_keep_alive: bool) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if skip_keep_alive && value["type"] == "ka" {
+                continue;
+            }
+            return value;
+        }
     }
 }
 

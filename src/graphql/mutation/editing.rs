@@ -3,11 +3,16 @@
 //! back as `userErrors` and write nothing.
 
 use async_graphql::{Context, ID, Result};
-use sea_orm::DatabaseConnection;
+use entity::term;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::{
     auth::{Role, Viewer},
-    content::editor::{self, EditableTerm, Problem, ProblemCode},
+    content::{
+        clock,
+        editor::{self, EditableTerm, Problem, ProblemCode},
+    },
+    events::{EventBus, TermEvent},
     graphql::{
         global_id::{self, NodeKind},
         types::{payload::TermPayload, term::Term},
@@ -21,6 +26,24 @@ pub fn editor_context<'a>(ctx: &Context<'a>) -> Result<(&'a DatabaseConnection, 
         ctx.data_unchecked::<DatabaseConnection>(),
         holder.name.clone(),
     ))
+}
+
+/// Commits a write and its events: staged inside the transaction, released after commit, so a write that
+/// fails or rolls back announces nothing.
+pub async fn commit_with_events(
+    ctx: &Context<'_>,
+    transaction: DatabaseTransaction,
+    before: Option<&term::Model>,
+    after: Option<&term::Model>,
+) -> Result<()> {
+    let bus = ctx.data_unchecked::<EventBus>();
+    let events: Vec<TermEvent> = TermEvent::of_change(before, after, clock::now())
+        .into_iter()
+        .collect();
+    bus.stage(&transaction, &events).await?;
+    transaction.commit().await?;
+    bus.committed(events);
+    Ok(())
 }
 
 /// The database id behind a global ID of `kind`, or the problem to report under `field`.
@@ -77,7 +100,7 @@ pub async fn edit_term(
     }
     match editor::save(&transaction, &author, change, &before, &after).await? {
         Ok(saved) => {
-            transaction.commit().await?;
+            commit_with_events(ctx, transaction, Some(&before.row), Some(&saved)).await?;
             Ok(TermPayload {
                 term: Some(Term(saved)),
                 user_errors: Vec::new(),

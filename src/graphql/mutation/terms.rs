@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::editing::{decode_id, edit_term, editor_context};
+use super::editing::{commit_with_events, decode_id, edit_term, editor_context};
 use crate::{
     auth::{Role, RoleGuard},
     content::{
@@ -270,7 +270,7 @@ impl TermMutation {
         let transaction = editor::begin_write(db).await?;
         match editor::create(&transaction, &author, document).await? {
             Ok(row) => {
-                transaction.commit().await?;
+                commit_with_events(ctx, transaction, None, Some(&row)).await?;
                 Ok(TermPayload {
                     term: Some(Term(row)),
                     user_errors: Vec::new(),
@@ -540,7 +540,7 @@ impl TermMutation {
         }
         match editor::delete(&transaction, &before).await? {
             Ok(()) => {
-                transaction.commit().await?;
+                commit_with_events(ctx, transaction, Some(&before.row), None).await?;
                 Ok(DeleteTermPayload {
                     deleted_term_id: Some(global_id::encode(NodeKind::Term, id)),
                     user_errors: Vec::new(),

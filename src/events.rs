@@ -1,0 +1,187 @@
+//! Content events: what changed, published only after the write committed, fanned out to every replica.
+//!
+//! A mutation computes its events from the term before and after, stages them inside its transaction and
+//! releases them after commit. On PostgreSQL staging is a `pg_notify` in the transaction itself, which the
+//! server delivers only on commit and to every replica listening (each runs one `LISTEN` connection); a
+//! rolled-back write sends nothing. On SQLite (one process) the events go straight to an in-process broadcast
+//! after commit. Subscribers read the broadcast; a subscriber that falls behind loses the oldest events.
+
+use chrono::{DateTime, Utc};
+use entity::{TermStatus, term};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::error::{Error, Result};
+
+/// The PostgreSQL channel events travel on.
+const CHANNEL: &str = "glossary_events";
+/// Events kept for slow subscribers before the oldest are dropped.
+const BUFFERED_EVENTS: usize = 1024;
+
+/// What happened to a term.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TermEventKind {
+    /// It became public.
+    Published,
+    /// It changed (public or not, see the event's flags).
+    Updated,
+    /// It stopped being public.
+    Unpublished,
+    /// It was deleted.
+    Deleted,
+}
+
+/// One change to one term.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermEvent {
+    /// What happened.
+    pub kind: TermEventKind,
+    /// The term's id.
+    pub term_id: i64,
+    /// The term's slug after the change (before it, for a deletion).
+    pub slug: String,
+    /// Whether anonymous readers could see the term before the change.
+    pub public_before: bool,
+    /// Whether anonymous readers can see the term after the change.
+    pub public_after: bool,
+}
+
+/// Is a term row visible to anonymous readers at `now`? The same rule as `content::visibility`, on a row.
+fn is_public(row: &term::Model, now: DateTime<Utc>) -> bool {
+    row.status == TermStatus::Published && row.published_at.is_some_and(|at| at <= now)
+}
+
+impl TermEvent {
+    /// The event a change from `before` to `after` makes (`None` on either side for a creation or deletion).
+    pub fn of_change(
+        before: Option<&term::Model>,
+        after: Option<&term::Model>,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        let public_before = before.is_some_and(|row| is_public(row, now));
+        let public_after = after.is_some_and(|row| is_public(row, now));
+        let (kind, row) = match (before, after) {
+            (_, Some(after)) if public_after && !public_before => (TermEventKind::Published, after),
+            (_, Some(after)) if public_before && !public_after => {
+                (TermEventKind::Unpublished, after)
+            }
+            (_, Some(after)) => (TermEventKind::Updated, after),
+            (Some(before), None) => (TermEventKind::Deleted, before),
+            (None, None) => return None,
+        };
+        Some(TermEvent {
+            kind,
+            term_id: row.id,
+            slug: row.slug.clone(),
+            public_before,
+            public_after,
+        })
+    }
+
+    /// May anonymous subscribers hear of this event?
+    pub fn concerns_public(&self) -> bool {
+        self.public_before || self.public_after
+    }
+}
+
+/// The process's end of the event stream.
+#[derive(Clone, Debug)]
+pub struct EventBus {
+    sender: broadcast::Sender<TermEvent>,
+    backend: DbBackend,
+    /// The PostgreSQL listener task, stopped at shutdown so that its connection does not hold the pool open.
+    listener: Option<tokio::task::AbortHandle>,
+}
+
+impl EventBus {
+    /// Starts the bus for a database. On PostgreSQL this returns once the `LISTEN` connection is up, so no
+    /// event committed afterwards is missed.
+    pub async fn start(db: &DatabaseConnection) -> Result<Self> {
+        let (sender, _) = broadcast::channel(BUFFERED_EVENTS);
+        let backend = db.get_database_backend();
+        let mut task = None;
+        if backend == DbBackend::Postgres {
+            let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(
+                db.get_postgres_connection_pool(),
+            )
+            .await
+            .map_err(|error| Error::Internal(format!("cannot open the event listener: {error}")))?;
+            listener
+                .listen(CHANNEL)
+                .await
+                .map_err(|error| Error::Internal(format!("cannot LISTEN for events: {error}")))?;
+            let relay = sender.clone();
+            let handle = tokio::spawn(async move {
+                loop {
+                    match listener.recv().await {
+                        Ok(notification) => {
+                            match serde_json::from_str::<TermEvent>(notification.payload()) {
+                                Ok(event) => {
+                                    let _ = relay.send(event);
+                                }
+                                Err(error) => {
+                                    tracing::warn!(%error, "ignoring an unreadable content event")
+                                }
+                            }
+                        }
+                        // The pool is closing (shutdown): let go of the connection so the close can finish.
+                        Err(sea_orm::sqlx::Error::PoolClosed) => break,
+                        // The listener reconnects by itself on the next recv; events sent meanwhile are lost.
+                        Err(error) => {
+                            tracing::warn!(%error, "event listener lost its connection; reconnecting");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+            });
+            task = Some(handle.abort_handle());
+        }
+        Ok(Self {
+            sender,
+            backend,
+            listener: task,
+        })
+    }
+
+    /// Stops listening (at shutdown); subscribers get no more events.
+    pub fn stop(&self) {
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
+    }
+
+    /// A new subscriber's receiver.
+    pub fn subscribe(&self) -> broadcast::Receiver<TermEvent> {
+        self.sender.subscribe()
+    }
+
+    /// Stages events inside the write transaction `db` (PostgreSQL: delivered on commit, to every replica).
+    pub async fn stage(&self, db: &impl ConnectionTrait, events: &[TermEvent]) -> Result<()> {
+        if self.backend != DbBackend::Postgres {
+            return Ok(());
+        }
+        for event in events {
+            let payload = serde_json::to_string(event)
+                .map_err(|error| Error::Internal(format!("cannot encode an event: {error}")))?;
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), payload.into()],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Releases events after their transaction committed (SQLite: to this process's subscribers).
+    pub fn committed(&self, events: Vec<TermEvent>) {
+        if self.backend == DbBackend::Postgres {
+            return;
+        }
+        for event in events {
+            // No subscriber is not an error.
+            let _ = self.sender.send(event);
+        }
+    }
+}

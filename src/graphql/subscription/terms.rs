@@ -1,0 +1,115 @@
+//! Subscriptions to term changes. Anonymous subscribers hear only of public content: a term that became or
+//! stayed public, or stopped being public. A subscriber whose `connection_init` carried an editor key also
+//! hears of drafts. Terms are read when the event is delivered, through the same visibility rule as queries.
+
+use async_graphql::{Context, ID, SimpleObject, Subscription};
+use futures_util::{Stream, StreamExt};
+use sea_orm::DatabaseConnection;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::{
+    auth::{Role, Viewer},
+    content::{terms, visibility::Visibility},
+    events::{EventBus, TermEvent, TermEventKind},
+    graphql::{
+        global_id::{self, NodeKind},
+        types::term::Term,
+    },
+};
+
+/// A term that is gone from view: enough to drop it from a page or a cache.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct TermRef {
+    /// The term's global ID.
+    pub id: ID,
+    /// The term's slug.
+    pub slug: String,
+}
+
+impl From<&TermEvent> for TermRef {
+    fn from(event: &TermEvent) -> Self {
+        TermRef {
+            id: global_id::encode(NodeKind::Term, event.term_id),
+            slug: event.slug.clone(),
+        }
+    }
+}
+
+/// Subscriptions to term changes.
+#[derive(Default)]
+pub struct TermSubscription;
+
+/// The events of `kind` this subscriber may hear of.
+fn events<'a>(
+    ctx: &Context<'a>,
+    kinds: &'static [TermEventKind],
+) -> impl Stream<Item = (TermEvent, bool)> + use<> {
+    let editor = Viewer::of(ctx).require(Role::Editor).is_ok();
+    let receiver = ctx.data_unchecked::<EventBus>().subscribe();
+    BroadcastStream::new(receiver).filter_map(move |event| async move {
+        // A lagging subscriber skips what it missed and carries on.
+        let event = event.ok()?;
+        (kinds.contains(&event.kind) && (editor || event.concerns_public()))
+            .then_some((event, editor))
+    })
+}
+
+/// The term behind an event as the subscriber may see it now.
+async fn visible_term(db: &DatabaseConnection, event: &TermEvent, editor: bool) -> Option<Term> {
+    let visibility = if editor {
+        Visibility::Everything
+    } else {
+        Visibility::public()
+    };
+    match terms::by_ids(db, visibility, &[event.term_id]).await {
+        Ok(mut found) => found.pop().map(Term),
+        Err(error) => {
+            tracing::error!(
+                error = error.describe(),
+                "cannot read a term for a subscriber"
+            );
+            None
+        }
+    }
+}
+
+/// Subscriptions to term changes.
+#[Subscription]
+impl TermSubscription {
+    /// A term became public.
+    async fn term_published(&self, ctx: &Context<'_>) -> impl Stream<Item = Term> + use<> {
+        let db = ctx.data_unchecked::<DatabaseConnection>().clone();
+        events(ctx, &[TermEventKind::Published]).filter_map(move |(event, editor)| {
+            let db = db.clone();
+            async move { visible_term(&db, &event, editor).await }
+        })
+    }
+
+    /// A term changed: published terms for everyone, drafts too for editors.
+    async fn term_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this term (by its current slug); every term when omitted.")]
+        slug: Option<String>,
+    ) -> impl Stream<Item = Term> + use<> {
+        let db = ctx.data_unchecked::<DatabaseConnection>().clone();
+        events(ctx, &[TermEventKind::Updated])
+            .filter(move |(event, _)| {
+                std::future::ready(slug.as_ref().is_none_or(|slug| *slug == event.slug))
+            })
+            .filter_map(move |(event, editor)| {
+                let db = db.clone();
+                async move { visible_term(&db, &event, editor).await }
+            })
+    }
+
+    /// A public term was unpublished or archived.
+    async fn term_unpublished(&self, ctx: &Context<'_>) -> impl Stream<Item = TermRef> + use<> {
+        events(ctx, &[TermEventKind::Unpublished]).map(|(event, _)| TermRef::from(&event))
+    }
+
+    /// A term was deleted (for anonymous subscribers: a term that was public).
+    async fn term_deleted(&self, ctx: &Context<'_>) -> impl Stream<Item = TermRef> + use<> {
+        events(ctx, &[TermEventKind::Deleted]).map(|(event, _)| TermRef::from(&event))
+    }
+}

@@ -1,0 +1,272 @@
+//! GraphQL subscriptions over WebSocket: events after commit only, public events for anonymous subscribers,
+//! drafts for editors who send a key in `connection_init`, both sub-protocols, and fan-out from one replica
+//! to another through PostgreSQL.
+
+mod common;
+
+use common::{
+    Socket, TestApp, next_json, on_postgres, pack, spawn_app_with, spawn_replica, term_line,
+    websocket,
+};
+use futures_util::SinkExt;
+use glossary::auth::{Role, api_keys};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+async fn editor_key(app: &TestApp) -> String {
+    format!(
+        "Bearer {}",
+        api_keys::create(app.db(), "alice", Role::Editor)
+            .await
+            .unwrap()
+            .1
+    )
+}
+
+/// Opens a `graphql-transport-ws` connection (with a key when given) and subscribes with `query`.
+async fn subscribe(app: &TestApp, key: Option<&str>, query: &str) -> Socket {
+    let mut socket = websocket(app, "graphql-transport-ws").await;
+    let payload = key.map_or(json!({}), |key| json!({"Authorization": key}));
+    socket
+        .send(Message::text(
+            json!({"type": "connection_init", "payload": payload}).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut socket, false).await["type"],
+        "connection_ack"
+    );
+    socket
+        .send(Message::text(
+            json!({"id": "1", "type": "subscribe", "payload": {"query": query}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    // Let the server register the subscription before the test writes.
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    socket
+}
+
+async fn mutate(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
+    let (status, body) = app.post_as(Some(key), query, variables).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+async fn term_id(app: &TestApp, key: &str, slug: &str) -> Value {
+    let (_, body) = app
+        .post_as(
+            Some(key),
+            "query($s: String!) { term(slug: $s, preview: true) { id } }",
+            json!({"s": slug}),
+        )
+        .await;
+    body["data"]["term"]["id"].clone()
+}
+
+const PUBLISH: &str =
+    "mutation($id: ID!) { publishTerm(input: {id: $id}) { userErrors { code } } }";
+const RETITLE: &str = "mutation($id: ID!, $title: String!, $v: Int) { updateTerm(input: {id: $id, title: $title, expectedVersion: $v}) { userErrors { code } } }";
+
+fn fixture() -> String {
+    pack(&[
+        term_line("public-term", "Public term", json!({})),
+        term_line("draft-term", "Draft term", json!({"status": "draft"})),
+    ])
+}
+
+#[tokio::test]
+async fn published_terms_reach_anonymous_subscribers() {
+    let app = spawn_app_with(&fixture()).await;
+    let key = editor_key(&app).await;
+    let mut socket = subscribe(&app, None, "subscription { termPublished { slug title } }").await;
+    let id = term_id(&app, &key, "draft-term").await;
+    mutate(&app, &key, PUBLISH, json!({"id": id})).await;
+    assert_eq!(
+        next_json(&mut socket, false).await,
+        json!({"id": "1", "type": "next", "payload": {"data": {"termPublished": {"slug": "draft-term", "title": "What is Draft term?"}}}})
+    );
+}
+
+#[tokio::test]
+async fn drafts_reach_editors_only_and_refused_writes_send_nothing() {
+    let app = spawn_app_with(&fixture()).await;
+    let key = editor_key(&app).await;
+    let query = "subscription { termUpdated { slug title } }";
+    let mut anonymous = subscribe(&app, None, query).await;
+    let mut editor = subscribe(&app, Some(&key), query).await;
+    let draft = term_id(&app, &key, "draft-term").await;
+    let public = term_id(&app, &key, "public-term").await;
+
+    // A refused write (version conflict) announces nothing; a draft change reaches the editor only.
+    let refused = mutate(
+        &app,
+        &key,
+        RETITLE,
+        json!({"id": draft, "title": "Refused?", "v": 99}),
+    )
+    .await;
+    assert_eq!(refused["updateTerm"]["userErrors"][0]["code"], "CONFLICT");
+    mutate(
+        &app,
+        &key,
+        RETITLE,
+        json!({"id": draft, "title": "Draft title?"}),
+    )
+    .await;
+    mutate(
+        &app,
+        &key,
+        RETITLE,
+        json!({"id": public, "title": "Public title?"}),
+    )
+    .await;
+
+    let first = next_json(&mut editor, false).await;
+    assert_eq!(
+        first["payload"]["data"]["termUpdated"],
+        json!({"slug": "draft-term", "title": "Draft title?"})
+    );
+    let second = next_json(&mut editor, false).await;
+    assert_eq!(
+        second["payload"]["data"]["termUpdated"]["slug"],
+        "public-term"
+    );
+    // The anonymous subscriber's first message is the public change: the draft one never came.
+    let only = next_json(&mut anonymous, false).await;
+    assert_eq!(
+        only["payload"]["data"]["termUpdated"],
+        json!({"slug": "public-term", "title": "Public title?"})
+    );
+}
+
+#[tokio::test]
+async fn slug_filter_unpublish_and_delete_over_legacy_protocol() {
+    let app = spawn_app_with(&fixture()).await;
+    let key = editor_key(&app).await;
+    let admin = format!(
+        "Bearer {}",
+        api_keys::create(app.db(), "root", Role::Admin)
+            .await
+            .unwrap()
+            .1
+    );
+    let public = term_id(&app, &key, "public-term").await;
+
+    let mut socket = websocket(&app, "graphql-ws").await;
+    socket
+        .send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket, true).await["type"], "connection_ack");
+    for (id, query) in [
+        ("u", "subscription { termUnpublished { id slug } }"),
+        ("d", "subscription { termDeleted { id slug } }"),
+        (
+            "p",
+            "subscription { termUpdated(slug: \"public-term\") { slug } }",
+        ),
+    ] {
+        socket
+            .send(Message::text(
+                json!({"id": id, "type": "start", "payload": {"query": query}}).to_string(),
+            ))
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+
+    mutate(
+        &app,
+        &key,
+        RETITLE,
+        json!({"id": public, "title": "Still public?"}),
+    )
+    .await;
+    let message = next_json(&mut socket, true).await;
+    assert_eq!(
+        (message["type"].as_str(), message["id"].as_str()),
+        (Some("data"), Some("p"))
+    );
+    mutate(
+        &app,
+        &key,
+        "mutation($id: ID!) { unpublishTerm(input: {id: $id}) { userErrors { code } } }",
+        json!({"id": public}),
+    )
+    .await;
+    let message = next_json(&mut socket, true).await;
+    assert_eq!(message["id"], "u");
+    assert_eq!(
+        message["payload"]["data"]["termUnpublished"],
+        json!({"id": public, "slug": "public-term"})
+    );
+    // Deleting a term that is no longer public is not news for anonymous subscribers...
+    mutate(
+        &app,
+        &admin,
+        "mutation($id: ID!) { deleteTerm(input: {id: $id}) { userErrors { code } } }",
+        json!({"id": public}),
+    )
+    .await;
+    // ...but deleting a public one is.
+    let other = term_id(&app, &key, "draft-term").await;
+    mutate(&app, &key, PUBLISH, json!({"id": other})).await;
+    mutate(
+        &app,
+        &admin,
+        "mutation($id: ID!) { deleteTerm(input: {id: $id}) { userErrors { code } } }",
+        json!({"id": other}),
+    )
+    .await;
+    let message = next_json(&mut socket, true).await;
+    assert_eq!(message["id"], "d");
+    assert_eq!(
+        message["payload"]["data"]["termDeleted"]["slug"],
+        "draft-term"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_key_in_connection_init_is_refused() {
+    let app = spawn_app_with(&fixture()).await;
+    let mut socket = websocket(&app, "graphql-transport-ws").await;
+    socket
+        .send(Message::text(
+            r#"{"type":"connection_init","payload":{"Authorization":"Bearer nope"}}"#,
+        ))
+        .await
+        .unwrap();
+    use futures_util::StreamExt;
+    let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+        .await
+        .unwrap();
+    match message {
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert!(frame.reason.contains("invalid API key"), "{frame:?}");
+        }
+        other => panic!("expected the server to close the connection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_change_on_one_replica_reaches_subscribers_on_another() {
+    if !on_postgres() {
+        eprintln!(
+            "a_change_on_one_replica_reaches_subscribers_on_another: PostgreSQL only (set TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let first = spawn_app_with(&fixture()).await;
+    let second = spawn_replica(&first).await;
+    let key = editor_key(&first).await;
+    let mut socket = subscribe(&second, None, "subscription { termPublished { slug } }").await;
+    let id = term_id(&first, &key, "draft-term").await;
+    mutate(&first, &key, PUBLISH, json!({"id": id})).await;
+    assert_eq!(
+        next_json(&mut socket, false).await["payload"]["data"]["termPublished"],
+        json!({"slug": "draft-term"})
+    );
+}
