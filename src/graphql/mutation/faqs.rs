@@ -8,7 +8,7 @@ use super::editing::{decode_id, edit_term};
 use crate::{
     auth::{Role, RoleGuard},
     content::{
-        editor::{Problem, ProblemCode},
+        editor::{EditableTerm, Problem, ProblemCode},
         faqs,
         pack::FaqDocument,
     },
@@ -67,24 +67,35 @@ pub struct ReorderFaqsInput {
 #[derive(Default)]
 pub struct FaqMutation;
 
-/// The term of an FAQ entry named by global ID, and the entry's own id.
+/// The entry named by a global ID and the term it belongs to (or the problem to report, which `edit_term`
+/// turns into a refusal).
 async fn faq_and_term(
     ctx: &Context<'_>,
     id: &ID,
-) -> Result<std::result::Result<(i64, i64), Problem>> {
+) -> Result<(i64, std::result::Result<i64, Problem>)> {
     let faq_id = match decode_id(id, NodeKind::Faq, "id") {
         Ok(faq_id) => faq_id,
-        Err(problem) => return Ok(Err(problem)),
+        Err(problem) => return Ok((0, Err(problem))),
     };
     let db = ctx.data_unchecked::<DatabaseConnection>();
-    Ok(match faqs::term_of(db, faq_id).await? {
-        Some(term_id) => Ok((faq_id, term_id)),
-        None => Err(Problem::new(
-            "id",
-            ProblemCode::NotFound,
-            "no FAQ entry has this ID",
-        )),
-    })
+    let term_id = faqs::term_of(db, faq_id)
+        .await?
+        .ok_or_else(|| Problem::new("id", ProblemCode::NotFound, "no FAQ entry has this ID"));
+    Ok((faq_id, term_id))
+}
+
+/// Where entry `faq_id` sits in the term's list, checked again inside the write transaction.
+fn position_of(term: &EditableTerm, faq_id: i64) -> std::result::Result<usize, Vec<Problem>> {
+    term.faq_ids
+        .iter()
+        .position(|id| *id == Some(faq_id))
+        .ok_or_else(|| {
+            vec![Problem::new(
+                "id",
+                ProblemCode::NotFound,
+                "no FAQ entry has this ID",
+            )]
+        })
 }
 
 /// FAQ mutations; every one needs an editor key and is one transaction.
@@ -129,28 +140,14 @@ impl FaqMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The entry and its changes.")] input: UpdateFaqInput,
     ) -> Result<TermPayload> {
-        let found = faq_and_term(ctx, &input.id).await?;
-        let (faq_id, term_id) = (
-            found.as_ref().map(|(f, _)| *f).unwrap_or_default(),
-            found.map(|(_, t)| t),
-        );
+        let (faq_id, term_id) = faq_and_term(ctx, &input.id).await?;
         edit_term(
             ctx,
             term_id,
             input.expected_version,
             "updateFaq",
             move |term| {
-                let index = term
-                    .faq_ids
-                    .iter()
-                    .position(|id| *id == Some(faq_id))
-                    .ok_or_else(|| {
-                        vec![Problem::new(
-                            "id",
-                            ProblemCode::NotFound,
-                            "no FAQ entry has this ID",
-                        )]
-                    })?;
+                let index = position_of(term, faq_id)?;
                 let faq = &mut term.document.faqs[index];
                 if let Some(question) = input.question {
                     faq.question = question;
@@ -171,28 +168,14 @@ impl FaqMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The entry.")] input: RemoveFaqInput,
     ) -> Result<TermPayload> {
-        let found = faq_and_term(ctx, &input.id).await?;
-        let (faq_id, term_id) = (
-            found.as_ref().map(|(f, _)| *f).unwrap_or_default(),
-            found.map(|(_, t)| t),
-        );
+        let (faq_id, term_id) = faq_and_term(ctx, &input.id).await?;
         edit_term(
             ctx,
             term_id,
             input.expected_version,
             "removeFaq",
             move |term| {
-                let index = term
-                    .faq_ids
-                    .iter()
-                    .position(|id| *id == Some(faq_id))
-                    .ok_or_else(|| {
-                        vec![Problem::new(
-                            "id",
-                            ProblemCode::NotFound,
-                            "no FAQ entry has this ID",
-                        )]
-                    })?;
+                let index = position_of(term, faq_id)?;
                 term.document.faqs.remove(index);
                 term.faq_ids.remove(index);
                 Ok(())

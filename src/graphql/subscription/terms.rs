@@ -39,7 +39,7 @@ impl From<&TermEvent> for TermRef {
 #[derive(Default)]
 pub struct TermSubscription;
 
-/// The events of `kind` this subscriber may hear of.
+/// The events of the given kinds that this subscriber may hear of, with whether it is an editor.
 fn events<'a>(
     ctx: &Context<'a>,
     kinds: &'static [TermEventKind],
