@@ -142,6 +142,28 @@ pub async fn load(db: &impl ConnectionTrait, term_id: i64) -> Result<Option<Edit
     }))
 }
 
+/// Loads term `term_id` for a change made against `expected_version` (when given): refused when the term
+/// does not exist or has moved on to another version.
+pub async fn load_for_edit(
+    db: &impl ConnectionTrait,
+    term_id: i64,
+    expected_version: Option<i32>,
+) -> Edit<EditableTerm> {
+    let Some(term) = load(db, term_id).await? else {
+        return Ok(Err(vec![Problem::new(
+            "id",
+            ProblemCode::NotFound,
+            "no term has this ID",
+        )]));
+    };
+    if let Some(expected) = expected_version
+        && expected != term.row.version
+    {
+        return Ok(Err(vec![Problem::conflict(term.row.version)]));
+    }
+    Ok(Ok(term))
+}
+
 /// Every check of a document that is to be stored as term `term_id` (`None` for a new term): the document's
 /// own rules, then its slug, related slugs and categories against the database.
 async fn check(

@@ -73,20 +73,10 @@ pub async fn edit_term(
         Err(problem) => return Ok(TermPayload::refused(vec![problem])),
     };
     let transaction = editor::begin_write(db).await?;
-    let Some(before) = editor::load(&transaction, term_id).await? else {
-        return Ok(TermPayload::refused(vec![Problem::new(
-            "id",
-            ProblemCode::NotFound,
-            "no term has this ID",
-        )]));
+    let before = match editor::load_for_edit(&transaction, term_id, expected_version).await? {
+        Ok(before) => before,
+        Err(problems) => return Ok(TermPayload::refused(problems)),
     };
-    if let Some(expected) = expected_version
-        && expected != before.row.version
-    {
-        return Ok(TermPayload::refused(vec![Problem::conflict(
-            before.row.version,
-        )]));
-    }
     let mut after = before.clone();
     if let Err(problems) = apply(&mut after) {
         return Ok(TermPayload::refused(problems));

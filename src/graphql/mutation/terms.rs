@@ -526,18 +526,10 @@ impl TermMutation {
             Err(problem) => return Ok(refused(vec![problem])),
         };
         let transaction = editor::begin_write(db).await?;
-        let Some(before) = editor::load(&transaction, id).await? else {
-            return Ok(refused(vec![Problem::new(
-                "id",
-                ProblemCode::NotFound,
-                "no term has this ID",
-            )]));
+        let before = match editor::load_for_edit(&transaction, id, input.expected_version).await? {
+            Ok(before) => before,
+            Err(problems) => return Ok(refused(problems)),
         };
-        if let Some(expected) = input.expected_version
-            && expected != before.row.version
-        {
-            return Ok(refused(vec![Problem::conflict(before.row.version)]));
-        }
         match editor::delete(&transaction, &before).await? {
             Ok(()) => {
                 commit_with_events(ctx, transaction, Some(&before.row), None).await?;
