@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     auth::Role,
-    config::{DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat, ServeConfig},
+    config::{
+        AppOptions, DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat,
+        ServeConfig, WebSocketLimits,
+    },
     graphql::SchemaOptions,
 };
 
@@ -95,6 +98,30 @@ pub struct ServeArgs {
     /// Microseconds a DataLoader batch waits for more keys before it queries (default 500).
     #[arg(long, env = "GLOSSARY_BATCH_DELAY_US")]
     pub batch_delay_us: Option<u64>,
+
+    /// Open WebSocket connections accepted at once (default 20000); more get 503.
+    #[arg(long, env = "GLOSSARY_WS_MAX_CONNECTIONS")]
+    pub ws_max_connections: Option<usize>,
+
+    /// Operations one WebSocket connection may run at once (default 100).
+    #[arg(long, env = "GLOSSARY_WS_MAX_SUBSCRIPTIONS")]
+    pub ws_max_subscriptions: Option<usize>,
+
+    /// Seconds a WebSocket client has to send `connection_init` (default 10).
+    #[arg(long, env = "GLOSSARY_WS_INIT_TIMEOUT_SECS")]
+    pub ws_init_timeout_secs: Option<u64>,
+
+    /// Seconds between keep-alive pings on WebSocket connections (default 15).
+    #[arg(long, env = "GLOSSARY_WS_KEEPALIVE_SECS")]
+    pub ws_keepalive_secs: Option<u64>,
+
+    /// Seconds a WebSocket client may stay silent after a ping before it is disconnected (default 10).
+    #[arg(long, env = "GLOSSARY_WS_KEEPALIVE_TIMEOUT_SECS")]
+    pub ws_keepalive_timeout_secs: Option<u64>,
+
+    /// Unread messages queued for one WebSocket client before it is disconnected as too slow (default 64).
+    #[arg(long, env = "GLOSSARY_WS_SEND_QUEUE")]
+    pub ws_send_queue: Option<usize>,
 }
 
 impl ServeArgs {
@@ -108,10 +135,36 @@ impl ServeArgs {
             }),
             migrate: !self.no_migrate,
             load_sample_content: !self.no_sample_content,
+            app: self.app_options(),
+        }
+    }
+
+    fn app_options(&self) -> AppOptions {
+        let defaults = WebSocketLimits::default();
+        let seconds =
+            |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
+        AppOptions {
             schema: SchemaOptions {
                 batch_delay: self
                     .batch_delay_us
                     .map_or(DEFAULT_BATCH_DELAY, Duration::from_micros),
+            },
+            websocket: WebSocketLimits {
+                max_connections: self.ws_max_connections.unwrap_or(defaults.max_connections),
+                max_subscriptions_per_connection: self
+                    .ws_max_subscriptions
+                    .unwrap_or(defaults.max_subscriptions_per_connection),
+                connection_init_timeout: seconds(
+                    self.ws_init_timeout_secs,
+                    defaults.connection_init_timeout,
+                ),
+                keepalive_interval: seconds(self.ws_keepalive_secs, defaults.keepalive_interval),
+                keepalive_timeout: seconds(
+                    self.ws_keepalive_timeout_secs,
+                    defaults.keepalive_timeout,
+                ),
+                send_queue: self.ws_send_queue.unwrap_or(defaults.send_queue).max(1),
+                close_timeout: defaults.close_timeout,
             },
         }
     }

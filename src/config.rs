@@ -30,6 +30,52 @@ pub enum LogFormat {
     Json,
 }
 
+/// Limits and timers of GraphQL over WebSocket (`/graphql/ws`).
+#[derive(Clone, Copy, Debug)]
+pub struct WebSocketLimits {
+    /// Open WebSocket connections this process accepts; an upgrade beyond it gets `503` with `Retry-After`.
+    pub max_connections: usize,
+    /// Operations one connection may run at once; one more is refused with an `error` message
+    /// (`TOO_MANY_SUBSCRIPTIONS`) and the connection stays open.
+    pub max_subscriptions_per_connection: usize,
+    /// How long a client has after the upgrade to send `connection_init` (close code 4408 after it).
+    pub connection_init_timeout: Duration,
+    /// How often the server pings (a WebSocket Ping frame, and a `ka` message on the legacy protocol).
+    pub keepalive_interval: Duration,
+    /// How long after a ping the client may stay silent before it is presumed gone (close code 3008). Any
+    /// frame counts, and every WebSocket library answers Ping frames with Pong frames by itself.
+    pub keepalive_timeout: Duration,
+    /// Messages queued for one connection that the client has not read yet. A client that falls this far
+    /// behind is disconnected (close code 1008), so one stalled reader never grows the server's memory.
+    pub send_queue: usize,
+    /// How long a closing connection waits for the client's own Close frame, and for a stalled client to
+    /// take the server's.
+    pub close_timeout: Duration,
+}
+
+impl Default for WebSocketLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 20_000,
+            max_subscriptions_per_connection: 100,
+            connection_init_timeout: Duration::from_secs(10),
+            keepalive_interval: Duration::from_secs(15),
+            keepalive_timeout: Duration::from_secs(10),
+            send_queue: 64,
+            close_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Everything that tunes a running app (as opposed to where it listens and what it does at start-up).
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Schema tuning (DataLoader batch delay).
+    pub schema: crate::graphql::SchemaOptions,
+    /// GraphQL over WebSocket limits.
+    pub websocket: WebSocketLimits,
+}
+
 /// Settings of the `serve` command.
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -39,6 +85,6 @@ pub struct ServeConfig {
     pub migrate: bool,
     /// Load the bundled sample glossary when the database holds no term.
     pub load_sample_content: bool,
-    /// Schema tuning (DataLoader batch delay).
-    pub schema: crate::graphql::SchemaOptions,
+    /// Tuning of the app.
+    pub app: AppOptions,
 }

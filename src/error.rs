@@ -23,6 +23,13 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The API key is valid but its role is too small for the operation.
     Forbidden,
+    /// Too many requests from this client (or for this address) in a short time; `extensions.retryAfter`
+    /// says how many seconds to wait.
+    RateLimited,
+    /// A WebSocket connection asked for more concurrent operations than the server allows per connection.
+    TooManySubscriptions,
+    /// The server holds as many WebSocket connections as it accepts (HTTP 503 on the upgrade).
+    TooManyConnections,
     /// Something failed on our side; the details are in the server log, never in the response.
     InternalServerError,
 }
@@ -37,6 +44,9 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
+            ErrorCode::TooManyConnections => "TOO_MANY_CONNECTIONS",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -6,13 +6,18 @@
 //! rolled-back write sends nothing. On SQLite (one process) the events go straight to an in-process broadcast
 //! after commit. Subscribers read the broadcast; a subscriber that falls behind loses the oldest events.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use entity::{TermStatus, term};
+use entity::term;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{OnceCell, broadcast};
 
-use crate::error::{Error, Result};
+use crate::{
+    content::{terms, visibility::Visibility},
+    error::{Error, Result},
+};
 
 /// The PostgreSQL channel events travel on.
 const CHANNEL: &str = "glossary_events";
@@ -47,9 +52,9 @@ pub struct TermEvent {
     pub public_after: bool,
 }
 
-/// Is a term row visible to anonymous readers at `now`? The same rule as `content::visibility`, on a row.
+/// Is a term row visible to anonymous readers at `now`?
 fn is_public(row: &term::Model, now: DateTime<Utc>) -> bool {
-    row.status == TermStatus::Published && row.published_at.is_some_and(|at| at <= now)
+    Visibility::Public { now }.admits(row)
 }
 
 impl TermEvent {
@@ -85,10 +90,43 @@ impl TermEvent {
     }
 }
 
+/// An event as subscribers receive it. The term's row after the change is read at most once per process, by
+/// the first subscriber that needs it, and shared by all the others (thousands of subscribers, one query).
+#[derive(Debug)]
+pub struct Delivery {
+    /// What happened.
+    pub event: TermEvent,
+    row: OnceCell<Option<term::Model>>,
+}
+
+impl Delivery {
+    fn new(event: TermEvent) -> Arc<Self> {
+        Arc::new(Self {
+            event,
+            row: OnceCell::new(),
+        })
+    }
+
+    /// The term's row as it is now, whatever its status (`None` once deleted).
+    pub async fn row(&self, db: &DatabaseConnection) -> Result<Option<&term::Model>> {
+        let row = self
+            .row
+            .get_or_try_init(|| async {
+                Ok::<_, Error>(
+                    terms::by_ids(db, Visibility::Everything, &[self.event.term_id])
+                        .await?
+                        .pop(),
+                )
+            })
+            .await?;
+        Ok(row.as_ref())
+    }
+}
+
 /// The process's end of the event stream.
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    sender: broadcast::Sender<TermEvent>,
+    sender: broadcast::Sender<Arc<Delivery>>,
     backend: DbBackend,
     /// The PostgreSQL listener task, stopped at shutdown so that its connection does not hold the pool open.
     listener: Option<tokio::task::AbortHandle>,
@@ -118,7 +156,7 @@ impl EventBus {
                         Ok(notification) => {
                             match serde_json::from_str::<TermEvent>(notification.payload()) {
                                 Ok(event) => {
-                                    let _ = relay.send(event);
+                                    let _ = relay.send(Delivery::new(event));
                                 }
                                 Err(error) => {
                                     tracing::warn!(%error, "ignoring an unreadable content event")
@@ -152,7 +190,7 @@ impl EventBus {
     }
 
     /// A new subscriber's receiver.
-    pub fn subscribe(&self) -> broadcast::Receiver<TermEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delivery>> {
         self.sender.subscribe()
     }
 
@@ -181,7 +219,7 @@ impl EventBus {
         }
         for event in events {
             // No subscriber is not an error.
-            let _ = self.sender.send(event);
+            let _ = self.sender.send(Delivery::new(event));
         }
     }
 }

@@ -21,9 +21,11 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 use crate::{
+    config::AppOptions,
     database::StatementCounter,
     events::EventBus,
-    graphql::{AppSchema, SchemaOptions, response_shape::FieldTypes},
+    graphql::{AppSchema, response_shape::FieldTypes},
+    http::websocket::hub::WebSocketHub,
 };
 
 /// What every request handler shares; cheap to clone.
@@ -39,6 +41,8 @@ pub struct AppState {
     pub field_types: Arc<FieldTypes>,
     /// Content events, for subscriptions.
     pub events: EventBus,
+    /// Open WebSocket connections, their limits and their shutdown signal.
+    pub websockets: WebSocketHub,
 }
 
 impl AppState {
@@ -46,10 +50,10 @@ impl AppState {
     pub async fn new(
         db: DatabaseConnection,
         statements: StatementCounter,
-        options: SchemaOptions,
+        options: AppOptions,
     ) -> error::Result<Self> {
         let events = EventBus::start(&db).await?;
-        let schema = graphql::build_schema(db.clone(), events.clone(), options);
+        let schema = graphql::build_schema(db.clone(), events.clone(), options.schema);
         let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl()));
         Ok(Self {
             db,
@@ -57,6 +61,7 @@ impl AppState {
             statements,
             field_types,
             events,
+            websockets: WebSocketHub::new(options.websocket),
         })
     }
 }

@@ -1,6 +1,8 @@
 //! The `serve` command: open the database, migrate, load the sample glossary into an empty database, then
 //! serve HTTP until SIGINT or SIGTERM, letting in-flight requests finish.
 
+use std::time::Duration;
+
 use crate::{
     AppState, app,
     cli::MigrateAction,
@@ -10,6 +12,9 @@ use crate::{
     http::shutdown_signal,
     sample_content,
 };
+
+/// How long WebSocket connections get to close at shutdown.
+pub const WEBSOCKET_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the server until a shutdown signal.
 pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
@@ -28,13 +33,28 @@ pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
         .local_addr()
         .map_err(|error| Error::Internal(format!("cannot read the listening address: {error}")))?;
     tracing::info!(%address, "serving GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-    let state = AppState::new(db.clone(), statements, config.schema).await?;
-    axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| Error::Internal(format!("server error: {error}")))?;
+    let state = AppState::new(db.clone(), statements, config.app).await?;
+    run(listener, state.clone(), shutdown_signal()).await?;
     state.events.stop();
     db.close().await?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Serves the app on `listener` until `shutdown` resolves. Then WebSocket clients get a close frame (1001,
+/// "server shutting down") and up to [`WEBSOCKET_GRACE`] to leave, new connections are refused, and
+/// in-flight HTTP requests finish before this returns. Tests call this too, with a shutdown of their own.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let websockets = state.websockets.clone();
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            websockets.shut_down(WEBSOCKET_GRACE).await;
+        })
+        .await
+        .map_err(|error| Error::Internal(format!("server error: {error}")))
 }

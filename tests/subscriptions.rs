@@ -245,6 +245,7 @@ async fn a_bad_key_in_connection_init_is_refused() {
         .unwrap();
     match message {
         Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(u16::from(frame.code), 4403, "{frame:?}");
             assert!(frame.reason.contains("invalid API key"), "{frame:?}");
         }
         other => panic!("expected the server to close the connection, got {other:?}"),

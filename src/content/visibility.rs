@@ -35,4 +35,14 @@ impl Visibility {
             Visibility::Everything => Condition::all(),
         }
     }
+
+    /// The same rule as [`Visibility::term_condition`], on a row already read.
+    pub fn admits(&self, row: &term::Model) -> bool {
+        match self {
+            Visibility::Public { now } => {
+                row.status == TermStatus::Published && row.published_at.is_some_and(|at| at <= *now)
+            }
+            Visibility::Everything => true,
+        }
+    }
 }

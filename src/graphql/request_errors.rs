@@ -20,6 +20,14 @@ pub fn label(mut error: ServerError, code: ErrorCode) -> ServerError {
     error
 }
 
+/// Did the request fail before execution (parse, validation, unknown operation)? Such a response has null
+/// data and errors that point at no field path.
+pub fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
 /// Factory of [`RequestErrorCodesExtension`], attached by the schema builder.
 pub struct RequestErrorCodes;
 

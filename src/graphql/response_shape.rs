@@ -180,16 +180,33 @@ pub fn conform(
     operation_name: Option<&str>,
     response: &mut Response,
 ) {
-    if matches!(response.data, Value::Null) && response.errors.iter().all(|e| e.path.is_empty()) {
+    if nothing_to_conform(response) {
         return;
     }
-    let Ok(document) = parse_query(query) else {
+    if let Ok(document) = parse_query(query) {
+        conform_parsed(types, &document, operation_name, response);
+    }
+}
+
+/// A response with no data and no field errors (a request error) has nothing to reshape.
+fn nothing_to_conform(response: &Response) -> bool {
+    matches!(response.data, Value::Null) && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// [`conform`] with the document parsed already (a subscription parses once and conforms every event).
+pub fn conform_parsed(
+    types: &FieldTypes,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    response: &mut Response,
+) {
+    if nothing_to_conform(response) {
         return;
-    };
-    propagate_errors(types, &document, operation_name, response);
-    if let Some(operation) = selected_operation(&document, operation_name) {
+    }
+    propagate_errors(types, document, operation_name, response);
+    if let Some(operation) = selected_operation(document, operation_name) {
         order_fields(
-            &document,
+            document,
             &[&operation.selection_set.node],
             &mut response.data,
         );

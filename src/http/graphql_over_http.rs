@@ -233,9 +233,7 @@ async fn execute(
 
     // A request error (parse, validation, unknown operation) stops before execution: the response then has
     // null data and errors that point at no field path.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error = request_errors::is_request_error(&response);
     let errors: Vec<ServerError> = if request_error {
         response
             .errors

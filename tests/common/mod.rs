@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use glossary::{AppState, app, cli::MigrateAction, database, graphql::SchemaOptions, import};
+use glossary::{AppState, cli::MigrateAction, config::AppOptions, database, import, server};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
@@ -21,6 +21,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The database URL the app uses.
     pub database_url: String,
+    /// Starts the server's graceful shutdown.
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The server task.
+    server: Option<tokio::task::JoinHandle<()>>,
     _database: Option<TestDatabase>,
 }
 
@@ -106,32 +110,50 @@ pub async fn fresh_database() -> (String, TestDatabase) {
 
 /// Starts the app over a fresh, migrated, empty database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_options(AppOptions::default()).await
+}
+
+/// Starts the app over a fresh, migrated, empty database, tuned by `options`.
+pub async fn spawn_app_with_options(options: AppOptions) -> TestApp {
     let (database_url, guard) = fresh_database().await;
-    start_app(database_url, Some(guard)).await
+    start_app(database_url, Some(guard), options).await
 }
 
 /// Starts another replica of the app on `first`'s database, as a second server behind a load balancer.
 pub async fn spawn_replica(first: &TestApp) -> TestApp {
-    start_app(first.database_url.clone(), None).await
+    start_app(first.database_url.clone(), None, AppOptions::default()).await
 }
 
-async fn start_app(database_url: String, guard: Option<TestDatabase>) -> TestApp {
+async fn start_app(
+    database_url: String,
+    guard: Option<TestDatabase>,
+    options: AppOptions,
+) -> TestApp {
     let (db, statements) = database::connect(&database_url).await.expect("connect");
     database::migrate(&db, MigrateAction::Up)
         .await
         .expect("migrate");
-    let state = AppState::new(db, statements, SchemaOptions::default())
+    let state = AppState::new(db, statements, options)
         .await
         .expect("the app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (shutdown, shutdown_requested) = tokio::sync::oneshot::channel::<()>();
+    let server_state = state.clone();
+    let server = tokio::spawn(async move {
+        server::run(listener, server_state, async move {
+            let _ = shutdown_requested.await;
+        })
+        .await
+        .unwrap()
+    });
     TestApp {
         address,
         state,
         client: reqwest::Client::new(),
         database_url,
+        shutdown: Some(shutdown),
+        server: Some(server),
         _database: guard,
     }
 }
@@ -146,6 +168,16 @@ pub async fn spawn_app_with(pack: &str) -> TestApp {
 }
 
 impl TestApp {
+    /// Shuts the server down gracefully, as SIGTERM would, and waits until it has stopped.
+    pub async fn shut_down(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("the server stops cleanly");
+        }
+    }
+
     /// The app's pool.
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db

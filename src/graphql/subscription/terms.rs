@@ -5,12 +5,14 @@
 use async_graphql::{Context, ID, SimpleObject, Subscription};
 use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
-use tokio_stream::wrappers::BroadcastStream;
+use std::sync::Arc;
+
+use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
 use crate::{
     auth::{Role, Viewer},
-    content::{terms, visibility::Visibility},
-    events::{EventBus, TermEvent, TermEventKind},
+    content::visibility::Visibility,
+    events::{Delivery, EventBus, TermEvent, TermEventKind},
     graphql::{
         global_id::{self, NodeKind},
         types::term::Term,
@@ -43,26 +45,35 @@ pub struct TermSubscription;
 fn events<'a>(
     ctx: &Context<'a>,
     kinds: &'static [TermEventKind],
-) -> impl Stream<Item = (TermEvent, bool)> + use<> {
+) -> impl Stream<Item = (Arc<Delivery>, bool)> + use<> {
     let editor = Viewer::of(ctx).require(Role::Editor).is_ok();
     let receiver = ctx.data_unchecked::<EventBus>().subscribe();
-    BroadcastStream::new(receiver).filter_map(move |event| async move {
-        // A lagging subscriber skips what it missed and carries on.
-        let event = event.ok()?;
+    BroadcastStream::new(receiver).filter_map(move |delivery| async move {
+        let delivery = match delivery {
+            Ok(delivery) => delivery,
+            Err(BroadcastStreamRecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "a subscriber fell behind the event stream and skipped events"
+                );
+                return None;
+            }
+        };
+        let event = &delivery.event;
         (kinds.contains(&event.kind) && (editor || event.concerns_public()))
-            .then_some((event, editor))
+            .then_some((delivery, editor))
     })
 }
 
 /// The term behind an event as the subscriber may see it now.
-async fn visible_term(db: &DatabaseConnection, event: &TermEvent, editor: bool) -> Option<Term> {
+async fn visible_term(db: &DatabaseConnection, delivery: &Delivery, editor: bool) -> Option<Term> {
     let visibility = if editor {
         Visibility::Everything
     } else {
         Visibility::public()
     };
-    match terms::by_ids(db, visibility, &[event.term_id]).await {
-        Ok(mut found) => found.pop().map(Term),
+    match delivery.row(db).await {
+        Ok(row) => row.filter(|row| visibility.admits(row)).cloned().map(Term),
         Err(error) => {
             tracing::error!(
                 error = error.describe(),
@@ -79,9 +90,9 @@ impl TermSubscription {
     /// A term became public.
     async fn term_published(&self, ctx: &Context<'_>) -> impl Stream<Item = Term> + use<> {
         let db = ctx.data_unchecked::<DatabaseConnection>().clone();
-        events(ctx, &[TermEventKind::Published]).filter_map(move |(event, editor)| {
+        events(ctx, &[TermEventKind::Published]).filter_map(move |(delivery, editor)| {
             let db = db.clone();
-            async move { visible_term(&db, &event, editor).await }
+            async move { visible_term(&db, &delivery, editor).await }
         })
     }
 
@@ -94,22 +105,26 @@ impl TermSubscription {
     ) -> impl Stream<Item = Term> + use<> {
         let db = ctx.data_unchecked::<DatabaseConnection>().clone();
         events(ctx, &[TermEventKind::Updated])
-            .filter(move |(event, _)| {
-                std::future::ready(slug.as_ref().is_none_or(|slug| *slug == event.slug))
+            .filter(move |(delivery, _)| {
+                std::future::ready(
+                    slug.as_ref()
+                        .is_none_or(|slug| *slug == delivery.event.slug),
+                )
             })
-            .filter_map(move |(event, editor)| {
+            .filter_map(move |(delivery, editor)| {
                 let db = db.clone();
-                async move { visible_term(&db, &event, editor).await }
+                async move { visible_term(&db, &delivery, editor).await }
             })
     }
 
     /// A public term was unpublished or archived.
     async fn term_unpublished(&self, ctx: &Context<'_>) -> impl Stream<Item = TermRef> + use<> {
-        events(ctx, &[TermEventKind::Unpublished]).map(|(event, _)| TermRef::from(&event))
+        events(ctx, &[TermEventKind::Unpublished])
+            .map(|(delivery, _)| TermRef::from(&delivery.event))
     }
 
     /// A term was deleted (for anonymous subscribers: a term that was public).
     async fn term_deleted(&self, ctx: &Context<'_>) -> impl Stream<Item = TermRef> + use<> {
-        events(ctx, &[TermEventKind::Deleted]).map(|(event, _)| TermRef::from(&event))
+        events(ctx, &[TermEventKind::Deleted]).map(|(delivery, _)| TermRef::from(&delivery.event))
     }
 }

@@ -1,0 +1,397 @@
+//! One WebSocket connection: the session state machine of both sub-protocols, driven by one loop that reads
+//! the client, runs its operations and keeps time, plus a writer task that owns the socket's sending half.
+//!
+//! The loop never waits on the client's reading: results go into a bounded queue that the writer drains, and
+//! a client that lets the queue fill up is disconnected as a slow consumer. So a stalled reader costs at most
+//! one queue of messages, and everyone else keeps receiving.
+
+use std::{pin::Pin, sync::Arc, time::Duration};
+
+use async_graphql::{Response, ServerError, parser::types::ExecutableDocument};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::{
+    SinkExt, Stream, StreamExt,
+    stream::{SplitSink, SplitStream},
+};
+use tokio::{
+    sync::{mpsc, oneshot},
+    time::{Instant, MissedTickBehavior},
+};
+use tokio_stream::StreamMap;
+
+use super::{
+    hub::ConnectionPermit,
+    protocol::{self, ClientMessage, Protocol, close_code},
+};
+use crate::{
+    AppState,
+    auth::{Viewer, api_keys},
+    error::ErrorCode,
+    graphql::{request_errors, response_shape},
+};
+
+/// Results of one operation, ending with `None` so that the loop learns when the operation is over.
+type Results = Pin<Box<dyn Stream<Item = Option<Response>> + Send>>;
+
+/// Why and how a connection ends.
+#[derive(Debug)]
+struct Close {
+    /// The close frame to send, if the client can still be told anything.
+    frame: Option<CloseFrame>,
+    /// Send what is queued before the close frame (false for a slow consumer, whose queue is the problem).
+    flush: bool,
+}
+
+impl Close {
+    fn with(code: u16, reason: impl Into<String>) -> Self {
+        let reason: String = reason.into();
+        Close {
+            frame: Some(CloseFrame {
+                code,
+                // A close frame's reason is at most 123 bytes.
+                reason: Utf8Bytes::from(truncate(&reason, 123)),
+            }),
+            flush: true,
+        }
+    }
+
+    /// The client went away: nothing to say.
+    fn gone() -> Self {
+        Close {
+            frame: None,
+            flush: false,
+        }
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// Serves one upgraded connection until it closes; the permit is held until the socket is gone.
+pub async fn serve(
+    socket: WebSocket,
+    protocol: Protocol,
+    state: AppState,
+    permit: ConnectionPermit,
+) {
+    let limits = *state.websockets.limits();
+    let (sink, mut incoming) = socket.split();
+    let (queue, queued) = mpsc::channel(limits.send_queue);
+    let (close_sender, close_receiver) = oneshot::channel();
+    let writer = tokio::spawn(write(sink, queued, close_receiver, limits.close_timeout));
+
+    let mut session = Session {
+        protocol,
+        state: state.clone(),
+        queue,
+        viewer: Viewer::Anonymous,
+        initialised: false,
+        operations: StreamMap::new(),
+    };
+    let close = session.run(&mut incoming).await;
+    drop(session);
+
+    let told = close.frame.is_some();
+    let _ = close_sender.send(close);
+    let _ = writer.await;
+    if told {
+        // Give the client a moment to answer our close frame, as the WebSocket closing handshake asks.
+        let _ = tokio::time::timeout(limits.close_timeout, async {
+            while let Some(Ok(message)) = incoming.next().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+    drop(permit);
+}
+
+/// Owns the sending half: writes queued messages until told to close, then writes the close frame.
+async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut queued: mpsc::Receiver<Message>,
+    mut close: oneshot::Receiver<Close>,
+    close_timeout: Duration,
+) {
+    enum Step {
+        Close(Close),
+        Sent(bool),
+    }
+    loop {
+        let step = tokio::select! {
+            biased;
+            close = &mut close => Step::Close(close.unwrap_or_else(|_| Close::gone())),
+            sent = async {
+                match queued.recv().await {
+                    Some(message) => sink.send(message).await.is_ok(),
+                    // The session is over; wait for its close.
+                    None => std::future::pending().await,
+                }
+            } => Step::Sent(sent),
+        };
+        match step {
+            Step::Sent(true) => {}
+            Step::Sent(false) => return,
+            Step::Close(Close { frame, flush }) => {
+                let _ = tokio::time::timeout(close_timeout, async {
+                    if flush {
+                        while let Ok(message) = queued.try_recv() {
+                            if sink.feed(message).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    if let Some(frame) = frame {
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                    }
+                })
+                .await;
+                return;
+            }
+        }
+    }
+}
+
+/// The state of one session.
+struct Session {
+    protocol: Protocol,
+    state: AppState,
+    queue: mpsc::Sender<Message>,
+    viewer: Viewer,
+    initialised: bool,
+    operations: StreamMap<String, Results>,
+}
+
+impl Session {
+    /// Runs the session until it must close, and says how.
+    async fn run(&mut self, incoming: &mut SplitStream<WebSocket>) -> Close {
+        let limits = *self.state.websockets.limits();
+        let init_deadline = tokio::time::sleep(limits.connection_init_timeout);
+        tokio::pin!(init_deadline);
+        let mut keepalive = tokio::time::interval_at(
+            Instant::now() + limits.keepalive_interval,
+            limits.keepalive_interval,
+        );
+        keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let silence_allowed = limits.keepalive_interval + limits.keepalive_timeout;
+        let mut last_heard = Instant::now();
+        let shutdown = self.state.websockets.shutdown_started();
+        tokio::pin!(shutdown);
+
+        loop {
+            let outcome = tokio::select! {
+                () = &mut shutdown => Err(Close::with(close_code::GOING_AWAY, "server shutting down")),
+                () = &mut init_deadline, if !self.initialised => {
+                    Err(Close::with(close_code::INIT_TIMEOUT, "Connection initialisation timeout"))
+                }
+                _ = keepalive.tick() => {
+                    if last_heard.elapsed() > silence_allowed {
+                        self.state.websockets.count_keepalive_timeout();
+                        Err(Close::with(
+                            close_code::KEEPALIVE_TIMEOUT,
+                            format!("keep-alive timeout: nothing heard for {} s", silence_allowed.as_secs_f32()),
+                        ))
+                    } else {
+                        self.keep_alive()
+                    }
+                }
+                message = incoming.next() => {
+                    last_heard = Instant::now();
+                    match message {
+                        Some(Ok(Message::Text(text))) => self.on_message(text.as_bytes()).await,
+                        Some(Ok(Message::Binary(bytes))) => self.on_message(&bytes).await,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                        Some(Ok(Message::Close(_))) => Err(Close::with(close_code::NORMAL, "")),
+                        Some(Err(error)) => {
+                            tracing::debug!(%error, "WebSocket read failed");
+                            Err(Close::with(close_code::MESSAGE_TOO_BIG, "unreadable or oversized message"))
+                        }
+                        None => Err(Close::gone()),
+                    }
+                }
+                Some((id, result)) = self.operations.next(), if !self.operations.is_empty() => {
+                    self.on_result(id, result)
+                }
+            };
+            if let Err(close) = outcome {
+                return close;
+            }
+        }
+    }
+
+    /// Queues a message for the writer; a full queue means the client is not reading.
+    fn send(&self, text: String) -> Result<(), Close> {
+        self.send_frame(Message::Text(text.into()))
+    }
+
+    fn send_frame(&self, message: Message) -> Result<(), Close> {
+        match self.queue.try_send(message) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.state.websockets.count_slow_consumer();
+                let limit = self.state.websockets.limits().send_queue;
+                let mut close = Close::with(
+                    close_code::SLOW_CONSUMER,
+                    format!("slow consumer: more than {limit} messages unread"),
+                );
+                close.flush = false;
+                Err(close)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Close::gone()),
+        }
+    }
+
+    /// A ping frame, and on the legacy protocol a `ka` message, which its clients watch for.
+    fn keep_alive(&self) -> Result<(), Close> {
+        self.send_frame(Message::Ping(Default::default()))?;
+        if self.protocol == Protocol::LegacyGraphqlWs && self.initialised {
+            self.send(protocol::keep_alive())?;
+        }
+        Ok(())
+    }
+
+    async fn on_message(&mut self, bytes: &[u8]) -> Result<(), Close> {
+        let message: ClientMessage = serde_json::from_slice(bytes).map_err(|error| {
+            Close::with(close_code::BAD_REQUEST, format!("invalid message: {error}"))
+        })?;
+        if !message.belongs_to(self.protocol) {
+            return Err(Close::with(
+                close_code::BAD_REQUEST,
+                "invalid message: not a message of the negotiated sub-protocol",
+            ));
+        }
+        match message {
+            ClientMessage::ConnectionInit { payload } => self.on_connection_init(payload).await,
+            ClientMessage::Subscribe { id, payload } | ClientMessage::Start { id, payload } => {
+                self.on_subscribe(id, payload)
+            }
+            ClientMessage::Complete { id } => {
+                self.operations.remove(&id);
+                Ok(())
+            }
+            ClientMessage::Stop { id } => {
+                if self.operations.remove(&id).is_some() {
+                    self.send(protocol::complete(&id))?;
+                }
+                Ok(())
+            }
+            ClientMessage::Ping { payload } => self.send(protocol::pong(payload)),
+            ClientMessage::Pong { .. } => Ok(()),
+            ClientMessage::ConnectionTerminate => Err(Close::with(close_code::NORMAL, "")),
+        }
+    }
+
+    async fn on_connection_init(
+        &mut self,
+        payload: Option<serde_json::Value>,
+    ) -> Result<(), Close> {
+        if self.initialised {
+            return Err(Close::with(
+                close_code::TOO_MANY_INIT,
+                "Too many initialisation requests",
+            ));
+        }
+        let authorization = payload.as_ref().and_then(|payload| {
+            ["Authorization", "authorization"]
+                .iter()
+                .find_map(|key| payload.get(*key))
+                .and_then(|value| value.as_str())
+        });
+        match api_keys::authenticate(&self.state.db, authorization).await {
+            Ok(viewer) => {
+                self.viewer = viewer;
+                self.initialised = true;
+                self.send(protocol::connection_ack())?;
+                if self.protocol == Protocol::LegacyGraphqlWs {
+                    self.send(protocol::keep_alive())?;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                let reason = error.describe();
+                if self.protocol == Protocol::LegacyGraphqlWs {
+                    self.send(protocol::connection_error(&reason))?;
+                }
+                Err(Close::with(close_code::FORBIDDEN, reason))
+            }
+        }
+    }
+
+    fn on_subscribe(&mut self, id: String, request: async_graphql::Request) -> Result<(), Close> {
+        if !self.initialised {
+            return Err(Close::with(close_code::UNAUTHORIZED, "Unauthorized"));
+        }
+        if self.operations.contains_key(&id) {
+            return Err(Close::with(
+                close_code::SUBSCRIBER_EXISTS,
+                format!("Subscriber for {id} already exists"),
+            ));
+        }
+        let cap = self
+            .state
+            .websockets
+            .limits()
+            .max_subscriptions_per_connection;
+        if self.operations.len() >= cap {
+            let error = request_errors::label(
+                ServerError::new(
+                    format!(
+                        "this connection already runs {cap} operations, the most it may; complete one first"
+                    ),
+                    None,
+                ),
+                ErrorCode::TooManySubscriptions,
+            );
+            return self.send(protocol::error(&id, &[error]));
+        }
+        let document: Option<Arc<ExecutableDocument>> =
+            async_graphql::parser::parse_query(&request.query)
+                .ok()
+                .map(Arc::new);
+        let operation_name = request.operation_name.clone();
+        let field_types = self.state.field_types.clone();
+        let results = self
+            .state
+            .schema
+            .execute_stream(request.data(self.viewer.clone()))
+            .map(move |mut response| {
+                if let Some(document) = &document {
+                    response_shape::conform_parsed(
+                        &field_types,
+                        document,
+                        operation_name.as_deref(),
+                        &mut response,
+                    );
+                }
+                Some(response)
+            })
+            .chain(futures_util::stream::once(async { None }));
+        self.operations.insert(id, Box::pin(results));
+        Ok(())
+    }
+
+    fn on_result(&mut self, id: String, result: Option<Response>) -> Result<(), Close> {
+        match result {
+            None => self.send(protocol::complete(&id)),
+            // Refused before it ran (parse or validation): an `error` message, and nothing after it.
+            Some(response) if request_errors::is_request_error(&response) => {
+                self.operations.remove(&id);
+                let errors: Vec<ServerError> = response
+                    .errors
+                    .into_iter()
+                    .map(|error| request_errors::label(error, ErrorCode::GraphqlValidationFailed))
+                    .collect();
+                self.send(protocol::error(&id, &errors))
+            }
+            Some(response) => self.send(protocol::next(self.protocol, &id, &response)),
+        }
+    }
+}

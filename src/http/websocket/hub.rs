@@ -1,0 +1,134 @@
+//! The process's WebSocket connections as a whole: the cap on how many are open, the signal that tells each
+//! to close at shutdown, and counters of why connections were dropped (for tests, benchmarks and metrics).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use tokio::sync::watch;
+
+use crate::config::WebSocketLimits;
+
+/// Shared by every connection; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct WebSocketHub {
+    inner: Arc<HubInner>,
+}
+
+#[derive(Debug)]
+struct HubInner {
+    limits: WebSocketLimits,
+    open: AtomicUsize,
+    shutdown: watch::Sender<bool>,
+    slow_consumers: AtomicU64,
+    keepalive_timeouts: AtomicU64,
+}
+
+/// Counters of the hub at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WebSocketStats {
+    /// Connections open now.
+    pub open_connections: usize,
+    /// Connections closed because the client did not read its messages (close code 1008).
+    pub slow_consumer_disconnects: u64,
+    /// Connections closed because the client stopped answering pings (close code 3008).
+    pub keepalive_timeouts: u64,
+}
+
+/// A place among the open connections, given back when dropped.
+#[derive(Debug)]
+pub struct ConnectionPermit {
+    hub: WebSocketHub,
+}
+
+impl Drop for ConnectionPermit {
+    fn drop(&mut self) {
+        self.hub.inner.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl WebSocketHub {
+    /// A hub enforcing `limits`.
+    pub fn new(limits: WebSocketLimits) -> Self {
+        let (shutdown, _) = watch::channel(false);
+        Self {
+            inner: Arc::new(HubInner {
+                limits,
+                open: AtomicUsize::new(0),
+                shutdown,
+                slow_consumers: AtomicU64::new(0),
+                keepalive_timeouts: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The limits every connection follows.
+    pub fn limits(&self) -> &WebSocketLimits {
+        &self.inner.limits
+    }
+
+    /// A place for one more connection, unless the cap is reached or the server is shutting down.
+    pub fn try_open(&self) -> Option<ConnectionPermit> {
+        if *self.inner.shutdown.borrow() {
+            return None;
+        }
+        let cap = self.inner.limits.max_connections;
+        self.inner
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < cap).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| ConnectionPermit { hub: self.clone() })
+    }
+
+    /// Resolves when shutdown begins (at once if it has).
+    pub fn shutdown_started(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut receiver = self.inner.shutdown.subscribe();
+        async move {
+            let _ = receiver.wait_for(|started| *started).await;
+        }
+    }
+
+    /// Tells every connection to close (code 1001) and waits up to `grace` for them to finish.
+    pub async fn shut_down(&self, grace: Duration) {
+        self.inner.shutdown.send_replace(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.inner.open.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let left = self.inner.open.load(Ordering::Acquire);
+        if left > 0 {
+            tracing::warn!(
+                connections = left,
+                "WebSocket connections still open after the grace period"
+            );
+        }
+    }
+
+    /// Counts a slow-consumer disconnect.
+    pub(super) fn count_slow_consumer(&self) {
+        self.inner.slow_consumers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a keep-alive timeout.
+    pub(super) fn count_keepalive_timeout(&self) {
+        self.inner
+            .keepalive_timeouts
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> WebSocketStats {
+        WebSocketStats {
+            open_connections: self.inner.open.load(Ordering::Acquire),
+            slow_consumer_disconnects: self.inner.slow_consumers.load(Ordering::Relaxed),
+            keepalive_timeouts: self.inner.keepalive_timeouts.load(Ordering::Relaxed),
+        }
+    }
+}

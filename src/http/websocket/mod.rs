@@ -1,0 +1,78 @@
+//! `GET /graphql/ws`: GraphQL over WebSocket in both sub-protocols (`graphql-transport-ws` and the legacy
+//! `graphql-ws`), with our own session handling so that keep-alives, the `connection_init` timeout, caps on
+//! connections and operations, slow-consumer disconnects and shutdown follow [`WebSocketLimits`].
+//!
+//! An API key may come in the `connection_init` payload as `{"Authorization": "Bearer <key>"}`; a bad key
+//! ends the connection (4403), a missing one makes it anonymous.
+
+mod connection;
+pub mod hub;
+pub mod protocol;
+
+use axum::{
+    extract::{State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use self::protocol::{PROTOCOL_NAMES, Protocol};
+use crate::{AppState, error::ErrorCode};
+
+/// The largest message a client may send: a GraphQL document with its variables, never content.
+const MAX_CLIENT_MESSAGE: usize = 256 * 1024;
+
+/// Seconds a client refused for lack of room should wait before it tries again.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// The sub-protocol the client asked for, in its order of preference; none named means the legacy one.
+fn requested_protocol(headers: &HeaderMap) -> Option<Protocol> {
+    let Some(value) = headers.get(header::SEC_WEBSOCKET_PROTOCOL) else {
+        return Some(Protocol::LegacyGraphqlWs);
+    };
+    value
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(Protocol::from_name)
+}
+
+fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Upgrades the connection, unless the cap on open connections is reached (`503` with `Retry-After`).
+pub async fn graphql_ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some(protocol) = requested_protocol(&headers) else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "Sec-WebSocket-Protocol must offer graphql-transport-ws or graphql-ws",
+        );
+    };
+    let Some(permit) = state.websockets.try_open() else {
+        let mut response = refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TooManyConnections,
+            "the server holds as many WebSocket connections as it accepts; try again shortly",
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+        return response;
+    };
+    upgrade
+        .protocols(PROTOCOL_NAMES)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| connection::serve(socket, protocol, state, permit))
+}

@@ -1,0 +1,413 @@
+//! The WebSocket session itself, apart from what the subscriptions deliver: the `graphql-transport-ws`
+//! rules (ack before subscribe, unique ids, one init, `error` for a refused operation, ping/pong), the
+//! `connection_init` timeout, keep-alive pings and the dropping of silent clients, the caps on connections
+//! and on operations per connection, slow consumers, and the close frames sent at shutdown.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Socket, TestApp, next_json, pack, spawn_app_with_options, term_line, websocket};
+use futures_util::{SinkExt, StreamExt};
+use glossary::{
+    auth::{Role, api_keys},
+    config::{AppOptions, WebSocketLimits},
+    import,
+};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+/// An app with the given WebSocket limits and one public term.
+async fn app_with(limits: WebSocketLimits) -> TestApp {
+    app_with_term(limits, json!({})).await
+}
+
+/// An app with the given WebSocket limits and one public term with `extra` fields.
+async fn app_with_term(limits: WebSocketLimits, extra: Value) -> TestApp {
+    let app = spawn_app_with_options(AppOptions {
+        websocket: limits,
+        ..AppOptions::default()
+    })
+    .await;
+    import::import_pack(
+        app.db(),
+        &pack(&[term_line("public-term", "Public term", extra)]),
+    )
+    .await
+    .unwrap();
+    app
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .unwrap();
+}
+
+/// A `graphql-transport-ws` connection, acknowledged.
+async fn connected(app: &TestApp) -> Socket {
+    let mut socket = websocket(app, "graphql-transport-ws").await;
+    send(&mut socket, json!({"type": "connection_init"})).await;
+    assert_eq!(
+        next_json(&mut socket, false).await["type"],
+        "connection_ack"
+    );
+    socket
+}
+
+/// Reads until the server's close frame (within 10 s) and returns its code and reason.
+async fn close_frame(socket: &mut Socket) -> (u16, String) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("a close frame within 10 s");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                // Keep reading so that the client's own close frame goes out and the handshake completes.
+                let _ = tokio::time::timeout(Duration::from_secs(5), socket.next()).await;
+                return (frame.code.into(), frame.reason.to_string());
+            }
+            Some(Ok(Message::Close(None))) | None => panic!("closed without a close frame"),
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => panic!("the socket failed before a close frame: {error}"),
+        }
+    }
+}
+
+async fn editor_key(app: &TestApp) -> String {
+    let (_, key) = api_keys::create(app.db(), "alice", Role::Editor)
+        .await
+        .unwrap();
+    format!("Bearer {key}")
+}
+
+/// Retitles the public term through the HTTP API (one `termUpdated` event).
+async fn retitle(app: &TestApp, key: &str, title: &str) {
+    let id = app.term_id("public-term").await;
+    let global =
+        glossary::graphql::global_id::encode(glossary::graphql::global_id::NodeKind::Term, id);
+    let (status, body) = app
+        .post_as(
+            Some(key),
+            "mutation($id: ID!, $t: String!) { updateTerm(input: {id: $id, title: $t}) { userErrors { code } } }",
+            json!({"id": global, "t": title}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["updateTerm"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_graphql_transport_ws_rules_are_kept() {
+    let app = app_with(WebSocketLimits::default()).await;
+
+    // An operation before the acknowledgement: 4401.
+    let mut early = websocket(&app, "graphql-transport-ws").await;
+    send(&mut early, json!({"id": "1", "type": "subscribe", "payload": {"query": "{ glossaryIndex { letter } }"}})).await;
+    assert_eq!(close_frame(&mut early).await.0, 4401);
+
+    // A second connection_init: 4429.
+    let mut twice = connected(&app).await;
+    send(&mut twice, json!({"type": "connection_init"})).await;
+    assert_eq!(close_frame(&mut twice).await.0, 4429);
+
+    // A message that is not one of the protocol's: 4400.
+    let mut garbled = connected(&app).await;
+    send(
+        &mut garbled,
+        json!({"type": "start", "id": "1", "payload": {"query": "{ __typename }"}}),
+    )
+    .await;
+    assert_eq!(close_frame(&mut garbled).await.0, 4400);
+
+    let mut socket = connected(&app).await;
+    // ping -> pong with the same payload.
+    send(&mut socket, json!({"type": "ping", "payload": {"n": 1}})).await;
+    assert_eq!(
+        next_json(&mut socket, false).await,
+        json!({"type": "pong", "payload": {"n": 1}})
+    );
+
+    // A query over the socket: next, then complete.
+    send(&mut socket, json!({"id": "q", "type": "subscribe", "payload": {"query": "{ term(slug: \"public-term\") { slug } }"}})).await;
+    assert_eq!(
+        next_json(&mut socket, false).await,
+        json!({"id": "q", "type": "next", "payload": {"data": {"term": {"slug": "public-term"}}}})
+    );
+    assert_eq!(
+        next_json(&mut socket, false).await,
+        json!({"id": "q", "type": "complete"})
+    );
+
+    // A document that fails validation: one `error` message with the coded errors, nothing after it, and the
+    // connection stays usable.
+    send(&mut socket, json!({"id": "v", "type": "subscribe", "payload": {"query": "subscription { noSuchField }"}})).await;
+    let refused = next_json(&mut socket, false).await;
+    assert_eq!(
+        (refused["type"].as_str(), refused["id"].as_str()),
+        (Some("error"), Some("v"))
+    );
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+
+    // A running subscription's id cannot be reused: 4409.
+    send(&mut socket, json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    send(&mut socket, json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    let (code, reason) = close_frame(&mut socket).await;
+    assert_eq!(code, 4409);
+    assert!(
+        reason.contains("Subscriber for s already exists"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_never_initialises_is_closed_with_4408() {
+    let app = app_with(WebSocketLimits {
+        connection_init_timeout: Duration::from_millis(300),
+        ..WebSocketLimits::default()
+    })
+    .await;
+    let mut socket = websocket(&app, "graphql-transport-ws").await;
+    let (code, reason) = close_frame(&mut socket).await;
+    assert_eq!(code, 4408);
+    assert_eq!(reason, "Connection initialisation timeout");
+    // The connection's place is given back.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(app.state.websockets.stats().open_connections, 0);
+}
+
+#[tokio::test]
+async fn keep_alive_pings_flow_and_a_silent_client_is_dropped() {
+    let app = app_with(WebSocketLimits {
+        keepalive_interval: Duration::from_millis(150),
+        keepalive_timeout: Duration::from_millis(300),
+        ..WebSocketLimits::default()
+    })
+    .await;
+
+    // A client that reads answers pings (its WebSocket library does) and stays connected well past the
+    // timeout, seeing Ping frames on graphql-transport-ws...
+    let mut reader = connected(&app).await;
+    let mut pings = 0;
+    let until = tokio::time::Instant::now() + Duration::from_millis(1200);
+    while let Ok(Some(message)) = tokio::time::timeout_at(until, reader.next()).await {
+        match message.unwrap() {
+            Message::Ping(_) => pings += 1,
+            Message::Close(frame) => panic!("a client that answers pings was closed: {frame:?}"),
+            _ => {}
+        }
+    }
+    assert!(pings >= 3, "only {pings} pings in 1.2 s at one per 150 ms");
+
+    // ...and `ka` messages on the legacy protocol, the first one right after the acknowledgement.
+    let mut legacy = websocket(&app, "graphql-ws").await;
+    send(
+        &mut legacy,
+        json!({"type": "connection_init", "payload": {}}),
+    )
+    .await;
+    assert_eq!(
+        next_json(&mut legacy, false).await["type"],
+        "connection_ack"
+    );
+    assert_eq!(next_json(&mut legacy, false).await["type"], "ka");
+    assert_eq!(next_json(&mut legacy, false).await["type"], "ka");
+
+    // A client that stops reading stops answering; it is closed with 3008 once the timeout passes.
+    let mut silent = connected(&app).await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let (code, reason) = close_frame(&mut silent).await;
+    assert_eq!(code, 3008, "{reason}");
+    assert!(app.state.websockets.stats().keepalive_timeouts >= 1);
+}
+
+#[tokio::test]
+async fn operations_per_connection_are_capped() {
+    let app = app_with(WebSocketLimits {
+        max_subscriptions_per_connection: 2,
+        ..WebSocketLimits::default()
+    })
+    .await;
+    let key = editor_key(&app).await;
+    let mut socket = connected(&app).await;
+    for id in ["a", "b", "c"] {
+        send(&mut socket, json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
+    }
+    let refused = next_json(&mut socket, false).await;
+    assert_eq!(
+        (refused["type"].as_str(), refused["id"].as_str()),
+        (Some("error"), Some("c"))
+    );
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "TOO_MANY_SUBSCRIPTIONS"
+    );
+
+    // Completing one makes room for another, and the connection carries on.
+    send(&mut socket, json!({"id": "a", "type": "complete"})).await;
+    send(&mut socket, json!({"id": "c", "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    retitle(&app, &key, "Capped?").await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let message = next_json(&mut socket, false).await;
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(
+            message["payload"]["data"]["termUpdated"]["title"],
+            "Capped?"
+        );
+        ids.push(message["id"].as_str().unwrap().to_owned());
+    }
+    ids.sort();
+    assert_eq!(ids, ["b", "c"]);
+}
+
+#[tokio::test]
+async fn connections_are_capped_with_a_503_and_retry_after() {
+    let app = app_with(WebSocketLimits {
+        max_connections: 2,
+        ..WebSocketLimits::default()
+    })
+    .await;
+    let first = connected(&app).await;
+    let _second = connected(&app).await;
+
+    use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest, http::HeaderValue};
+    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+    let mut request = url.clone().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            assert_eq!(response.headers()["retry-after"], "5");
+            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"],
+                "TOO_MANY_CONNECTIONS"
+            );
+        }
+        other => panic!("expected a 503, got {other:?}"),
+    }
+
+    // Once a client leaves, there is room again.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while app.state.websockets.stats().open_connections >= 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the closed connection was never released"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    connected(&app).await;
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_while_others_keep_receiving() {
+    // A 50 kB section, selected twenty times over, makes each event about a megabyte for the slow client, so
+    // the socket buffers between it and the server fill after a few events.
+    let long = "A sentence that takes up room in every event. ".repeat(1100);
+    let app = app_with_term(
+        WebSocketLimits {
+            send_queue: 4,
+            close_timeout: Duration::from_secs(10),
+            ..WebSocketLimits::default()
+        },
+        json!({"sections": [{"heading": "Long", "body": long}]}),
+    )
+    .await;
+    let key = editor_key(&app).await;
+    let heavy: String = (0..20)
+        .map(|n| format!("s{n}: sections {{ body }} "))
+        .collect();
+    let mut slow = connected(&app).await;
+    send(&mut slow, json!({"id": "heavy", "type": "subscribe", "payload": {"query": format!("subscription {{ termUpdated {{ title {heavy} }} }}")}})).await;
+
+    let mut fast = connected(&app).await;
+    send(&mut fast, json!({"id": "light", "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
+    let fast_reader = tokio::spawn(async move {
+        let mut titles = Vec::new();
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout(Duration::from_secs(5), fast.next()).await
+        {
+            if let Message::Text(text) = message {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                titles.push(
+                    value["payload"]["data"]["termUpdated"]["title"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+        }
+        titles
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+
+    // Write until the server gives up on the slow client (it never reads meanwhile).
+    let mut sent = Vec::new();
+    while app.state.websockets.stats().slow_consumer_disconnects == 0 {
+        assert!(sent.len() < 200, "the slow client was never disconnected");
+        let title = format!("Revision {}?", sent.len());
+        retitle(&app, &key, &title).await;
+        sent.push(title);
+    }
+    // A few more changes: the fast client is unaffected.
+    for n in 0..3 {
+        let title = format!("After {n}?");
+        retitle(&app, &key, &title).await;
+        sent.push(title);
+    }
+
+    // The slow client, reading at last, finds what was already in flight, then close code 1008.
+    let (code, reason) = close_frame(&mut slow).await;
+    assert_eq!(code, 1008);
+    assert!(reason.starts_with("slow consumer"), "{reason}");
+
+    assert_eq!(fast_reader.await.unwrap(), sent);
+    assert!(
+        sent.len() < 60,
+        "the slow client held {} events before it was dropped",
+        sent.len()
+    );
+}
+
+#[tokio::test]
+async fn shutdown_closes_every_socket_with_1001() {
+    let mut app = app_with(WebSocketLimits::default()).await;
+    let mut modern = connected(&app).await;
+    send(&mut modern, json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    let mut legacy = websocket(&app, "graphql-ws").await;
+    send(
+        &mut legacy,
+        json!({"type": "connection_init", "payload": {}}),
+    )
+    .await;
+    assert_eq!(
+        next_json(&mut legacy, false).await["type"],
+        "connection_ack"
+    );
+
+    let closing = tokio::spawn(async move {
+        let modern = close_frame(&mut modern).await;
+        let legacy = close_frame(&mut legacy).await;
+        (modern, legacy)
+    });
+    app.shut_down().await;
+    let (modern, legacy) = closing.await.unwrap();
+    assert_eq!(modern, (1001, "server shutting down".to_owned()));
+    assert_eq!(legacy, (1001, "server shutting down".to_owned()));
+    assert_eq!(app.state.websockets.stats().open_connections, 0);
+}
