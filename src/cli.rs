@@ -1,7 +1,8 @@
-//! The command line: `serve` (the default), `migrate`, `import`, `export` and `print-schema`.
+//! The command line: `serve` (the default), `migrate`, `import`, `export`, `print-schema`, `api-key` and
+//! `subscribers`.
 //! Every flag can also be set by the environment variable named beside it.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use clap::{Parser, Subcommand};
 
@@ -9,9 +10,12 @@ use crate::{
     auth::Role,
     config::{
         AppOptions, DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat,
-        ServeConfig, WebSocketLimits,
+        NewsletterOptions, ServeConfig, WebSocketLimits,
     },
+    error::Result,
     graphql::SchemaOptions,
+    mail::{LogMailer, MailOptions, SmtpMailer},
+    newsletter::subscribers::SubscriberStatus,
 };
 
 /// The glossary GraphQL content API.
@@ -31,11 +35,25 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Parses the command line; with no sub-command it is `serve`, with `serve`'s flags and environment
+    /// variables read as usual.
+    pub fn parse_with_serve_default() -> Self {
+        let cli = Self::parse();
+        if cli.command.is_some() {
+            return cli;
+        }
+        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        args.push("serve".into());
+        Self::parse_from(args)
+    }
+}
+
 /// The sub-commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API over HTTP and WebSocket.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply or inspect database migrations.
     Migrate {
         /// The migration action.
@@ -56,6 +74,45 @@ pub enum Command {
         /// The key action.
         #[command(subcommand)]
         action: ApiKeyAction,
+    },
+    /// Newsletter subscribers.
+    Subscribers {
+        /// The subscribers action.
+        #[command(subcommand)]
+        action: SubscribersAction,
+    },
+}
+
+/// A subscriber status, for filters on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SubscriberStatusArg {
+    /// Signed up, not confirmed.
+    Pending,
+    /// Confirmed.
+    Confirmed,
+    /// Unsubscribed.
+    Unsubscribed,
+}
+
+impl From<SubscriberStatusArg> for SubscriberStatus {
+    fn from(status: SubscriberStatusArg) -> Self {
+        match status {
+            SubscriberStatusArg::Pending => SubscriberStatus::Pending,
+            SubscriberStatusArg::Confirmed => SubscriberStatus::Confirmed,
+            SubscriberStatusArg::Unsubscribed => SubscriberStatus::Unsubscribed,
+        }
+    }
+}
+
+/// Actions of `subscribers`.
+#[derive(Debug, Subcommand)]
+pub enum SubscribersAction {
+    /// Write subscribers as CSV (email, status, source, created_at, confirmed_at, unsubscribed_at) on
+    /// standard output, oldest first.
+    Export {
+        /// Only subscribers in this status.
+        #[arg(long, value_enum)]
+        status: Option<SubscriberStatusArg>,
     },
 }
 
@@ -122,12 +179,37 @@ pub struct ServeArgs {
     /// Unread messages queued for one WebSocket client before it is disconnected as too slow (default 64).
     #[arg(long, env = "GLOSSARY_WS_SEND_QUEUE")]
     pub ws_send_queue: Option<usize>,
+
+    /// Send mail through this SMTP server (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host`); without it mail is written to the log.
+    #[arg(long, env = "GLOSSARY_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender of outgoing mail.
+    #[arg(
+        long,
+        env = "GLOSSARY_MAIL_FROM",
+        default_value = "Glossary <newsletter@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The newsletter confirmation link; `{token}` is replaced by the token.
+    #[arg(long, env = "GLOSSARY_NEWSLETTER_CONFIRM_URL")]
+    pub newsletter_confirm_url: Option<String>,
+
+    /// The newsletter unsubscribe link; `{token}` is replaced by the token.
+    #[arg(long, env = "GLOSSARY_NEWSLETTER_UNSUBSCRIBE_URL")]
+    pub newsletter_unsubscribe_url: Option<String>,
+
+    /// Take the client address for rate limits from `X-Forwarded-For` (only behind a proxy that sets it).
+    #[arg(long, env = "GLOSSARY_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 impl ServeArgs {
-    /// The typed configuration these flags describe.
-    pub fn config(&self) -> ServeConfig {
-        ServeConfig {
+    /// The typed configuration these flags describe; refuses an unusable SMTP URL or sender.
+    pub fn config(&self) -> Result<ServeConfig> {
+        Ok(ServeConfig {
             bind: self.bind.unwrap_or_else(|| {
                 DEFAULT_BIND
                     .parse()
@@ -135,15 +217,16 @@ impl ServeArgs {
             }),
             migrate: !self.no_migrate,
             load_sample_content: !self.no_sample_content,
-            app: self.app_options(),
-        }
+            app: self.app_options()?,
+        })
     }
 
-    fn app_options(&self) -> AppOptions {
+    fn app_options(&self) -> Result<AppOptions> {
         let defaults = WebSocketLimits::default();
+        let newsletter_defaults = NewsletterOptions::default();
         let seconds =
             |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
-        AppOptions {
+        Ok(AppOptions {
             schema: SchemaOptions {
                 batch_delay: self
                     .batch_delay_us
@@ -166,7 +249,26 @@ impl ServeArgs {
                 send_queue: self.ws_send_queue.unwrap_or(defaults.send_queue).max(1),
                 close_timeout: defaults.close_timeout,
             },
-        }
+            newsletter: NewsletterOptions {
+                confirm_url: self
+                    .newsletter_confirm_url
+                    .clone()
+                    .unwrap_or(newsletter_defaults.confirm_url),
+                unsubscribe_url: self
+                    .newsletter_unsubscribe_url
+                    .clone()
+                    .unwrap_or(newsletter_defaults.unsubscribe_url),
+                ..newsletter_defaults
+            },
+            mail: MailOptions {
+                mailer: match &self.smtp_url {
+                    Some(url) => Arc::new(SmtpMailer::new(url, &self.mail_from)?),
+                    None => Arc::new(LogMailer),
+                },
+                ..MailOptions::default()
+            },
+            trust_forwarded_for: self.trust_forwarded_for,
+        })
     }
 }
 
@@ -181,4 +283,11 @@ pub enum MigrateAction {
     Status,
     /// Drop every table and apply all migrations again (destroys data).
     Fresh,
+}
+
+impl Default for Command {
+    /// `serve` with every flag at its default.
+    fn default() -> Self {
+        Command::Serve(Box::default())
+    }
 }

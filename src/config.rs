@@ -67,6 +67,40 @@ impl Default for WebSocketLimits {
     }
 }
 
+/// The newsletter's links, limits and lifetimes.
+#[derive(Clone, Debug)]
+pub struct NewsletterOptions {
+    /// The confirmation link mailed to a new subscriber; `{token}` is replaced by the token. It should lead
+    /// to a page of the site that calls `confirmNewsletterSubscription` (a POST, so that mail scanners that
+    /// open links confirm nothing).
+    pub confirm_url: String,
+    /// The unsubscribe link mailed to a confirmed subscriber; `{token}` as above.
+    pub unsubscribe_url: String,
+    /// Newsletter requests one client (IP address) may make: a burst, refilled over a period.
+    pub per_client: crate::rate_limit::RateLimit,
+    /// Mails one address may be sent per 24 hours, counted in the database (so across replicas). A sign-up
+    /// beyond it gets the usual answer and sends nothing.
+    pub mails_per_address_per_day: u64,
+    /// How long a confirmation link works.
+    pub confirmation_lifetime: Duration,
+}
+
+impl Default for NewsletterOptions {
+    fn default() -> Self {
+        Self {
+            confirm_url: "http://localhost:3000/newsletter/confirm?token={token}".to_owned(),
+            unsubscribe_url: "http://localhost:3000/newsletter/unsubscribe?token={token}"
+                .to_owned(),
+            per_client: crate::rate_limit::RateLimit {
+                burst: 10,
+                period: Duration::from_secs(600),
+            },
+            mails_per_address_per_day: 3,
+            confirmation_lifetime: Duration::from_secs(48 * 3600),
+        }
+    }
+}
+
 /// Everything that tunes a running app (as opposed to where it listens and what it does at start-up).
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
@@ -74,6 +108,12 @@ pub struct AppOptions {
     pub schema: crate::graphql::SchemaOptions,
     /// GraphQL over WebSocket limits.
     pub websocket: WebSocketLimits,
+    /// The newsletter sign-up.
+    pub newsletter: NewsletterOptions,
+    /// Outgoing mail.
+    pub mail: crate::mail::MailOptions,
+    /// Take the client's address from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 /// Settings of the `serve` command.

@@ -76,6 +76,13 @@ pub enum Error {
     Unauthenticated(String),
     /// A valid API key whose role is too small.
     Forbidden(String),
+    /// The client (or the address it names) asked too often; it may try again after the given time.
+    RateLimited {
+        /// What was limited, in words.
+        message: String,
+        /// How long until the next attempt may succeed.
+        retry_after: std::time::Duration,
+    },
     /// A content pack failed its checks; nothing was written.
     InvalidPack(Vec<crate::content::pack::Problem>),
     /// The database failed.
@@ -97,6 +104,7 @@ impl Error {
     pub fn describe(&self) -> String {
         match self {
             Error::BadUserInput { message, .. }
+            | Error::RateLimited { message, .. }
             | Error::Unauthenticated(message)
             | Error::Forbidden(message) => message.clone(),
             Error::InvalidPack(problems) => {
@@ -116,6 +124,7 @@ impl Error {
             Error::BadUserInput { .. } | Error::InvalidPack(_) => ErrorCode::BadUserInput,
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Database(_) | Error::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -125,7 +134,13 @@ impl Error {
 impl From<Error> for async_graphql::Error {
     fn from(error: Error) -> Self {
         let code = error.code();
+        let retry_after = match &error {
+            // Whole seconds, rounded up, as in HTTP's Retry-After.
+            Error::RateLimited { retry_after, .. } => Some(retry_after.as_secs_f64().ceil() as u64),
+            _ => None,
+        };
         let (message, field) = match error {
+            Error::RateLimited { message, .. } => (message, None),
             Error::BadUserInput { field, message } => (message, field),
             Error::Unauthenticated(message) | Error::Forbidden(message) => (message, None),
             Error::InvalidPack(problems) => (
@@ -148,6 +163,9 @@ impl From<Error> for async_graphql::Error {
             extensions.set("code", code.as_str());
             if let Some(field) = field {
                 extensions.set("field", field);
+            }
+            if let Some(seconds) = retry_after {
+                extensions.set("retryAfter", seconds);
             }
         })
     }

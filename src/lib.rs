@@ -12,6 +12,9 @@ pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod mail;
+pub mod newsletter;
+pub mod rate_limit;
 pub mod sample_content;
 pub mod server;
 pub mod telemetry;
@@ -26,6 +29,8 @@ use crate::{
     events::EventBus,
     graphql::{AppSchema, response_shape::FieldTypes},
     http::websocket::hub::WebSocketHub,
+    mail::outbox::Dispatcher,
+    newsletter::Newsletter,
 };
 
 /// What every request handler shares; cheap to clone.
@@ -43,6 +48,10 @@ pub struct AppState {
     pub events: EventBus,
     /// Open WebSocket connections, their limits and their shutdown signal.
     pub websockets: WebSocketHub,
+    /// The outbox's mail sender.
+    pub mail: Dispatcher,
+    /// Read the client's address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
 }
 
 impl AppState {
@@ -53,7 +62,9 @@ impl AppState {
         options: AppOptions,
     ) -> error::Result<Self> {
         let events = EventBus::start(&db).await?;
-        let schema = graphql::build_schema(db.clone(), events.clone(), options.schema);
+        let mail = Dispatcher::start(db.clone(), options.mail);
+        let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
+        let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, options.schema);
         let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl()));
         Ok(Self {
             db,
@@ -62,7 +73,15 @@ impl AppState {
             field_types,
             events,
             websockets: WebSocketHub::new(options.websocket),
+            mail,
+            trust_forwarded_for: options.trust_forwarded_for,
         })
+    }
+
+    /// Stops the background work (event listener, mail dispatcher) at shutdown.
+    pub fn stop_background_tasks(&self) {
+        self.events.stop();
+        self.mail.stop();
     }
 }
 

@@ -2,18 +2,19 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use glossary::{
     auth::api_keys,
-    cli::{ApiKeyAction, Cli, Command, MigrateAction, ServeArgs},
+    cli::{ApiKeyAction, Cli, Command, MigrateAction, SubscribersAction},
     database,
     error::Error,
-    export, graphql, import, server, telemetry,
+    export, graphql, import,
+    newsletter::subscribers,
+    server, telemetry,
 };
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_serve_default();
     telemetry::init(cli.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -35,8 +36,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => server::serve(&cli.database_url, args.config()).await,
+    match cli.command.unwrap_or_default() {
+        Command::Serve(args) => server::serve(&cli.database_url, args.config()?).await,
         Command::Migrate { action } => {
             let (db, _) = database::connect(&cli.database_url).await?;
             if let MigrateAction::Status = action {
@@ -114,6 +115,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     eprintln!("revoked the key {:?}", key.name);
                 }
             }
+            Ok(())
+        }
+        Command::Subscribers {
+            action: SubscribersAction::Export { status },
+        } => {
+            let (db, _) = database::connect(&cli.database_url).await?;
+            database::migrate(&db, MigrateAction::Up).await?;
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let count = subscribers::export_csv(&db, status.map(Into::into), out).await?;
+            eprintln!("exported {count} subscribers");
             Ok(())
         }
         Command::PrintSchema => {

@@ -35,7 +35,7 @@ pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
     tracing::info!(%address, "serving GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
     let state = AppState::new(db.clone(), statements, config.app).await?;
     run(listener, state.clone(), shutdown_signal()).await?;
-    state.events.stop();
+    state.stop_background_tasks();
     db.close().await?;
     tracing::info!("server stopped");
     Ok(())
@@ -50,11 +50,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let websockets = state.websockets.clone();
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            websockets.shut_down(WEBSOCKET_GRACE).await;
-        })
-        .await
-        .map_err(|error| Error::Internal(format!("server error: {error}")))
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        websockets.shut_down(WEBSOCKET_GRACE).await;
+    })
+    .await
+    .map_err(|error| Error::Internal(format!("server error: {error}")))
 }

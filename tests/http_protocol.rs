@@ -350,11 +350,15 @@ async fn websocket_speaks_graphql_transport_ws() {
         ))
         .await
         .unwrap();
-    // async-graphql reports validation errors in a `next` message followed by `complete`.
+    // A document that fails validation is refused with one `error` message whose payload is the error list.
     let error = next_json(&mut socket, false).await;
-    assert_eq!(error["id"], "2", "{error}");
     assert_eq!(
-        error["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        (error["type"].as_str(), error["id"].as_str()),
+        (Some("error"), Some("2")),
+        "{error}"
+    );
+    assert_eq!(
+        error["payload"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
         "{error}"
     );
 }

@@ -5,6 +5,8 @@
 pub mod api_key;
 pub mod category;
 pub mod faq;
+pub mod newsletter_subscriber;
+pub mod outbox_email;
 pub mod section;
 pub mod term;
 pub mod term_category;

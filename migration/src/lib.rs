@@ -6,6 +6,7 @@ pub use sea_orm_migration::{migrator::MigrationStatus, prelude::*};
 mod m20261125_000001_create_content_tables;
 mod m20261125_000002_create_api_keys;
 mod m20261125_000003_create_revisions_and_slug_aliases;
+mod m20261125_000004_create_newsletter;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_content_tables::Migration),
             Box::new(m20261125_000002_create_api_keys::Migration),
             Box::new(m20261125_000003_create_revisions_and_slug_aliases::Migration),
+            Box::new(m20261125_000004_create_newsletter::Migration),
         ]
     }
 }

@@ -4,25 +4,24 @@
 //! bytes, base64url) is never stored: only its SHA-256 is, and the hash of a presented secret is compared
 //! with it in constant time. A high-entropy secret needs no slow password hash.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::api_key;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set,
 };
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{KeyHolder, Role, Viewer};
+use super::{
+    KeyHolder, Role, Viewer,
+    secrets::{hex, new_secret, random_bytes, secret_hash},
+};
 use crate::{content::clock, error::Error, error::Result};
 
 /// Every key starts with this, so leaked keys are easy to recognise and scan for.
 const KEY_PREFIX: &str = "glsk_";
 /// Random bytes in a lookup id (16 hex digits).
 const LOOKUP_BYTES: usize = 8;
-/// Random bytes in a secret.
-const SECRET_BYTES: usize = 32;
 /// `last_used_at` is written at most this often per key, so authenticated reads stay read-only.
 const LAST_USED_PRECISION: Duration = Duration::minutes(1);
 /// The longest key name.
@@ -62,21 +61,6 @@ fn info(row: api_key::Model) -> Result<ApiKeyInfo> {
     })
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes)
-        .map_err(|error| Error::Internal(format!("no randomness: {error}")))?;
-    Ok(bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn secret_hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
 /// Creates a key and returns it in full: the only time the secret exists outside the holder's hands.
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -102,7 +86,7 @@ pub async fn create(
         ));
     }
     let lookup_id = hex(&random_bytes::<LOOKUP_BYTES>()?);
-    let secret = URL_SAFE_NO_PAD.encode(random_bytes::<SECRET_BYTES>()?);
+    let secret = new_secret()?;
     let row = api_key::ActiveModel {
         id: NotSet,
         name: Set(name.to_owned()),

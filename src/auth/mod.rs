@@ -5,6 +5,7 @@
 //! `UNAUTHENTICATED`) rather than silently read as anonymous. Resolvers that need a role use [`RoleGuard`].
 
 pub mod api_keys;
+pub mod secrets;
 
 use async_graphql::{Context, Enum, Guard};
 

@@ -11,12 +11,12 @@ pub mod response_shape;
 pub mod subscription;
 pub mod types;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::DEFAULT_BATCH_DELAY, events::EventBus};
+use crate::{config::DEFAULT_BATCH_DELAY, events::EventBus, newsletter::Newsletter};
 
 use self::{
     loaders::{ContentDataLoader, content_data_loader},
@@ -48,7 +48,12 @@ impl Default for SchemaOptions {
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema over a database connection and its event bus.
-pub fn build_schema(db: DatabaseConnection, events: EventBus, options: SchemaOptions) -> AppSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    events: EventBus,
+    newsletter: Arc<Newsletter>,
+    options: SchemaOptions,
+) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -57,6 +62,7 @@ pub fn build_schema(db: DatabaseConnection, events: EventBus, options: SchemaOpt
     .data(content_data_loader(db.clone(), options.batch_delay))
     .data(db)
     .data(events)
+    .data(newsletter)
     .extension(RequestErrorCodes)
     .limit_depth(MAX_QUERY_DEPTH)
     .finish()

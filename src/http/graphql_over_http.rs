@@ -23,7 +23,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-use super::media_type::{self, ResponseMediaType};
+use super::{
+    client_address::ClientAddress,
+    media_type::{self, ResponseMediaType},
+};
 use crate::{
     AppState,
     auth::{Viewer, api_keys},
@@ -196,6 +199,7 @@ async fn viewer_of(
 /// Authenticates the request, runs it and shapes the HTTP response.
 async fn execute(
     state: &AppState,
+    client: ClientAddress,
     headers: &HeaderMap,
     media: ResponseMediaType,
     params: GraphqlParams,
@@ -208,7 +212,8 @@ async fn execute(
     let operation_name = params.operation_name.clone();
     let mut request = async_graphql::Request::new(params.query)
         .variables(Variables::from_json(Value::Object(params.variables)))
-        .data(viewer);
+        .data(viewer)
+        .data(client);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -261,6 +266,7 @@ async fn execute(
 /// `POST /graphql`.
 pub async fn graphql_post(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -276,7 +282,7 @@ pub async fn graphql_post(
         );
     }
     match params_from_json(&body) {
-        Ok(params) => execute(&state, &headers, media, params).await,
+        Ok(params) => execute(&state, client, &headers, media, params).await,
         Err(message) => request_failure(
             StatusCode::BAD_REQUEST,
             media,
@@ -289,6 +295,7 @@ pub async fn graphql_post(
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 pub async fn graphql_get(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -326,5 +333,5 @@ pub async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, media, params).await
+    execute(&state, client, &headers, media, params).await
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, the per-request tracing span, and graceful shutdown.
 
+pub mod client_address;
 pub mod graphiql;
 pub mod graphql_over_http;
 pub mod health;

@@ -1,9 +1,11 @@
-//! The `Mutation` root, merged from one object per domain. Every mutation needs an editor key (deletions an
-//! admin key), runs in one transaction and reports refusals as `userErrors`, writing nothing.
+//! The `Mutation` root, merged from one object per domain. Every content mutation needs an editor key
+//! (deletions an admin key), runs in one transaction and reports refusals as `userErrors`, writing nothing.
+//! The newsletter's mutations are public and rate limited per client.
 
 mod categories;
 mod editing;
 mod faqs;
+mod newsletter;
 mod terms;
 
 use async_graphql::MergedObject;
@@ -15,4 +17,5 @@ pub struct MutationRoot(
     terms::TermMutation,
     faqs::FaqMutation,
     categories::CategoryMutation,
+    newsletter::NewsletterMutation,
 );

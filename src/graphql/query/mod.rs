@@ -1,6 +1,7 @@
 //! The `Query` root, merged from one small object per domain.
 
 mod categories;
+mod newsletter;
 mod node;
 mod terms;
 mod viewer;
@@ -15,4 +16,5 @@ pub struct QueryRoot(
     categories::CategoryQuery,
     node::NodeQuery,
     viewer::ViewerQuery,
+    newsletter::NewsletterQuery,
 );

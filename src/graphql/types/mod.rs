@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod category;
 pub mod connection;
+pub mod newsletter;
 pub mod node;
 pub mod page_parts;
 pub mod payload;

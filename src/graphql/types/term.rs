@@ -271,15 +271,7 @@ impl Term {
         #[graphql(desc = "Return revisions older than this cursor (an `endCursor`).")]
         after: Option<String>,
     ) -> Result<TermRevisionConnection> {
-        let first = match first {
-            None => 20,
-            Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => n as u64,
-            Some(_) => {
-                return Err(
-                    Error::bad_input("first", format!("first must be 1–{MAX_PAGE_SIZE}")).into(),
-                );
-            }
-        };
+        let first = super::connection::first_or_default(first)?;
         let before_version = after
             .as_deref()
             .map(|cursor| {

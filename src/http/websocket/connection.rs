@@ -28,6 +28,7 @@ use crate::{
     auth::{Viewer, api_keys},
     error::ErrorCode,
     graphql::{request_errors, response_shape},
+    http::client_address::ClientAddress,
 };
 
 /// Results of one operation, ending with `None` so that the loop learns when the operation is over.
@@ -78,6 +79,7 @@ pub async fn serve(
     socket: WebSocket,
     protocol: Protocol,
     state: AppState,
+    client: ClientAddress,
     permit: ConnectionPermit,
 ) {
     let limits = *state.websockets.limits();
@@ -91,6 +93,7 @@ pub async fn serve(
         state: state.clone(),
         queue,
         viewer: Viewer::Anonymous,
+        client,
         initialised: false,
         operations: StreamMap::new(),
     };
@@ -166,6 +169,7 @@ struct Session {
     state: AppState,
     queue: mpsc::Sender<Message>,
     viewer: Viewer,
+    client: ClientAddress,
     initialised: bool,
     operations: StreamMap<String, Results>,
 }
@@ -361,7 +365,7 @@ impl Session {
         let results = self
             .state
             .schema
-            .execute_stream(request.data(self.viewer.clone()))
+            .execute_stream(request.data(self.viewer.clone()).data(self.client.clone()))
             .map(move |mut response| {
                 if let Some(document) = &document {
                     response_shape::conform_parsed(

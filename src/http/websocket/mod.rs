@@ -16,6 +16,7 @@ use axum::{
 };
 
 use self::protocol::{PROTOCOL_NAMES, Protocol};
+use super::client_address::ClientAddress;
 use crate::{AppState, error::ErrorCode};
 
 /// The largest message a client may send: a GraphQL document with its variables, never content.
@@ -49,6 +50,7 @@ fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
 /// Upgrades the connection, unless the cap on open connections is reached (`503` with `Retry-After`).
 pub async fn graphql_ws(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -74,5 +76,5 @@ pub async fn graphql_ws(
     upgrade
         .protocols(PROTOCOL_NAMES)
         .max_message_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| connection::serve(socket, protocol, state, permit))
+        .on_upgrade(move |socket| connection::serve(socket, protocol, state, client, permit))
 }
