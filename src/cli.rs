@@ -180,6 +180,10 @@ pub struct ServeArgs {
     #[arg(long, env = "GLOSSARY_WS_SEND_QUEUE")]
     pub ws_send_queue: Option<usize>,
 
+    /// Unread bytes queued for one WebSocket client before it is disconnected as too slow (default 1 MiB).
+    #[arg(long, env = "GLOSSARY_WS_SEND_QUEUE_BYTES")]
+    pub ws_send_queue_bytes: Option<usize>,
+
     /// Send mail through this SMTP server (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://user:pass@host`); without it mail is written to the log.
     #[arg(long, env = "GLOSSARY_SMTP_URL")]
@@ -247,6 +251,9 @@ impl ServeArgs {
                     defaults.keepalive_timeout,
                 ),
                 send_queue: self.ws_send_queue.unwrap_or(defaults.send_queue).max(1),
+                send_queue_bytes: self
+                    .ws_send_queue_bytes
+                    .unwrap_or(defaults.send_queue_bytes),
                 close_timeout: defaults.close_timeout,
             },
             newsletter: NewsletterOptions {

@@ -48,6 +48,8 @@ pub struct WebSocketLimits {
     /// Messages queued for one connection that the client has not read yet. A client that falls this far
     /// behind is disconnected (close code 1008), so one stalled reader never grows the server's memory.
     pub send_queue: usize,
+    /// Bytes queued for one connection, likewise (a queue always takes one message, however large).
+    pub send_queue_bytes: usize,
     /// How long a closing connection waits for the client's own Close frame, and for a stalled client to
     /// take the server's.
     pub close_timeout: Duration,
@@ -62,6 +64,7 @@ impl Default for WebSocketLimits {
             keepalive_interval: Duration::from_secs(15),
             keepalive_timeout: Duration::from_secs(10),
             send_queue: 64,
+            send_queue_bytes: 1024 * 1024,
             close_timeout: Duration::from_secs(3),
         }
     }

@@ -316,15 +316,41 @@ async fn connections_are_capped_with_a_503_and_retry_after() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped_while_others_keep_receiving() {
+    // By message count...
+    stalled_reader_is_dropped(
+        WebSocketLimits {
+            send_queue: 4,
+            send_queue_bytes: 64 * 1024 * 1024,
+            close_timeout: Duration::from_secs(10),
+            ..WebSocketLimits::default()
+        },
+        "slow consumer: more than 4 messages unread",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_by_queued_bytes_too() {
+    // ...and by bytes, whichever comes first.
+    stalled_reader_is_dropped(
+        WebSocketLimits {
+            send_queue: 1000,
+            send_queue_bytes: 256 * 1024,
+            close_timeout: Duration::from_secs(10),
+            ..WebSocketLimits::default()
+        },
+        "slow consumer: more than 262144 bytes unread",
+    )
+    .await;
+}
+
+/// A slow client and a fast one subscribe; the slow one stops reading and is dropped with `reason`.
+async fn stalled_reader_is_dropped(limits: WebSocketLimits, reason_expected: &str) {
     // A 50 kB section, selected twenty times over, makes each event about a megabyte for the slow client, so
     // the socket buffers between it and the server fill after a few events.
     let long = "A sentence that takes up room in every event. ".repeat(1100);
     let app = app_with_term(
-        WebSocketLimits {
-            send_queue: 4,
-            close_timeout: Duration::from_secs(10),
-            ..WebSocketLimits::default()
-        },
+        limits,
         json!({"sections": [{"heading": "Long", "body": long}]}),
     )
     .await;
@@ -374,7 +400,20 @@ async fn a_client_that_stops_reading_is_dropped_while_others_keep_receiving() {
     // The slow client, reading at last, finds what was already in flight, then close code 1008.
     let (code, reason) = close_frame(&mut slow).await;
     assert_eq!(code, 1008);
-    assert!(reason.starts_with("slow consumer"), "{reason}");
+    assert_eq!(reason, reason_expected);
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("\nglossary_websocket_slow_consumer_disconnects_total 1\n"),
+        "{metrics}"
+    );
 
     assert_eq!(fast_reader.await.unwrap(), sent);
     assert!(

@@ -5,6 +5,7 @@ pub mod graphiql;
 pub mod graphql_over_http;
 pub mod health;
 pub mod media_type;
+pub mod metrics;
 pub mod websocket;
 
 use axum::{
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

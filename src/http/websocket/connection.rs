@@ -5,7 +5,14 @@
 //! a client that lets the queue fill up is disconnected as a slow consumer. So a stalled reader costs at most
 //! one queue of messages, and everyone else keeps receiving.
 
-use std::{pin::Pin, sync::Arc, time::Duration};
+use std::{
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use async_graphql::{Response, ServerError, parser::types::ExecutableDocument};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -85,13 +92,21 @@ pub async fn serve(
     let limits = *state.websockets.limits();
     let (sink, mut incoming) = socket.split();
     let (queue, queued) = mpsc::channel(limits.send_queue);
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
     let (close_sender, close_receiver) = oneshot::channel();
-    let writer = tokio::spawn(write(sink, queued, close_receiver, limits.close_timeout));
+    let writer = tokio::spawn(write(
+        sink,
+        queued,
+        queued_bytes.clone(),
+        close_receiver,
+        limits.close_timeout,
+    ));
 
     let mut session = Session {
         protocol,
         state: state.clone(),
         queue,
+        queued_bytes,
         viewer: Viewer::Anonymous,
         client,
         initialised: false,
@@ -121,6 +136,7 @@ pub async fn serve(
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
     mut queued: mpsc::Receiver<Message>,
+    queued_bytes: Arc<AtomicUsize>,
     mut close: oneshot::Receiver<Close>,
     close_timeout: Duration,
 ) {
@@ -134,7 +150,12 @@ async fn write(
             close = &mut close => Step::Close(close.unwrap_or_else(|_| Close::gone())),
             sent = async {
                 match queued.recv().await {
-                    Some(message) => sink.send(message).await.is_ok(),
+                    Some(message) => {
+                        let size = payload_size(&message);
+                        let sent = sink.send(message).await.is_ok();
+                        queued_bytes.fetch_sub(size, Ordering::AcqRel);
+                        sent
+                    }
                     // The session is over; wait for its close.
                     None => std::future::pending().await,
                 }
@@ -163,11 +184,22 @@ async fn write(
     }
 }
 
+/// The bytes a message takes in the queue.
+fn payload_size(message: &Message) -> usize {
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) | Message::Ping(bytes) | Message::Pong(bytes) => bytes.len(),
+        Message::Close(_) => 0,
+    }
+}
+
 /// The state of one session.
 struct Session {
     protocol: Protocol,
     state: AppState,
     queue: mpsc::Sender<Message>,
+    /// Bytes in `queue`, added here and taken off by the writer once sent.
+    queued_bytes: Arc<AtomicUsize>,
     viewer: Viewer,
     client: ClientAddress,
     initialised: bool,
@@ -237,20 +269,32 @@ impl Session {
     }
 
     fn send_frame(&self, message: Message) -> Result<(), Close> {
+        let limits = self.state.websockets.limits();
+        let size = payload_size(&message);
+        let queued = self.queued_bytes.load(Ordering::Acquire);
+        if queued > 0 && queued + size > limits.send_queue_bytes {
+            return Err(self.slow_consumer(format!(
+                "slow consumer: more than {} bytes unread",
+                limits.send_queue_bytes
+            )));
+        }
+        self.queued_bytes.fetch_add(size, Ordering::AcqRel);
         match self.queue.try_send(message) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.state.websockets.count_slow_consumer();
-                let limit = self.state.websockets.limits().send_queue;
-                let mut close = Close::with(
-                    close_code::SLOW_CONSUMER,
-                    format!("slow consumer: more than {limit} messages unread"),
-                );
-                close.flush = false;
-                Err(close)
-            }
+            Err(mpsc::error::TrySendError::Full(_)) => Err(self.slow_consumer(format!(
+                "slow consumer: more than {} messages unread",
+                limits.send_queue
+            ))),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Close::gone()),
         }
+    }
+
+    /// Counts and describes the disconnect of a client that does not read.
+    fn slow_consumer(&self, reason: String) -> Close {
+        self.state.websockets.count_slow_consumer();
+        let mut close = Close::with(close_code::SLOW_CONSUMER, reason);
+        close.flush = false;
+        close
     }
 
     /// A ping frame, and on the legacy protocol a `ka` message, which its clients watch for.
