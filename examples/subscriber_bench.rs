@@ -49,11 +49,11 @@ struct Args {
     stalled: usize,
 }
 
-/// Subscriptions per stalled subscriber, each selecting the definition fifty times over.
-const STALLED_SUBSCRIPTIONS: usize = 50;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A subscriber that subscribes and then never reads again.
-async fn stalled_subscriber(ws_url: String, slug: String) -> Result<(), String> {
+/// A `graphql-transport-ws` connection, acknowledged.
+async fn connected(ws_url: String) -> Result<Socket, String> {
     let mut request = ws_url.into_client_request().map_err(|e| e.to_string())?;
     request.headers_mut().insert(
         "sec-websocket-protocol",
@@ -66,7 +66,18 @@ async fn stalled_subscriber(ws_url: String, slug: String) -> Result<(), String> 
         .send(Message::text(r#"{"type":"connection_init"}"#))
         .await
         .map_err(|e| e.to_string())?;
-    socket.next().await;
+    match socket.next().await {
+        Some(Ok(Message::Text(text))) if text.contains("connection_ack") => Ok(socket),
+        other => Err(format!("no connection_ack: {other:?}")),
+    }
+}
+
+/// Subscriptions per stalled subscriber, each selecting the definition fifty times over.
+const STALLED_SUBSCRIPTIONS: usize = 50;
+
+/// A subscriber that subscribes and then never reads again.
+async fn stalled_subscriber(ws_url: String, slug: String) -> Result<(), String> {
+    let mut socket = connected(ws_url).await?;
     let heavy: String = (0..50).map(|n| format!("d{n}: definition ")).collect();
     let query = format!("subscription {{ termUpdated(slug: {slug:?}) {{ title {heavy} }} }}");
     for id in 0..STALLED_SUBSCRIPTIONS {
@@ -125,22 +136,7 @@ async fn subscriber(
     deliveries: mpsc::UnboundedSender<Delivery>,
 ) -> Result<(), String> {
     let permit = gate.acquire().await.map_err(|e| e.to_string())?;
-    let mut request = ws_url.into_client_request().map_err(|e| e.to_string())?;
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
-    socket
-        .send(Message::text(r#"{"type":"connection_init"}"#))
-        .await
-        .map_err(|e| e.to_string())?;
-    match socket.next().await {
-        Some(Ok(Message::Text(text))) if text.contains("connection_ack") => {}
-        other => return Err(format!("no connection_ack: {other:?}")),
-    }
+    let mut socket = connected(ws_url).await?;
     let query = format!("subscription {{ termUpdated(slug: {slug:?}) {{ title updatedAt }} }}");
     socket
         .send(Message::text(

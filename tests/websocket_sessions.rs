@@ -450,3 +450,55 @@ async fn shutdown_closes_every_socket_with_1001() {
     assert_eq!(legacy, (1001, "server shutting down".to_owned()));
     assert_eq!(app.state.websockets.stats().open_connections, 0);
 }
+
+#[tokio::test]
+async fn the_legacy_protocol_refuses_stops_and_terminates() {
+    let app = app_with(WebSocketLimits::default()).await;
+
+    // A refused key: connection_error, then the connection closes.
+    let mut refused = websocket(&app, "graphql-ws").await;
+    send(
+        &mut refused,
+        json!({"type": "connection_init", "payload": {"Authorization": "Bearer glsk_nope"}}),
+    )
+    .await;
+    let error = next_json(&mut refused, false).await;
+    assert_eq!(error["type"], "connection_error", "{error}");
+    assert_eq!(close_frame(&mut refused).await.0, 4403);
+
+    let mut socket = websocket(&app, "graphql-ws").await;
+    send(
+        &mut socket,
+        json!({"type": "connection_init", "payload": {}}),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket, true).await["type"], "connection_ack");
+
+    // A document that fails validation: `error` with the coded errors.
+    send(
+        &mut socket,
+        json!({"id": "bad", "type": "start", "payload": {"query": "subscription { nope }"}}),
+    )
+    .await;
+    let refused = next_json(&mut socket, true).await;
+    assert_eq!(
+        (refused["type"].as_str(), refused["id"].as_str()),
+        (Some("error"), Some("bad"))
+    );
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+
+    // stop ends a running subscription with `complete`.
+    send(&mut socket, json!({"id": "s", "type": "start", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    send(&mut socket, json!({"id": "s", "type": "stop"})).await;
+    assert_eq!(
+        next_json(&mut socket, true).await,
+        json!({"type": "complete", "id": "s"})
+    );
+
+    // connection_terminate closes normally.
+    send(&mut socket, json!({"type": "connection_terminate"})).await;
+    assert_eq!(close_frame(&mut socket).await.0, 1000);
+}

@@ -115,9 +115,8 @@ pub async fn serve(
     let close = session.run(&mut incoming).await;
     drop(session);
 
-    let told = close.frame.is_some();
     let _ = close_sender.send(close);
-    let _ = writer.await;
+    let told = writer.await.unwrap_or(false);
     if told {
         // Give the client a moment to answer our close frame, as the WebSocket closing handshake asks.
         let _ = tokio::time::timeout(limits.close_timeout, async {
@@ -132,14 +131,15 @@ pub async fn serve(
     drop(permit);
 }
 
-/// Owns the sending half: writes queued messages until told to close, then writes the close frame.
+/// Owns the sending half: writes queued messages until told to close, then writes the close frame. Says
+/// whether the close frame went out (a client that does not read may never take it).
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
     mut queued: mpsc::Receiver<Message>,
     queued_bytes: Arc<AtomicUsize>,
     mut close: oneshot::Receiver<Close>,
     close_timeout: Duration,
-) {
+) -> bool {
     enum Step {
         Close(Close),
         Sent(bool),
@@ -163,22 +163,23 @@ async fn write(
         };
         match step {
             Step::Sent(true) => {}
-            Step::Sent(false) => return,
+            Step::Sent(false) => return false,
             Step::Close(Close { frame, flush }) => {
-                let _ = tokio::time::timeout(close_timeout, async {
+                return tokio::time::timeout(close_timeout, async {
                     if flush {
                         while let Ok(message) = queued.try_recv() {
                             if sink.feed(message).await.is_err() {
-                                return;
+                                return false;
                             }
                         }
                     }
-                    if let Some(frame) = frame {
-                        let _ = sink.send(Message::Close(Some(frame))).await;
+                    match frame {
+                        Some(frame) => sink.send(Message::Close(Some(frame))).await.is_ok(),
+                        None => false,
                     }
                 })
-                .await;
-                return;
+                .await
+                .unwrap_or(false);
             }
         }
     }
