@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use crate::{
     auth::Role,
     config::{
-        AppOptions, DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, LogFormat,
-        NewsletterOptions, ServeConfig, WebSocketLimits,
+        AppOptions, DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER,
+        LogFormat, NewsletterOptions, ServeConfig, WebSocketLimits,
     },
     error::Result,
     graphql::SchemaOptions,
@@ -184,6 +184,10 @@ pub struct ServeArgs {
     #[arg(long, env = "GLOSSARY_WS_SEND_QUEUE_BYTES")]
     pub ws_send_queue_bytes: Option<usize>,
 
+    /// Content events held for subscribers that have not taken them yet (default 1024).
+    #[arg(long, env = "GLOSSARY_EVENT_BUFFER")]
+    pub event_buffer: Option<usize>,
+
     /// Send mail through this SMTP server (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://user:pass@host`); without it mail is written to the log.
     #[arg(long, env = "GLOSSARY_SMTP_URL")]
@@ -256,6 +260,7 @@ impl ServeArgs {
                     .unwrap_or(defaults.send_queue_bytes),
                 close_timeout: defaults.close_timeout,
             },
+            event_buffer: self.event_buffer.unwrap_or(DEFAULT_EVENT_BUFFER),
             newsletter: NewsletterOptions {
                 confirm_url: self
                     .newsletter_confirm_url

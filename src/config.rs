@@ -105,18 +105,37 @@ impl Default for NewsletterOptions {
 }
 
 /// Everything that tunes a running app (as opposed to where it listens and what it does at start-up).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AppOptions {
     /// Schema tuning (DataLoader batch delay).
     pub schema: crate::graphql::SchemaOptions,
     /// GraphQL over WebSocket limits.
     pub websocket: WebSocketLimits,
+    /// Content events held for subscribers that have not taken them yet; one that falls further behind
+    /// gets an `EVENTS_MISSED` error and its subscription ends.
+    pub event_buffer: usize,
     /// The newsletter sign-up.
     pub newsletter: NewsletterOptions,
     /// Outgoing mail.
     pub mail: crate::mail::MailOptions,
     /// Take the client's address from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+}
+
+/// Content events held per process for subscribers (see [`AppOptions::event_buffer`]).
+pub const DEFAULT_EVENT_BUFFER: usize = 1024;
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            schema: Default::default(),
+            websocket: Default::default(),
+            event_buffer: DEFAULT_EVENT_BUFFER,
+            newsletter: Default::default(),
+            mail: Default::default(),
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 /// Settings of the `serve` command.

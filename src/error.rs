@@ -30,6 +30,9 @@ pub enum ErrorCode {
     TooManySubscriptions,
     /// The server holds as many WebSocket connections as it accepts (HTTP 503 on the upgrade).
     TooManyConnections,
+    /// A subscriber fell so far behind the event stream that events were dropped; its subscription ends, and
+    /// it should subscribe again and refetch what it shows.
+    EventsMissed,
     /// Something failed on our side; the details are in the server log, never in the response.
     InternalServerError,
 }
@@ -47,6 +50,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
             ErrorCode::TooManyConnections => "TOO_MANY_CONNECTIONS",
+            ErrorCode::EventsMissed => "EVENTS_MISSED",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -83,6 +87,8 @@ pub enum Error {
         /// How long until the next attempt may succeed.
         retry_after: std::time::Duration,
     },
+    /// A subscriber missed this many events (it fell too far behind); its subscription ends.
+    EventsMissed(u64),
     /// A content pack failed its checks; nothing was written.
     InvalidPack(Vec<crate::content::pack::Problem>),
     /// The database failed.
@@ -113,6 +119,9 @@ impl Error {
                     problems.len()
                 )
             }
+            Error::EventsMissed(missed) => format!(
+                "this subscription fell behind and missed {missed} event(s); subscribe again and refetch"
+            ),
             Error::Database(error) => format!("database error: {error}"),
             Error::Internal(message) => format!("internal error: {message}"),
         }
@@ -125,6 +134,7 @@ impl Error {
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::EventsMissed(_) => ErrorCode::EventsMissed,
             Error::Database(_) | Error::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -141,6 +151,7 @@ impl From<Error> for async_graphql::Error {
         };
         let (message, field) = match error {
             Error::RateLimited { message, .. } => (message, None),
+            missed @ Error::EventsMissed(_) => (missed.describe(), None),
             Error::BadUserInput { field, message } => (message, field),
             Error::Unauthenticated(message) | Error::Forbidden(message) => (message, None),
             Error::InvalidPack(problems) => (

@@ -4,7 +4,8 @@
 //! releases them after commit. On PostgreSQL staging is a `pg_notify` in the transaction itself, which the
 //! server delivers only on commit and to every replica listening (each runs one `LISTEN` connection); a
 //! rolled-back write sends nothing. On SQLite (one process) the events go straight to an in-process broadcast
-//! after commit. Subscribers read the broadcast; a subscriber that falls behind loses the oldest events.
+//! after commit. Subscribers read the broadcast; one that falls more than the buffer behind is told so and its
+//! subscription ends (see `graphql::subscription::terms`).
 
 use std::sync::Arc;
 
@@ -21,8 +22,6 @@ use crate::{
 
 /// The PostgreSQL channel events travel on.
 const CHANNEL: &str = "glossary_events";
-/// Events kept for slow subscribers before the oldest are dropped.
-const BUFFERED_EVENTS: usize = 1024;
 
 /// What happened to a term.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,8 +134,8 @@ pub struct EventBus {
 impl EventBus {
     /// Starts the bus for a database. On PostgreSQL this returns once the `LISTEN` connection is up, so no
     /// event committed afterwards is missed.
-    pub async fn start(db: &DatabaseConnection) -> Result<Self> {
-        let (sender, _) = broadcast::channel(BUFFERED_EVENTS);
+    pub async fn start(db: &DatabaseConnection, buffer: usize) -> Result<Self> {
+        let (sender, _) = broadcast::channel(buffer.max(1));
         let backend = db.get_database_backend();
         let mut task = None;
         if backend == DbBackend::Postgres {

@@ -61,7 +61,7 @@ impl AppState {
         statements: StatementCounter,
         options: AppOptions,
     ) -> error::Result<Self> {
-        let events = EventBus::start(&db).await?;
+        let events = EventBus::start(&db, options.event_buffer).await?;
         let mail = Dispatcher::start(db.clone(), options.mail);
         let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
         let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, options.schema);

@@ -271,3 +271,39 @@ async fn a_change_on_one_replica_reaches_subscribers_on_another() {
         json!({"slug": "draft-term"})
     );
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
+    // The broadcast that subscribers read is the same on both engines; SQLite's in-process path lets the test
+    // publish a burst at once, faster than any subscriber can take it.
+    if on_postgres() {
+        return;
+    }
+    let app = common::spawn_app_with_options(glossary::config::AppOptions {
+        event_buffer: 2,
+        ..Default::default()
+    })
+    .await;
+    let mut socket = subscribe(&app, None, "subscription { termUnpublished { slug } }").await;
+    let burst = (0..5)
+        .map(|n| glossary::events::TermEvent {
+            kind: glossary::events::TermEventKind::Unpublished,
+            term_id: n,
+            slug: format!("term-{n}"),
+            public_before: true,
+            public_after: false,
+        })
+        .collect();
+    app.state.events.committed(burst);
+    let told = next_json(&mut socket, false).await;
+    assert_eq!(told["type"], "next", "{told}");
+    assert_eq!(told["payload"]["data"], Value::Null, "{told}");
+    assert_eq!(
+        told["payload"]["errors"][0]["extensions"]["code"], "EVENTS_MISSED",
+        "{told}"
+    );
+    assert_eq!(
+        next_json(&mut socket, false).await,
+        json!({"id": "1", "type": "complete"})
+    );
+}

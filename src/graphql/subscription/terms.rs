@@ -12,6 +12,7 @@ use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 use crate::{
     auth::{Role, Viewer},
     content::visibility::Visibility,
+    error::Error,
     events::{Delivery, EventBus, TermEvent, TermEventKind},
     graphql::{
         global_id::{self, NodeKind},
@@ -41,27 +42,56 @@ impl From<&TermEvent> for TermRef {
 #[derive(Default)]
 pub struct TermSubscription;
 
-/// The events of the given kinds that this subscriber may hear of, with whether it is an editor.
+/// The events of the given kinds that this subscriber may hear of, with whether it is an editor. A subscriber
+/// that fell so far behind that events were dropped gets one `EVENTS_MISSED` error and the stream ends: it
+/// cannot know what it missed, so it must subscribe again and refetch.
 fn events<'a>(
     ctx: &Context<'a>,
     kinds: &'static [TermEventKind],
-) -> impl Stream<Item = (Arc<Delivery>, bool)> + use<> {
+) -> impl Stream<Item = Result<(Arc<Delivery>, bool), Error>> + use<> {
     let editor = Viewer::of(ctx).require(Role::Editor).is_ok();
     let receiver = ctx.data_unchecked::<EventBus>().subscribe();
-    BroadcastStream::new(receiver).filter_map(move |delivery| async move {
-        let delivery = match delivery {
-            Ok(delivery) => delivery,
-            Err(BroadcastStreamRecvError::Lagged(missed)) => {
-                tracing::warn!(
-                    missed,
-                    "a subscriber fell behind the event stream and skipped events"
-                );
-                return None;
+    BroadcastStream::new(receiver)
+        .scan(false, |ended, delivery| {
+            let item = match (*ended, delivery) {
+                (true, _) => None,
+                (false, Ok(delivery)) => Some(Ok(delivery)),
+                (false, Err(BroadcastStreamRecvError::Lagged(missed))) => {
+                    tracing::warn!(
+                        missed,
+                        "a subscriber fell behind the event stream; ending it"
+                    );
+                    *ended = true;
+                    Some(Err(Error::EventsMissed(missed)))
+                }
+            };
+            std::future::ready(item)
+        })
+        .filter_map(move |delivery| async move {
+            match delivery {
+                Ok(delivery) => {
+                    let event = &delivery.event;
+                    (kinds.contains(&event.kind) && (editor || event.concerns_public()))
+                        .then_some(Ok((delivery, editor)))
+                }
+                Err(error) => Some(Err(error)),
             }
-        };
-        let event = &delivery.event;
-        (kinds.contains(&event.kind) && (editor || event.concerns_public()))
-            .then_some((delivery, editor))
+        })
+}
+
+/// The visible term behind each event, passing errors through.
+fn terms(
+    db: DatabaseConnection,
+    events: impl Stream<Item = Result<(Arc<Delivery>, bool), Error>>,
+) -> impl Stream<Item = async_graphql::Result<Term>> {
+    events.filter_map(move |item| {
+        let db = db.clone();
+        async move {
+            match item {
+                Ok((delivery, editor)) => visible_term(&db, &delivery, editor).await.map(Ok),
+                Err(error) => Some(Err(error.into())),
+            }
+        }
     })
 }
 
@@ -88,12 +118,12 @@ async fn visible_term(db: &DatabaseConnection, delivery: &Delivery, editor: bool
 #[Subscription]
 impl TermSubscription {
     /// A term became public.
-    async fn term_published(&self, ctx: &Context<'_>) -> impl Stream<Item = Term> + use<> {
+    async fn term_published(
+        &self,
+        ctx: &Context<'_>,
+    ) -> impl Stream<Item = async_graphql::Result<Term>> + use<> {
         let db = ctx.data_unchecked::<DatabaseConnection>().clone();
-        events(ctx, &[TermEventKind::Published]).filter_map(move |(delivery, editor)| {
-            let db = db.clone();
-            async move { visible_term(&db, &delivery, editor).await }
-        })
+        terms(db, events(ctx, &[TermEventKind::Published]))
     }
 
     /// A term changed: published terms for everyone, drafts too for editors.
@@ -102,29 +132,40 @@ impl TermSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "Only this term (by its current slug); every term when omitted.")]
         slug: Option<String>,
-    ) -> impl Stream<Item = Term> + use<> {
+    ) -> impl Stream<Item = async_graphql::Result<Term>> + use<> {
         let db = ctx.data_unchecked::<DatabaseConnection>().clone();
-        events(ctx, &[TermEventKind::Updated])
-            .filter(move |(delivery, _)| {
-                std::future::ready(
-                    slug.as_ref()
-                        .is_none_or(|slug| *slug == delivery.event.slug),
-                )
+        let wanted = events(ctx, &[TermEventKind::Updated]).filter(move |item| {
+            std::future::ready(match (item, &slug) {
+                (Ok((delivery, _)), Some(slug)) => delivery.event.slug == *slug,
+                _ => true,
             })
-            .filter_map(move |(delivery, editor)| {
-                let db = db.clone();
-                async move { visible_term(&db, &delivery, editor).await }
-            })
+        });
+        terms(db, wanted)
     }
 
     /// A public term was unpublished or archived.
-    async fn term_unpublished(&self, ctx: &Context<'_>) -> impl Stream<Item = TermRef> + use<> {
-        events(ctx, &[TermEventKind::Unpublished])
-            .map(|(delivery, _)| TermRef::from(&delivery.event))
+    async fn term_unpublished(
+        &self,
+        ctx: &Context<'_>,
+    ) -> impl Stream<Item = async_graphql::Result<TermRef>> + use<> {
+        term_refs(events(ctx, &[TermEventKind::Unpublished]))
     }
 
     /// A term was deleted (for anonymous subscribers: a term that was public).
-    async fn term_deleted(&self, ctx: &Context<'_>) -> impl Stream<Item = TermRef> + use<> {
-        events(ctx, &[TermEventKind::Deleted]).map(|(delivery, _)| TermRef::from(&delivery.event))
+    async fn term_deleted(
+        &self,
+        ctx: &Context<'_>,
+    ) -> impl Stream<Item = async_graphql::Result<TermRef>> + use<> {
+        term_refs(events(ctx, &[TermEventKind::Deleted]))
     }
+}
+
+/// A reference to the term of each event, passing errors through.
+fn term_refs(
+    events: impl Stream<Item = Result<(Arc<Delivery>, bool), Error>>,
+) -> impl Stream<Item = async_graphql::Result<TermRef>> {
+    events.map(|item| {
+        item.map(|(delivery, _)| TermRef::from(&delivery.event))
+            .map_err(Into::into)
+    })
 }
