@@ -56,6 +56,13 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// The body of a response refused before any GraphQL ran: one error with this code.
+    pub fn request_error_body(self, message: &str) -> serde_json::Value {
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": self.as_str() } }] })
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -7,3 +7,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
+
+/// `at` plus a standard duration (saturating at the far future), for expiries and retry times.
+pub fn after(at: DateTime<Utc>, by: std::time::Duration) -> DateTime<Utc> {
+    at + chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX)
+}

@@ -20,7 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 use super::{
@@ -49,9 +49,7 @@ fn request_failure(
     code: ErrorCode,
     message: &str,
 ) -> Response {
-    let body =
-        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
-    json_response(status, media, &body)
+    json_response(status, media, &code.request_error_body(message))
 }
 
 /// The body of an executed request. `data` is absent, not null, when the request failed before execution.

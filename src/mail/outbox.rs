@@ -27,10 +27,6 @@ pub const MAX_ATTEMPTS: i32 = 12;
 /// The longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
-fn later(now: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX)
-}
-
 /// Queues `email` inside the caller's transaction `db`.
 pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, email: Email) -> Result<()> {
     let now = clock::now();
@@ -91,7 +87,7 @@ pub async fn deliver_due(
         let claimed = outbox_email::Entity::update_many()
             .col_expr(
                 outbox_email::Column::NextAttemptAt,
-                Expr::value(later(now, CLAIM_LEASE)),
+                Expr::value(clock::after(now, CLAIM_LEASE)),
             )
             .col_expr(
                 outbox_email::Column::Attempts,
@@ -128,7 +124,7 @@ pub async fn deliver_due(
                 update
                     .col_expr(
                         outbox_email::Column::NextAttemptAt,
-                        Expr::value(later(clock::now(), backoff(retry_base, attempts))),
+                        Expr::value(clock::after(clock::now(), backoff(retry_base, attempts))),
                     )
                     .col_expr(outbox_email::Column::LastError, Expr::value(error.clone()))
             }

@@ -82,10 +82,6 @@ fn clean_source(source: Option<&str>) -> Result<Option<String>> {
     Ok(Some(source.to_owned()))
 }
 
-fn later(now: DateTime<Utc>, by: std::time::Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX)
-}
-
 /// Signs `address` up (double opt-in): a pending subscriber with a fresh confirmation token, and the mail that
 /// carries it, in one transaction.
 pub async fn sign_up(
@@ -114,7 +110,7 @@ pub async fn sign_up(
         return Ok(SignupOutcome::AddressLimitReached);
     }
     let token = new_secret()?;
-    let expires = later(now, options.confirmation_lifetime);
+    let expires = clock::after(now, options.confirmation_lifetime);
     let written = match existing {
         Some(row) => {
             let mut row = row.into_active_model();

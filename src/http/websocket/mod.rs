@@ -42,7 +42,7 @@ fn requested_protocol(headers: &HeaderMap) -> Option<Protocol> {
 }
 
 fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    let body = code.request_error_body(message);
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
