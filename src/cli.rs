@@ -10,7 +10,7 @@ use crate::{
     auth::Role,
     config::{
         AppOptions, DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER,
-        LogFormat, NewsletterOptions, ServeConfig, WebSocketLimits,
+        ExecutionLimits, LogFormat, NewsletterOptions, QueryLimits, ServeConfig, WebSocketLimits,
     },
     error::Result,
     graphql::SchemaOptions,
@@ -156,6 +156,47 @@ pub struct ServeArgs {
     #[arg(long, env = "GLOSSARY_BATCH_DELAY_US")]
     pub batch_delay_us: Option<u64>,
 
+    /// Lexical tokens a GraphQL document may have (default 5000).
+    #[arg(long, env = "GLOSSARY_MAX_TOKENS")]
+    pub max_tokens: Option<usize>,
+
+    /// Field nesting a query may have (default 16).
+    #[arg(long, env = "GLOSSARY_MAX_DEPTH")]
+    pub max_depth: Option<u64>,
+
+    /// Fields a query may select once its fragments are expanded, aliases included (default 1000).
+    #[arg(long, env = "GLOSSARY_MAX_FIELDS")]
+    pub max_fields: Option<u64>,
+
+    /// Root fields an operation may select, aliases included (default 32).
+    #[arg(long, env = "GLOSSARY_MAX_ROOT_FIELDS")]
+    pub max_root_fields: Option<u64>,
+
+    /// Fragment spreads a query may have once expanded (default 500).
+    #[arg(long, env = "GLOSSARY_MAX_FRAGMENT_SPREADS")]
+    pub max_fragment_spreads: Option<u64>,
+
+    /// Complexity a query may have: each field 1, lists multiply their selections by their sizes
+    /// (default 250000).
+    #[arg(long, env = "GLOSSARY_MAX_COMPLEXITY")]
+    pub max_complexity: Option<u64>,
+
+    /// Refuse `__schema` and `__type` (introspection); `schema.graphql` stays published.
+    #[arg(long, env = "GLOSSARY_NO_INTROSPECTION")]
+    pub no_introspection: bool,
+
+    /// Milliseconds a request may run before it is abandoned (default 5000).
+    #[arg(long, env = "GLOSSARY_REQUEST_TIMEOUT_MS")]
+    pub request_timeout_ms: Option<u64>,
+
+    /// Bytes of JSON a response may reach (default 8 MiB).
+    #[arg(long, env = "GLOSSARY_MAX_RESPONSE_BYTES")]
+    pub max_response_bytes: Option<usize>,
+
+    /// Errors listed per response; the rest are summed up in one (default 100).
+    #[arg(long, env = "GLOSSARY_MAX_ERRORS")]
+    pub max_errors: Option<usize>,
+
     /// Open WebSocket connections accepted at once (default 20000); more get 503.
     #[arg(long, env = "GLOSSARY_WS_MAX_CONNECTIONS")]
     pub ws_max_connections: Option<usize>,
@@ -234,11 +275,36 @@ impl ServeArgs {
         let newsletter_defaults = NewsletterOptions::default();
         let seconds =
             |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
+        let query_defaults = QueryLimits::default();
+        let execution_defaults = ExecutionLimits::default();
         Ok(AppOptions {
             schema: SchemaOptions {
                 batch_delay: self
                     .batch_delay_us
                     .map_or(DEFAULT_BATCH_DELAY, Duration::from_micros),
+                introspection: !self.no_introspection,
+            },
+            query_limits: QueryLimits {
+                max_tokens: self.max_tokens.unwrap_or(query_defaults.max_tokens),
+                max_depth: self.max_depth.unwrap_or(query_defaults.max_depth),
+                max_fields: self.max_fields.unwrap_or(query_defaults.max_fields),
+                max_root_fields: self
+                    .max_root_fields
+                    .unwrap_or(query_defaults.max_root_fields),
+                max_fragment_spreads: self
+                    .max_fragment_spreads
+                    .unwrap_or(query_defaults.max_fragment_spreads),
+                max_complexity: self.max_complexity.unwrap_or(query_defaults.max_complexity),
+                introspection: !self.no_introspection,
+            },
+            execution: ExecutionLimits {
+                timeout: self
+                    .request_timeout_ms
+                    .map_or(execution_defaults.timeout, Duration::from_millis),
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(execution_defaults.max_response_bytes),
+                max_errors: self.max_errors.unwrap_or(execution_defaults.max_errors),
             },
             websocket: WebSocketLimits {
                 max_connections: self.ws_max_connections.unwrap_or(defaults.max_connections),

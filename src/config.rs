@@ -15,6 +15,10 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when a connection is asked for neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 
+/// The most related terms one term may list (content checks refuse more), which is also what
+/// `relatedTerms` without `first` costs in the query complexity.
+pub const MAX_RELATED_TERMS: usize = 100;
+
 /// How long a DataLoader batch waits for more keys before it runs its one query. Resolvers of one request
 /// register their keys within microseconds of each other, and the delay is added to every response that uses
 /// a loader, so it is short; `bench/read.sh` measures the effect of other values.
@@ -28,6 +32,65 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log shippers.
     Json,
+}
+
+/// What one GraphQL document may cost, checked on its syntax tree before it runs
+/// (`graphql::admission`). A document over any limit is refused with a request error carrying the limit's
+/// own code and a message giving its measure and the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Lexical tokens in the document (names, punctuators, numbers, strings), counted before parsing
+    /// (`TOO_MANY_TOKENS`).
+    pub max_tokens: usize,
+    /// Field nesting (`{ a { b } }` is 2) (`QUERY_TOO_DEEP`).
+    pub max_depth: u64,
+    /// Field selections once fragments are expanded, aliases included (`TOO_MANY_FIELDS`).
+    pub max_fields: u64,
+    /// Fields at the top of the operation, aliases included (`TOO_MANY_ROOT_FIELDS`).
+    pub max_root_fields: u64,
+    /// Fragment spreads once fragments are expanded (`TOO_MANY_FRAGMENT_SPREADS`).
+    pub max_fragment_spreads: u64,
+    /// Complexity: each field 1, a list's selection multiplied by its size (`first`/`last`, the default
+    /// page size when omitted, `relatedTerms` by its cap) (`QUERY_TOO_COMPLEX`).
+    pub max_complexity: u64,
+    /// Serve `__schema` and `__type` (`INTROSPECTION_DISABLED` when off). `__typename` always works.
+    pub introspection: bool,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_tokens: 5_000,
+            max_depth: 16,
+            max_fields: 1_000,
+            max_root_fields: 32,
+            max_fragment_spreads: 500,
+            max_complexity: 250_000,
+            introspection: true,
+        }
+    }
+}
+
+/// What one admitted request may take while it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionLimits {
+    /// Time from the start of execution after which no field starts resolving and a query is abandoned
+    /// (`REQUEST_TIMEOUT`, HTTP 504). A mutation field already running completes its own transaction.
+    pub timeout: Duration,
+    /// Bytes of JSON a response may reach; resolving stops beyond it (`RESPONSE_TOO_LARGE`).
+    pub max_response_bytes: usize,
+    /// Errors listed per response; the rest are summed up in one final error (`TOO_MANY_ERRORS`).
+    pub max_errors: usize,
+}
+
+impl Default for ExecutionLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            max_response_bytes: 8 * 1024 * 1024,
+            max_errors: 100,
+        }
+    }
 }
 
 /// Limits and timers of GraphQL over WebSocket (`/graphql/ws`).
@@ -109,6 +172,10 @@ impl Default for NewsletterOptions {
 pub struct AppOptions {
     /// Schema tuning (DataLoader batch delay).
     pub schema: crate::graphql::SchemaOptions,
+    /// What a document may cost before it runs.
+    pub query_limits: QueryLimits,
+    /// What a request may take while it runs.
+    pub execution: ExecutionLimits,
     /// GraphQL over WebSocket limits.
     pub websocket: WebSocketLimits,
     /// Content events held for subscribers that have not taken them yet; one that falls further behind
@@ -129,6 +196,8 @@ impl Default for AppOptions {
     fn default() -> Self {
         Self {
             schema: Default::default(),
+            query_limits: Default::default(),
+            execution: Default::default(),
             websocket: Default::default(),
             event_buffer: DEFAULT_EVENT_BUFFER,
             newsletter: Default::default(),

@@ -15,6 +15,30 @@ pub enum ErrorCode {
     GraphqlParseFailed,
     /// The document is not valid against the schema (or names no runnable operation).
     GraphqlValidationFailed,
+    /// The document has more lexical tokens than the server reads.
+    TooManyTokens,
+    /// The document nests fields (or brackets, or fragments) deeper than the server allows.
+    QueryTooDeep,
+    /// The document selects more fields, once fragments are expanded, than the server allows.
+    TooManyFields,
+    /// The operation selects more root fields than the server allows.
+    TooManyRootFields,
+    /// Fragments are spread more often, once expanded, than the server allows.
+    TooManyFragmentSpreads,
+    /// The document's complexity (lists multiply their selections by their sizes) is over the limit.
+    QueryTooComplex,
+    /// The document asks for `__schema` or `__type` and introspection is switched off.
+    IntrospectionDisabled,
+    /// The request ran out of its time budget; what it asked for was abandoned.
+    RequestTimeout,
+    /// The response grew past the size the server sends; resolving stopped.
+    ResponseTooLarge,
+    /// More errors than a response lists; this one sums up the rest.
+    TooManyErrors,
+    /// The HTTP request body is larger than the server reads (HTTP 413).
+    RequestTooLarge,
+    /// The server is handling as many requests as it takes at once (HTTP 503 with `Retry-After`).
+    ServerBusy,
     /// The HTTP request itself is malformed: bad JSON body, missing `query`, bad `variables`.
     BadRequest,
     /// An argument has a value the API refuses: a page size over the maximum, a malformed cursor or id.
@@ -43,6 +67,18 @@ impl ErrorCode {
         match self {
             ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::TooManyTokens => "TOO_MANY_TOKENS",
+            ErrorCode::QueryTooDeep => "QUERY_TOO_DEEP",
+            ErrorCode::TooManyFields => "TOO_MANY_FIELDS",
+            ErrorCode::TooManyRootFields => "TOO_MANY_ROOT_FIELDS",
+            ErrorCode::TooManyFragmentSpreads => "TOO_MANY_FRAGMENT_SPREADS",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
+            ErrorCode::ResponseTooLarge => "RESPONSE_TOO_LARGE",
+            ErrorCode::TooManyErrors => "TOO_MANY_ERRORS",
+            ErrorCode::RequestTooLarge => "REQUEST_TOO_LARGE",
+            ErrorCode::ServerBusy => "SERVER_BUSY",
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",

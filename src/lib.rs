@@ -24,10 +24,10 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 use crate::{
-    config::AppOptions,
+    config::{AppOptions, ExecutionLimits},
     database::StatementCounter,
     events::EventBus,
-    graphql::{AppSchema, response_shape::FieldTypes},
+    graphql::{AppSchema, admission::Admission, schema_index::SchemaIndex},
     http::websocket::hub::WebSocketHub,
     mail::outbox::Dispatcher,
     newsletter::Newsletter,
@@ -42,8 +42,10 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Counts SQL statements run through `db`.
     pub statements: StatementCounter,
-    /// Field types of the schema, for spec-conformant null propagation of field errors.
-    pub field_types: Arc<FieldTypes>,
+    /// What a request must pass before it runs (and the schema index that response shaping uses too).
+    pub admission: Arc<Admission>,
+    /// What a request may take while it runs.
+    pub execution: ExecutionLimits,
     /// Content events, for subscriptions.
     pub events: EventBus,
     /// Open WebSocket connections, their limits and their shutdown signal.
@@ -64,13 +66,21 @@ impl AppState {
         let events = EventBus::start(&db, options.event_buffer).await?;
         let mail = Dispatcher::start(db.clone(), options.mail);
         let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
-        let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, options.schema);
-        let field_types = Arc::new(FieldTypes::from_sdl(&schema.sdl()));
+        let schema_options = graphql::SchemaOptions {
+            introspection: options.query_limits.introspection,
+            ..options.schema
+        };
+        let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, schema_options);
+        let admission = Arc::new(Admission::new(
+            SchemaIndex::from_sdl(&schema.sdl()),
+            options.query_limits,
+        ));
         Ok(Self {
             db,
             schema,
             statements,
-            field_types,
+            admission,
+            execution: options.execution,
             events,
             websockets: WebSocketHub::new(options.websocket),
             mail,

@@ -536,7 +536,7 @@ async fn revisions_record_every_change_and_restore() {
         .post_as(Some(&keys.editor), revisions, json!({"first": 2}))
         .await;
     let page = &body["data"]["term"]["revisions"];
-    assert_eq!(page["totalCount"], 3);
+    assert_eq!(page["totalCount"], 3, "{body}");
     assert_eq!(page["hasNextPage"], true);
     let nodes = page["nodes"].as_array().unwrap();
     assert_eq!(nodes[0]["version"], 3);

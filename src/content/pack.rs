@@ -7,6 +7,8 @@ use std::{collections::HashMap, fmt};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::MAX_RELATED_TERMS;
+
 /// The longest slug.
 pub const SLUG_MAX: usize = 96;
 
@@ -296,7 +298,17 @@ pub fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, Str
         );
         check_length(report, &format!("faqs[{i}].answer"), &faq.answer, 0, 20_000);
     }
-    for (i, slug) in document.related.iter().enumerate() {
+    if document.related.len() > MAX_RELATED_TERMS {
+        report(
+            "related",
+            format!(
+                "a term lists at most {MAX_RELATED_TERMS} related terms, not {}",
+                document.related.len()
+            ),
+        );
+    }
+    let mut related_seen = std::collections::HashSet::new();
+    for slug in document.related.iter().take(MAX_RELATED_TERMS + 1) {
         if slug == &document.slug {
             report(
                 "related",
@@ -304,7 +316,7 @@ pub fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, Str
             );
         } else if !is_valid_slug(slug) {
             report("related", format!("{slug:?} is not a valid slug"));
-        } else if document.related[..i].contains(slug) {
+        } else if !related_seen.insert(slug) {
             report("related", format!("duplicate related slug {slug:?}"));
         }
     }

@@ -1,13 +1,17 @@
 //! The GraphQL schema: roots merged per domain, built by [`build_schema`], the one place where limits,
 //! extensions and shared data (database, DataLoader) are attached.
 
+pub mod admission;
 pub mod cursor;
+pub mod execution;
+pub mod execution_budget;
 pub mod global_id;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod request_errors;
 pub mod response_shape;
+pub mod schema_index;
 pub mod subscription;
 pub mod types;
 
@@ -19,27 +23,28 @@ use sea_orm::DatabaseConnection;
 use crate::{config::DEFAULT_BATCH_DELAY, events::EventBus, newsletter::Newsletter};
 
 use self::{
+    admission::MAX_SELECTION_NESTING,
+    execution_budget::BudgetCheck,
     loaders::{ContentDataLoader, content_data_loader},
     mutation::MutationRoot,
     query::QueryRoot,
-    request_errors::RequestErrorCodes,
     subscription::SubscriptionRoot,
 };
-
-/// The deepest selection nesting a query may have.
-pub const MAX_QUERY_DEPTH: usize = 16;
 
 /// Tuning of the schema, set from the configuration.
 #[derive(Clone, Copy, Debug)]
 pub struct SchemaOptions {
     /// How long a DataLoader batch waits for more keys before it runs.
     pub batch_delay: Duration,
+    /// Serve `__schema` and `__type` (admission refuses them first when off; this is the second lock).
+    pub introspection: bool,
 }
 
 impl Default for SchemaOptions {
     fn default() -> Self {
         Self {
             batch_delay: DEFAULT_BATCH_DELAY,
+            introspection: true,
         }
     }
 }
@@ -54,7 +59,9 @@ pub fn build_schema(
     newsletter: Arc<Newsletter>,
     options: SchemaOptions,
 ) -> AppSchema {
-    Schema::build(
+    // Depth, complexity and the rest are admission's (`admission`), measured before async-graphql sees
+    // the document; the recursion guard matches admission's selection nesting limit.
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
@@ -63,9 +70,13 @@ pub fn build_schema(
     .data(db)
     .data(events)
     .data(newsletter)
-    .extension(RequestErrorCodes)
-    .limit_depth(MAX_QUERY_DEPTH)
-    .finish()
+    .extension(BudgetCheck)
+    .limit_recursive_depth(MAX_SELECTION_NESTING);
+    if options.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The schema as SDL, as `print-schema` writes it and `schema.graphql` holds it.

@@ -9,10 +9,7 @@
 //!   `GRAPHQL_VALIDATION_FAILED`.
 //! - A mutation over GET is 405 with `Allow: POST`.
 
-use async_graphql::{
-    ServerError, Variables,
-    parser::{parse_query, types::OperationType},
-};
+use async_graphql::{ServerError, Variables, parser::types::OperationType};
 use axum::{
     body::Bytes,
     extract::{Query, State, rejection::QueryRejection},
@@ -31,7 +28,10 @@ use crate::{
     AppState,
     auth::{Viewer, api_keys},
     error::{Error, ErrorCode},
-    graphql::{request_errors, response_shape},
+    graphql::{
+        execution::{self, Outcome},
+        execution_budget::Exhausted,
+    },
 };
 
 /// The parameters of one GraphQL request, from a JSON body or a query string.
@@ -145,16 +145,6 @@ fn params_from_query_string(mut query: HashMap<String, String>) -> Result<Graphq
     })
 }
 
-/// Does the document's selected operation mutate? Unparsable documents answer `false`: execution reports
-/// the parse error properly.
-fn is_mutation(params: &GraphqlParams) -> bool {
-    let Ok(document) = parse_query(&params.query) else {
-        return false;
-    };
-    response_shape::selected_operation(&document, params.operation_name.as_deref())
-        .is_some_and(|operation| operation.ty == OperationType::Mutation)
-}
-
 /// The viewer named by the request's `Authorization` header, or the response refusing it: 401 with
 /// `WWW-Authenticate` for a bad key, 500 when the key store cannot be read.
 async fn viewer_of(
@@ -194,27 +184,72 @@ async fn viewer_of(
     }
 }
 
-/// Authenticates the request, runs it and shapes the HTTP response.
+/// The response to a request refused before it ran: no `data`, 400 under
+/// `application/graphql-response+json` and 200 under legacy `application/json`, as the spec asks.
+fn request_errors_response(media: ResponseMediaType, errors: &[ServerError]) -> Response {
+    let body = ResponseBody {
+        data: None,
+        errors,
+        extensions: &BTreeMap::new(),
+    };
+    let status = match media {
+        ResponseMediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        ResponseMediaType::Json => StatusCode::OK,
+    };
+    serialized(status, media, &body)
+}
+
+fn serialized(status: StatusCode, media: ResponseMediaType, body: &ResponseBody<'_>) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| {
+        ErrorCode::InternalServerError
+            .request_error_body("Internal server error")
+            .to_string()
+    });
+    text_response(status, media, text)
+}
+
+/// Which methods may run which operations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// Authenticates the request, admits it, runs it and shapes the HTTP response.
 async fn execute(
     state: &AppState,
     client: ClientAddress,
     headers: &HeaderMap,
     media: ResponseMediaType,
+    method: Method,
     params: GraphqlParams,
 ) -> Response {
     let viewer = match viewer_of(state, headers, media).await {
         Ok(viewer) => viewer,
         Err(refusal) => return refusal,
     };
-    let query = params.query.clone();
-    let operation_name = params.operation_name.clone();
-    let mut request = async_graphql::Request::new(params.query)
-        .variables(Variables::from_json(Value::Object(params.variables)))
-        .data(viewer)
-        .data(client);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
+    let variables = Variables::from_json(Value::Object(params.variables));
+    let admitted =
+        match state
+            .admission
+            .admit(&params.query, params.operation_name.as_deref(), &variables)
+        {
+            Ok(admitted) => admitted,
+            Err(errors) => return request_errors_response(media, &errors),
+        };
+    if method == Method::Get && admitted.operation_type != OperationType::Query {
+        let mut response = request_failure(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            ErrorCode::BadRequest,
+            "mutations and subscriptions must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
+    let mut request = admitted.to_request(&params.query).data(viewer).data(client);
     request.extensions = async_graphql::Extensions(
         params
             .extensions
@@ -226,39 +261,38 @@ async fn execute(
             })
             .collect(),
     );
-    let mut response = state.schema.execute(request).await;
-    response_shape::conform(
-        &state.field_types,
-        &query,
-        operation_name.as_deref(),
-        &mut response,
-    );
-
-    // A request error (parse, validation, unknown operation) stops before execution: the response then has
-    // null data and errors that point at no field path.
-    let request_error = request_errors::is_request_error(&response);
-    let errors: Vec<ServerError> = if request_error {
-        response
-            .errors
-            .into_iter()
-            .map(|e| request_errors::label(e, ErrorCode::GraphqlValidationFailed))
-            .collect()
-    } else {
-        response.errors
-    };
-    // Serialised straight from async-graphql's values: they keep the field order of the query.
-    let body = ResponseBody {
-        data: (!request_error).then_some(&response.data),
-        errors: &errors,
-        extensions: &response.extensions,
-    };
-    let status = match (request_error, media) {
-        (true, ResponseMediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::OK,
-    };
-    let text = serde_json::to_string(&body)
-        .unwrap_or_else(|_| r#"{"errors":[{"message":"Internal server error"}]}"#.to_owned());
-    text_response(status, media, text)
+    match execution::run(
+        &state.schema,
+        &state.admission,
+        &state.execution,
+        &admitted,
+        request,
+    )
+    .await
+    {
+        Outcome::Refused(errors) => request_errors_response(media, &errors),
+        Outcome::Abandoned(error, exhausted) => {
+            let status = match exhausted {
+                Exhausted::Time => StatusCode::GATEWAY_TIMEOUT,
+                Exhausted::Size => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let body = ResponseBody {
+                data: None,
+                errors: &[error],
+                extensions: &BTreeMap::new(),
+            };
+            serialized(status, media, &body)
+        }
+        // Serialised straight from async-graphql's values: they keep the field order of the query.
+        Outcome::Completed(response) => {
+            let body = ResponseBody {
+                data: Some(&response.data),
+                errors: &response.errors,
+                extensions: &response.extensions,
+            };
+            serialized(StatusCode::OK, media, &body)
+        }
+    }
 }
 
 /// `POST /graphql`.
@@ -280,7 +314,7 @@ pub async fn graphql_post(
         );
     }
     match params_from_json(&body) {
-        Ok(params) => execute(&state, client, &headers, media, params).await,
+        Ok(params) => execute(&state, client, &headers, media, Method::Post, params).await,
         Err(message) => request_failure(
             StatusCode::BAD_REQUEST,
             media,
@@ -319,17 +353,5 @@ pub async fn graphql_get(
             );
         }
     };
-    if is_mutation(&params) {
-        let mut response = request_failure(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            ErrorCode::BadRequest,
-            "mutations must be sent with POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&state, client, &headers, media, params).await
+    execute(&state, client, &headers, media, Method::Get, params).await
 }

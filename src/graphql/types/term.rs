@@ -165,9 +165,10 @@ impl Term {
     async fn related_terms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "At most this many (0–100); all of them when omitted.")] first: Option<
-            i32,
-        >,
+        #[graphql(
+            desc = "At most this many (0–100); all of them (a term lists at most 100) when omitted."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<Term>> {
         let limit = match first {
             None => usize::MAX,

@@ -14,7 +14,7 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::{Response, ServerError, parser::types::ExecutableDocument};
+use async_graphql::{Response, ServerError, parser::types::OperationType};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{
     SinkExt, Stream, StreamExt,
@@ -34,12 +34,25 @@ use crate::{
     AppState,
     auth::{Viewer, api_keys},
     error::ErrorCode,
-    graphql::{request_errors, response_shape},
+    graphql::{
+        execution::{self, Outcome},
+        request_errors,
+    },
     http::client_address::ClientAddress,
 };
 
-/// Results of one operation, ending with `None` so that the loop learns when the operation is over.
-type Results = Pin<Box<dyn Stream<Item = Option<Response>> + Send>>;
+/// What an operation produces, in order: results, then its end.
+enum OperationEvent {
+    /// A result (`next`, or `data` on the legacy protocol).
+    Result(Response),
+    /// The operation failed as a whole (`error`) and is over.
+    Failed(Vec<ServerError>),
+    /// The operation is over (`complete`).
+    Done,
+}
+
+/// The events of one operation.
+type Results = Pin<Box<dyn Stream<Item = OperationEvent> + Send>>;
 
 /// Why and how a connection ends.
 #[derive(Debug)]
@@ -401,46 +414,86 @@ impl Session {
             );
             return self.send(protocol::error(&id, &[error]));
         }
-        let document: Option<Arc<ExecutableDocument>> =
-            async_graphql::parser::parse_query(&request.query)
-                .ok()
-                .map(Arc::new);
-        let operation_name = request.operation_name.clone();
-        let field_types = self.state.field_types.clone();
-        let results = self
-            .state
-            .schema
-            .execute_stream(request.data(self.viewer.clone()).data(self.client.clone()))
-            .map(move |mut response| {
-                if let Some(document) = &document {
-                    response_shape::conform_parsed(
-                        &field_types,
-                        document,
-                        operation_name.as_deref(),
-                        &mut response,
-                    );
+        let admitted = match self.state.admission.admit(
+            &request.query,
+            request.operation_name.as_deref(),
+            &request.variables,
+        ) {
+            Ok(admitted) => Arc::new(admitted),
+            Err(errors) => return self.send(protocol::error(&id, &errors)),
+        };
+        let graphql_request = admitted
+            .to_request(&request.query)
+            .data(self.viewer.clone())
+            .data(self.client.clone());
+        let state = self.state.clone();
+        let results: Results = if admitted.operation_type == OperationType::Subscription {
+            // Events run unmetered (admission bounded their cost); each is shaped like an HTTP result.
+            let stream = self.state.schema.execute_stream(graphql_request);
+            let mut first = true;
+            Box::pin(
+                stream
+                    .map(move |mut response| {
+                        let refused = first && request_errors::is_request_error(&response);
+                        first = false;
+                        if refused {
+                            return OperationEvent::Failed(coded_request_errors(response.errors));
+                        }
+                        execution::finish(
+                            &state.admission,
+                            &admitted,
+                            &state.execution,
+                            &mut response,
+                        );
+                        OperationEvent::Result(response)
+                    })
+                    .chain(futures_util::stream::once(async { OperationEvent::Done })),
+            )
+        } else {
+            let single = async move {
+                match execution::run(
+                    &state.schema,
+                    &state.admission,
+                    &state.execution,
+                    &admitted,
+                    graphql_request,
+                )
+                .await
+                {
+                    Outcome::Completed(response) => OperationEvent::Result(response),
+                    Outcome::Refused(errors) => OperationEvent::Failed(errors),
+                    Outcome::Abandoned(error, _) => OperationEvent::Failed(vec![error]),
                 }
-                Some(response)
-            })
-            .chain(futures_util::stream::once(async { None }));
-        self.operations.insert(id, Box::pin(results));
+            };
+            Box::pin(futures_util::stream::once(single).flat_map(|event| {
+                let done =
+                    matches!(event, OperationEvent::Result(_)).then_some(OperationEvent::Done);
+                futures_util::stream::iter(std::iter::once(event).chain(done))
+            }))
+        };
+        self.operations.insert(id, results);
         Ok(())
     }
 
-    fn on_result(&mut self, id: String, result: Option<Response>) -> Result<(), Close> {
-        match result {
-            None => self.send(protocol::complete(&id)),
-            // Refused before it ran (parse or validation): an `error` message, and nothing after it.
-            Some(response) if request_errors::is_request_error(&response) => {
+    fn on_result(&mut self, id: String, event: OperationEvent) -> Result<(), Close> {
+        match event {
+            OperationEvent::Done => self.send(protocol::complete(&id)),
+            // Refused before it ran, or abandoned: an `error` message, and nothing after it.
+            OperationEvent::Failed(errors) => {
                 self.operations.remove(&id);
-                let errors: Vec<ServerError> = response
-                    .errors
-                    .into_iter()
-                    .map(|error| request_errors::label(error, ErrorCode::GraphqlValidationFailed))
-                    .collect();
                 self.send(protocol::error(&id, &errors))
             }
-            Some(response) => self.send(protocol::next(self.protocol, &id, &response)),
+            OperationEvent::Result(response) => {
+                self.send(protocol::next(self.protocol, &id, &response))
+            }
         }
     }
+}
+
+/// async-graphql's refusal of a subscription document, coded as a validation failure.
+fn coded_request_errors(errors: Vec<ServerError>) -> Vec<ServerError> {
+    errors
+        .into_iter()
+        .map(|error| request_errors::label(error, ErrorCode::GraphqlValidationFailed))
+        .collect()
 }

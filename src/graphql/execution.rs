@@ -1,0 +1,108 @@
+//! Running an admitted query or mutation, the same for HTTP and WebSocket: under its [`ExecutionBudget`],
+//! with the response shaped to the spec (nulls, field order), errors capped, and every error coded.
+
+use std::sync::Arc;
+
+use async_graphql::{Response, ServerError, parser::types::OperationType};
+
+use super::{
+    AppSchema,
+    admission::{Admission, AdmittedRequest},
+    execution_budget::{ExecutionBudget, Exhausted},
+    request_errors::{self, label},
+    response_shape,
+};
+use crate::{config::ExecutionLimits, error::ErrorCode};
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// async-graphql's validation refused the document: request errors, coded.
+    Refused(Vec<ServerError>),
+    /// The budget ran out and the query was abandoned: one coded error, no data.
+    Abandoned(ServerError, Exhausted),
+    /// It ran: data and field errors, shaped and coded.
+    Completed(Response),
+}
+
+/// Runs `request` (built from `admitted`, with the caller's data attached).
+///
+/// A query is abandoned when its budget runs out: at the deadline even while it waits on the database.
+/// A mutation is never cut short mid-field, since each field owns a transaction that must either commit
+/// and release its events or roll back: fields that had not started by the deadline fail with
+/// `REQUEST_TIMEOUT` and the response tells what did run.
+pub async fn run(
+    schema: &AppSchema,
+    admission: &Admission,
+    limits: &ExecutionLimits,
+    admitted: &AdmittedRequest,
+    request: async_graphql::Request,
+) -> Outcome {
+    let budget = ExecutionBudget::start(limits);
+    let request = request.data(Arc::clone(&budget));
+    let is_query = admitted.operation_type == OperationType::Query;
+    let mut response = if is_query {
+        match tokio::time::timeout_at(budget.deadline(), schema.execute(request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                budget.run_out_of_time();
+                return Outcome::Abandoned(budget.error(Exhausted::Time), Exhausted::Time);
+            }
+        }
+    } else {
+        schema.execute(request).await
+    };
+    if request_errors::is_request_error(&response) {
+        return Outcome::Refused(
+            response
+                .errors
+                .into_iter()
+                .map(|error| label(error, ErrorCode::GraphqlValidationFailed))
+                .collect(),
+        );
+    }
+    if is_query && let Some(exhausted) = budget.exhausted() {
+        return Outcome::Abandoned(budget.error(exhausted), exhausted);
+    }
+    finish(admission, admitted, limits, &mut response);
+    Outcome::Completed(response)
+}
+
+/// Shapes an executed response (or one event of a subscription): spec nulls and field order, capped and
+/// coded errors.
+pub fn finish(
+    admission: &Admission,
+    admitted: &AdmittedRequest,
+    limits: &ExecutionLimits,
+    response: &mut Response,
+) {
+    response_shape::conform(
+        admission.index(),
+        &admitted.document,
+        admitted.operation_name.as_deref(),
+        response,
+    );
+    response_shape::cap_errors(&mut response.errors, limits.max_errors);
+    for error in &mut response.errors {
+        code_uncoded(error);
+    }
+}
+
+/// Gives an error that reached the response without a code one: async-graphql's own argument parsing
+/// errors are the client's (`BAD_USER_INPUT`); anything else is ours.
+fn code_uncoded(error: &mut ServerError) {
+    let coded = error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some());
+    if coded {
+        return;
+    }
+    let code = if error.message.starts_with("Failed to parse") {
+        ErrorCode::BadUserInput
+    } else {
+        tracing::warn!(message = %error.message, "an error without a code reached a response");
+        ErrorCode::InternalServerError
+    };
+    *error = label(std::mem::replace(error, ServerError::new("", None)), code);
+}
