@@ -8,14 +8,17 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     auth::Role,
+    client_address::TrustedProxies,
     config::{
-        AppOptions, DEFAULT_BATCH_DELAY, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER,
-        ExecutionLimits, LogFormat, NewsletterOptions, QueryLimits, ServeConfig, WebSocketLimits,
+        AppOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BATCH_DELAY, DEFAULT_BIND,
+        DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat,
+        NewsletterOptions, QueryLimits, ServeConfig, WebSocketLimits,
     },
     error::Result,
     graphql::SchemaOptions,
     mail::{LogMailer, MailOptions, SmtpMailer},
     newsletter::subscribers::SubscriberStatus,
+    rate_limit::RateLimit,
 };
 
 /// The glossary GraphQL content API.
@@ -197,9 +200,49 @@ pub struct ServeArgs {
     #[arg(long, env = "GLOSSARY_MAX_ERRORS")]
     pub max_errors: Option<usize>,
 
+    /// Seconds a client has to send a whole request head (default 10).
+    #[arg(long, env = "GLOSSARY_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+
+    /// Seconds a client has to send a whole request body once its head has arrived (default 10).
+    #[arg(long, env = "GLOSSARY_BODY_TIMEOUT_SECS")]
+    pub body_timeout_secs: Option<u64>,
+
+    /// Seconds an idle keep-alive connection stays open between requests (default 60).
+    #[arg(long, env = "GLOSSARY_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+
+    /// Seconds a write may stay blocked on a client that does not read (default 30).
+    #[arg(long, env = "GLOSSARY_WRITE_TIMEOUT_SECS")]
+    pub write_timeout_secs: Option<u64>,
+
+    /// The largest request body read, in bytes (default 2 MiB).
+    #[arg(long, env = "GLOSSARY_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+
+    /// The largest request head read, in bytes (default 16 KiB).
+    #[arg(long, env = "GLOSSARY_MAX_HEADER_BYTES")]
+    pub max_header_bytes: Option<usize>,
+
+    /// Requests handled at once; more get 503 with Retry-After (default 256).
+    #[arg(long, env = "GLOSSARY_MAX_REQUESTS_IN_FLIGHT")]
+    pub max_requests_in_flight: Option<usize>,
+
+    /// Open TCP connections, HTTP and WebSocket together (default 25000).
+    #[arg(long, env = "GLOSSARY_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Seconds in-flight requests get after SIGTERM before the process exits anyway (default 10).
+    #[arg(long, env = "GLOSSARY_SHUTDOWN_TIMEOUT_SECS")]
+    pub shutdown_timeout_secs: Option<u64>,
+
     /// Open WebSocket connections accepted at once (default 20000); more get 503.
     #[arg(long, env = "GLOSSARY_WS_MAX_CONNECTIONS")]
     pub ws_max_connections: Option<usize>,
+
+    /// Open WebSocket connections one client address (an IPv6 /64) may hold (default 100); more get 429.
+    #[arg(long, env = "GLOSSARY_WS_MAX_CONNECTIONS_PER_CLIENT")]
+    pub ws_max_connections_per_client: Option<usize>,
 
     /// Operations one WebSocket connection may run at once (default 100).
     #[arg(long, env = "GLOSSARY_WS_MAX_SUBSCRIPTIONS")]
@@ -250,9 +293,16 @@ pub struct ServeArgs {
     #[arg(long, env = "GLOSSARY_NEWSLETTER_UNSUBSCRIBE_URL")]
     pub newsletter_unsubscribe_url: Option<String>,
 
-    /// Take the client address for rate limits from `X-Forwarded-For` (only behind a proxy that sets it).
-    #[arg(long, env = "GLOSSARY_TRUST_FORWARDED_FOR")]
-    pub trust_forwarded_for: bool,
+    /// Requests one client may make per minute without a valid API key (default 600); 0 switches the
+    /// limit off.
+    #[arg(long, env = "GLOSSARY_ANONYMOUS_REQUESTS_PER_MINUTE")]
+    pub anonymous_requests_per_minute: Option<u32>,
+
+    /// The proxies in front of the server, as comma-separated addresses or CIDR networks
+    /// (`10.0.0.0/8,::1`): the client is the right-most `X-Forwarded-For` address none of them holds.
+    /// Unset: the TCP peer is the client and `X-Forwarded-For` is ignored.
+    #[arg(long, env = "GLOSSARY_TRUSTED_PROXIES", value_parser = parse_trusted_proxies)]
+    pub trusted_proxies: Option<TrustedProxies>,
 }
 
 impl ServeArgs {
@@ -276,6 +326,7 @@ impl ServeArgs {
         let seconds =
             |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
         let query_defaults = QueryLimits::default();
+        let http_defaults = HttpLimits::default();
         let execution_defaults = ExecutionLimits::default();
         Ok(AppOptions {
             schema: SchemaOptions {
@@ -306,8 +357,34 @@ impl ServeArgs {
                     .unwrap_or(execution_defaults.max_response_bytes),
                 max_errors: self.max_errors.unwrap_or(execution_defaults.max_errors),
             },
+            http: HttpLimits {
+                header_read_timeout: seconds(
+                    self.header_timeout_secs,
+                    http_defaults.header_read_timeout,
+                ),
+                body_read_timeout: seconds(self.body_timeout_secs, http_defaults.body_read_timeout),
+                idle_timeout: seconds(self.idle_timeout_secs, http_defaults.idle_timeout),
+                write_timeout: seconds(self.write_timeout_secs, http_defaults.write_timeout),
+                max_body_bytes: self.max_body_bytes.unwrap_or(http_defaults.max_body_bytes),
+                max_header_bytes: self
+                    .max_header_bytes
+                    .unwrap_or(http_defaults.max_header_bytes),
+                max_requests_in_flight: self
+                    .max_requests_in_flight
+                    .unwrap_or(http_defaults.max_requests_in_flight),
+                max_connections: self
+                    .max_connections
+                    .unwrap_or(http_defaults.max_connections),
+                shutdown_timeout: seconds(
+                    self.shutdown_timeout_secs,
+                    http_defaults.shutdown_timeout,
+                ),
+            },
             websocket: WebSocketLimits {
                 max_connections: self.ws_max_connections.unwrap_or(defaults.max_connections),
+                max_connections_per_client: self
+                    .ws_max_connections_per_client
+                    .unwrap_or(defaults.max_connections_per_client),
                 max_subscriptions_per_connection: self
                     .ws_max_subscriptions
                     .unwrap_or(defaults.max_subscriptions_per_connection),
@@ -345,9 +422,21 @@ impl ServeArgs {
                 },
                 ..MailOptions::default()
             },
-            trust_forwarded_for: self.trust_forwarded_for,
+            anonymous_rate_limit: match self.anonymous_requests_per_minute {
+                None => Some(DEFAULT_ANONYMOUS_RATE_LIMIT),
+                Some(0) => None,
+                Some(burst) => Some(RateLimit {
+                    burst,
+                    period: Duration::from_secs(60),
+                }),
+            },
+            trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
         })
     }
+}
+
+fn parse_trusted_proxies(text: &str) -> std::result::Result<TrustedProxies, String> {
+    text.parse()
 }
 
 /// Actions of `migrate`.

@@ -93,11 +93,60 @@ impl Default for ExecutionLimits {
     }
 }
 
+/// Limits and timers of the HTTP server: what one connection or request may hold, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Time a client has to send a whole request head (request line and headers): from the connection's
+    /// opening, or from the first byte of a later request on it. A client that trickles its head is
+    /// disconnected.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a request's whole body once its head has arrived (408,
+    /// `REQUEST_TIMEOUT`).
+    pub body_read_timeout: Duration,
+    /// Time a keep-alive connection may sit idle between requests before it is closed.
+    pub idle_timeout: Duration,
+    /// Time a write may stay blocked on a client that does not read before the connection is dropped.
+    pub write_timeout: Duration,
+    /// The largest request body read (413, `REQUEST_TOO_LARGE`).
+    pub max_body_bytes: usize,
+    /// The largest request head read (431, `REQUEST_TOO_LARGE`). Heads over four times this are cut off
+    /// by the HTTP parser itself, with a bare 431.
+    pub max_header_bytes: usize,
+    /// Requests handled at once; one more is answered at once with 503, `Retry-After` and
+    /// `SERVER_BUSY`, instead of waiting in a queue without end. Health and metrics are exempt.
+    pub max_requests_in_flight: usize,
+    /// Open TCP connections (HTTP and WebSocket together); at the cap the server stops accepting until
+    /// one closes.
+    pub max_connections: usize,
+    /// After SIGTERM or SIGINT: how long in-flight requests and WebSocket clients get before the process
+    /// exits anyway.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
+            max_body_bytes: 2 * 1024 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_requests_in_flight: 256,
+            max_connections: 25_000,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Limits and timers of GraphQL over WebSocket (`/graphql/ws`).
 #[derive(Clone, Copy, Debug)]
 pub struct WebSocketLimits {
     /// Open WebSocket connections this process accepts; an upgrade beyond it gets `503` with `Retry-After`.
     pub max_connections: usize,
+    /// Open WebSocket connections one client (an IPv4 address, an IPv6 /64) may hold; one more gets `429`
+    /// with `Retry-After`.
+    pub max_connections_per_client: usize,
     /// Operations one connection may run at once; one more is refused with an `error` message
     /// (`TOO_MANY_SUBSCRIPTIONS`) and the connection stays open.
     pub max_subscriptions_per_connection: usize,
@@ -122,6 +171,7 @@ impl Default for WebSocketLimits {
     fn default() -> Self {
         Self {
             max_connections: 20_000,
+            max_connections_per_client: 100,
             max_subscriptions_per_connection: 100,
             connection_init_timeout: Duration::from_secs(10),
             keepalive_interval: Duration::from_secs(15),
@@ -176,6 +226,8 @@ pub struct AppOptions {
     pub query_limits: QueryLimits,
     /// What a request may take while it runs.
     pub execution: ExecutionLimits,
+    /// The HTTP server's timeouts and caps.
+    pub http: HttpLimits,
     /// GraphQL over WebSocket limits.
     pub websocket: WebSocketLimits,
     /// Content events held for subscribers that have not taken them yet; one that falls further behind
@@ -185,9 +237,21 @@ pub struct AppOptions {
     pub newsletter: NewsletterOptions,
     /// Outgoing mail.
     pub mail: crate::mail::MailOptions,
-    /// Take the client's address from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
-    pub trust_forwarded_for: bool,
+    /// Requests one client may make without a valid API key (HTTP requests, WebSocket upgrades and
+    /// operations); `None` switches the limit off.
+    pub anonymous_rate_limit: Option<crate::rate_limit::RateLimit>,
+    /// The proxies in front of the server: the client is the right-most `X-Forwarded-For` address that
+    /// none of them holds. Empty: the TCP peer is the client and the header is ignored.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
 }
+
+/// Requests per client per minute without a valid API key: ten a second on average, all of them at once
+/// if need be. A static-site build should send a key.
+pub const DEFAULT_ANONYMOUS_RATE_LIMIT: crate::rate_limit::RateLimit =
+    crate::rate_limit::RateLimit {
+        burst: 600,
+        period: Duration::from_secs(60),
+    };
 
 /// Content events held per process for subscribers (see [`AppOptions::event_buffer`]).
 pub const DEFAULT_EVENT_BUFFER: usize = 1024;
@@ -198,11 +262,13 @@ impl Default for AppOptions {
             schema: Default::default(),
             query_limits: Default::default(),
             execution: Default::default(),
+            http: Default::default(),
             websocket: Default::default(),
             event_buffer: DEFAULT_EVENT_BUFFER,
             newsletter: Default::default(),
             mail: Default::default(),
-            trust_forwarded_for: false,
+            anonymous_rate_limit: Some(DEFAULT_ANONYMOUS_RATE_LIMIT),
+            trusted_proxies: crate::client_address::TrustedProxies::none(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod content;
 pub mod database;
@@ -24,11 +25,11 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 use crate::{
-    config::{AppOptions, ExecutionLimits},
+    config::{AppOptions, ExecutionLimits, HttpLimits},
     database::StatementCounter,
     events::EventBus,
     graphql::{AppSchema, admission::Admission, schema_index::SchemaIndex},
-    http::websocket::hub::WebSocketHub,
+    http::{metrics::ServerMetrics, websocket::hub::WebSocketHub},
     mail::outbox::Dispatcher,
     newsletter::Newsletter,
 };
@@ -46,14 +47,22 @@ pub struct AppState {
     pub admission: Arc<Admission>,
     /// What a request may take while it runs.
     pub execution: ExecutionLimits,
+    /// The HTTP server's timeouts and caps.
+    pub http: HttpLimits,
+    /// Places for requests being handled (load shedding).
+    pub requests_in_flight: Arc<tokio::sync::Semaphore>,
+    /// The server's counters, for `/metrics`.
+    pub metrics: Arc<ServerMetrics>,
+    /// The per-client limit on requests without a valid API key; `None` when switched off.
+    pub anonymous_limiter: Option<Arc<rate_limit::RateLimiter>>,
     /// Content events, for subscriptions.
     pub events: EventBus,
     /// Open WebSocket connections, their limits and their shutdown signal.
     pub websockets: WebSocketHub,
     /// The outbox's mail sender.
     pub mail: Dispatcher,
-    /// Read the client's address from `X-Forwarded-For`.
-    pub trust_forwarded_for: bool,
+    /// The proxies whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxies: client_address::TrustedProxies,
 }
 
 impl AppState {
@@ -81,10 +90,18 @@ impl AppState {
             statements,
             admission,
             execution: options.execution,
+            http: options.http,
+            requests_in_flight: Arc::new(tokio::sync::Semaphore::new(
+                options.http.max_requests_in_flight.max(1),
+            )),
+            metrics: Arc::new(ServerMetrics::default()),
+            anonymous_limiter: options
+                .anonymous_rate_limit
+                .map(|limit| Arc::new(rate_limit::RateLimiter::new(limit))),
             events,
             websockets: WebSocketHub::new(options.websocket),
             mail,
-            trust_forwarded_for: options.trust_forwarded_for,
+            trusted_proxies: options.trusted_proxies,
         })
     }
 

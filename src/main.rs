@@ -12,11 +12,26 @@ use glossary::{
     server, telemetry,
 };
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// How long tasks still running when `run` returns (a request left behind at the shutdown deadline) may
+/// keep the process before it exits anyway.
+const RUNTIME_SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn main() -> ExitCode {
     let cli = Cli::parse_with_serve_default();
     telemetry::init(cli.log_format);
-    match run(cli).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::InvalidPack(problems)) => {
             for problem in &problems {

@@ -1,5 +1,5 @@
 //! The `serve` command: open the database, migrate, load the sample glossary into an empty database, then
-//! serve HTTP until SIGINT or SIGTERM, letting in-flight requests finish.
+//! serve HTTP until SIGINT or SIGTERM, letting in-flight requests finish up to the shutdown deadline.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use crate::{
     config::ServeConfig,
     database,
     error::{Error, Result},
-    http::shutdown_signal,
+    http::{connections, shutdown_signal},
     sample_content,
 };
 
@@ -36,28 +36,39 @@ pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
     let state = AppState::new(db.clone(), statements, config.app).await?;
     run(listener, state.clone(), shutdown_signal()).await?;
     state.stop_background_tasks();
-    db.close().await?;
+    // A request left running at the deadline may still hold a pooled connection, which `close` would
+    // wait for; the process is exiting, so it waits a moment at most.
+    if tokio::time::timeout(Duration::from_secs(1), db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use at exit");
+    }
     tracing::info!("server stopped");
     Ok(())
 }
 
-/// Serves the app on `listener` until `shutdown` resolves. Then WebSocket clients get a close frame (1001,
-/// "server shutting down") and up to [`WEBSOCKET_GRACE`] to leave, new connections are refused, and
-/// in-flight HTTP requests finish before this returns. Tests call this too, with a shutdown of their own.
+/// Serves the app on `listener` until `shutdown` resolves. Then new connections are refused, in-flight
+/// HTTP requests get to finish, and WebSocket clients get a close frame (1001, "server shutting down") and
+/// up to [`WEBSOCKET_GRACE`] to leave; this returns when all are done, or at the shutdown deadline
+/// (`HttpLimits::shutdown_timeout`) whatever is still running. Tests call this too, with a shutdown of
+/// their own.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let websockets = state.websockets.clone();
-    axum::serve(
+    let limits = state.http;
+    let metrics = state.metrics.clone();
+    connections::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app(state),
+        limits,
+        metrics,
+        shutdown,
+        async move { websockets.shut_down(WEBSOCKET_GRACE).await },
     )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        websockets.shut_down(WEBSOCKET_GRACE).await;
-    })
-    .await
-    .map_err(|error| Error::Internal(format!("server error: {error}")))
+    .await;
+    Ok(())
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub id: i64,
     /// The address the mail goes to.
     pub recipient: String,
+    /// The mailbox that address reaches (without a `+tag` subaddress), which per-address limits count.
+    pub mailbox: String,
     /// What the mail is (`newsletter_confirmation`, `newsletter_welcome`).
     pub kind: String,
     /// Subject line.

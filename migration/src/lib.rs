@@ -7,6 +7,7 @@ mod m20261125_000001_create_content_tables;
 mod m20261125_000002_create_api_keys;
 mod m20261125_000003_create_revisions_and_slug_aliases;
 mod m20261125_000004_create_newsletter;
+mod m20261126_000005_outbox_mailbox;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_api_keys::Migration),
             Box::new(m20261125_000003_create_revisions_and_slug_aliases::Migration),
             Box::new(m20261125_000004_create_newsletter::Migration),
+            Box::new(m20261126_000005_outbox_mailbox::Migration),
         ]
     }
 }

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::api_key;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use subtle::ConstantTimeEq;
 
@@ -128,6 +128,16 @@ pub async fn revoke(db: &impl ConnectionTrait, name: &str) -> Result<ApiKeyInfo>
     info(active.update(db).await?)
 }
 
+/// Whether the key with this id still works (exists and is not revoked): sessions that outlive a request,
+/// such as WebSocket connections, ask again before each operation.
+pub async fn is_active(db: &impl ConnectionTrait, id: i64) -> Result<bool> {
+    Ok(api_key::Entity::find_by_id(id)
+        .filter(api_key::Column::RevokedAt.is_null())
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Why an `Authorization` header was refused. The message never says which part of a key was wrong.
 fn refused(reason: &str) -> Error {
     Error::Unauthenticated(format!("invalid API key: {reason}"))
@@ -169,14 +179,19 @@ pub async fn authenticate(
         .last_used_at
         .is_none_or(|at| now - at >= LAST_USED_PRECISION)
     {
-        api_key::Entity::update_many()
+        // Bookkeeping, not authentication: a failure to write it (a read-only replica, a busy database)
+        // is logged and the request goes on.
+        let written = api_key::Entity::update_many()
             .col_expr(
                 api_key::Column::LastUsedAt,
                 sea_orm::sea_query::Expr::value(now),
             )
             .filter(api_key::Column::Id.eq(row.id))
             .exec(db)
-            .await?;
+            .await;
+        if let Err(error) = written {
+            tracing::warn!(key = row.name, %error, "cannot record when the API key was last used");
+        }
     }
     let info = info(row)?;
     Ok(Viewer::Key(KeyHolder {

@@ -1,35 +1,14 @@
-//! Who is at the other end of a request, for per-client rate limits: the TCP peer's IP address, or behind a
-//! trusted proxy (`--trust-forwarded-for`) the first address of `X-Forwarded-For`.
+//! The [`ClientAddress`] of an HTTP request, taken from its connection's peer and, behind trusted proxies,
+//! its `X-Forwarded-For` headers (see `crate::client_address` for the rule).
 
 use std::{convert::Infallible, net::SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
-    http::{HeaderMap, request::Parts},
+    http::request::Parts,
 };
 
-use crate::AppState;
-
-/// The client's address as text (an IP address, or `unknown` when the server cannot tell).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClientAddress(pub String);
-
-impl ClientAddress {
-    /// The address from a request's headers and peer.
-    pub fn of(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded_for: bool) -> Self {
-        let forwarded = trust_forwarded_for
-            .then(|| headers.get("x-forwarded-for")?.to_str().ok())
-            .flatten()
-            .and_then(|value| value.split(',').next())
-            .map(str::trim)
-            .filter(|first| !first.is_empty());
-        match (forwarded, peer) {
-            (Some(first), _) => ClientAddress(first.to_owned()),
-            (None, Some(peer)) => ClientAddress(peer.ip().to_string()),
-            (None, None) => ClientAddress("unknown".to_owned()),
-        }
-    }
-}
+use crate::{AppState, client_address::ClientAddress};
 
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = Infallible;
@@ -39,6 +18,15 @@ impl FromRequestParts<AppState> for ClientAddress {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0);
-        Ok(Self::of(&parts.headers, peer, state.trust_forwarded_for))
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        Ok(ClientAddress::resolve(
+            peer,
+            forwarded,
+            &state.trusted_proxies,
+        ))
     }
 }

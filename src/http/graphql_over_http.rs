@@ -11,22 +11,24 @@
 
 use async_graphql::{ServerError, Variables, parser::types::OperationType};
 use axum::{
-    body::Bytes,
+    body::Body,
     extract::{Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 use super::{
-    client_address::ClientAddress,
+    anonymous_rate_limit,
     media_type::{self, ResponseMediaType},
 };
 use crate::{
     AppState,
     auth::{Viewer, api_keys},
+    client_address::ClientAddress,
     error::{Error, ErrorCode},
     graphql::{
         execution::{self, Outcome},
@@ -215,7 +217,8 @@ enum Method {
     Post,
 }
 
-/// Authenticates the request, admits it, runs it and shapes the HTTP response.
+/// Authenticates the request, counts it against the anonymous rate limit unless its key is valid (a
+/// refused key counts too, so guessing keys is limited as well), then admits and runs it.
 async fn execute(
     state: &AppState,
     client: ClientAddress,
@@ -224,10 +227,33 @@ async fn execute(
     method: Method,
     params: GraphqlParams,
 ) -> Response {
-    let viewer = match viewer_of(state, headers, media).await {
-        Ok(viewer) => viewer,
-        Err(refusal) => return refusal,
+    let viewer = viewer_of(state, headers, media).await;
+    let allowance = match &viewer {
+        Ok(Viewer::Key(_)) => None,
+        _ => match anonymous_rate_limit::check(state, &client) {
+            Ok(allowance) => allowance,
+            Err(refusal) => return refusal.into_response(),
+        },
     };
+    let mut response = match viewer {
+        Ok(viewer) => admit_and_run(state, client, media, method, params, viewer).await,
+        Err(refusal) => refusal,
+    };
+    if let Some(allowance) = allowance {
+        allowance.add_headers(response.headers_mut());
+    }
+    response
+}
+
+/// Admits the request, runs it and shapes the HTTP response.
+async fn admit_and_run(
+    state: &AppState,
+    client: ClientAddress,
+    media: ResponseMediaType,
+    method: Method,
+    params: GraphqlParams,
+    viewer: Viewer,
+) -> Response {
     let variables = Variables::from_json(Value::Object(params.variables));
     let admitted =
         match state
@@ -270,8 +296,12 @@ async fn execute(
     )
     .await
     {
-        Outcome::Refused(errors) => request_errors_response(media, &errors),
+        Outcome::Refused(errors) => {
+            state.metrics.count_refusal(&errors);
+            request_errors_response(media, &errors)
+        }
         Outcome::Abandoned(error, exhausted) => {
+            state.metrics.count_refusal(std::slice::from_ref(&error));
             let status = match exhausted {
                 Exhausted::Time => StatusCode::GATEWAY_TIMEOUT,
                 Exhausted::Size => StatusCode::UNPROCESSABLE_ENTITY,
@@ -295,12 +325,73 @@ async fn execute(
     }
 }
 
+/// Reads a request body whole, within `max_body_bytes` (else 413, `REQUEST_TOO_LARGE`, as soon as the
+/// declared length or the bytes read pass it) and `body_read_timeout` in all (else 408,
+/// `REQUEST_TIMEOUT`), so that a client trickling its body holds its place for a bounded time.
+async fn read_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    media: ResponseMediaType,
+) -> Result<Vec<u8>, Response> {
+    let limit = state.http.max_body_bytes;
+    let too_large = || {
+        request_failure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            ErrorCode::RequestTooLarge,
+            &format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let read = async {
+        let mut chunks = body.into_data_stream();
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|_| {
+                request_failure(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    ErrorCode::BadRequest,
+                    "the request body could not be read",
+                )
+            })?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    match tokio::time::timeout(state.http.body_read_timeout, read).await {
+        Ok(read) => read,
+        Err(_) => {
+            state.metrics.count_body_timeout();
+            Err(request_failure(
+                StatusCode::REQUEST_TIMEOUT,
+                media,
+                ErrorCode::RequestTimeout,
+                &format!(
+                    "the request body did not arrive within {} s",
+                    state.http.body_read_timeout.as_secs_f32()
+                ),
+            ))
+        }
+    }
+}
+
 /// `POST /graphql`.
 pub async fn graphql_post(
     State(state): State<AppState>,
     client: ClientAddress,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(media) = media_type::negotiate(&headers) else {
         return not_acceptable();
@@ -313,6 +404,10 @@ pub async fn graphql_post(
             "Content-Type must be application/json",
         );
     }
+    let body = match read_body(&state, &headers, body, media).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
     match params_from_json(&body) {
         Ok(params) => execute(&state, client, &headers, media, Method::Post, params).await,
         Err(message) => request_failure(

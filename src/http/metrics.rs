@@ -1,12 +1,79 @@
-//! `GET /metrics`: counters in the Prometheus text format. For now the WebSocket layer's (open connections,
-//! and why connections were dropped); request metrics join them later. Meant for an internal scrape, not
-//! the public internet.
+//! `GET /metrics`: counters in the Prometheus text format, one for every way a request or connection can
+//! be refused or cut short (refusals by code, load shedding, rate limits, abandoned requests, connection
+//! timeouts) and the WebSocket layer's. Meant for an internal scrape, not the public internet.
 
-use std::fmt::Write;
+use std::{
+    collections::BTreeMap,
+    fmt::Write,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use axum::{extract::State, http::header, response::IntoResponse};
 
+use super::connection_clock::ConnectionTimeout;
 use crate::AppState;
+
+/// The server's counters; shared by every request and connection.
+#[derive(Debug, Default)]
+pub struct ServerMetrics {
+    head_timeouts: AtomicU64,
+    idle_timeouts: AtomicU64,
+    write_timeouts: AtomicU64,
+    body_timeouts: AtomicU64,
+    shed: AtomicU64,
+    rate_limited: AtomicU64,
+    /// Errors of refused or abandoned requests, by `extensions.code`.
+    refusals: Mutex<BTreeMap<String, u64>>,
+}
+
+impl ServerMetrics {
+    /// Counts a connection closed by one of its time limits.
+    pub fn count_connection_timeout(&self, timeout: ConnectionTimeout) {
+        let counter = match timeout {
+            ConnectionTimeout::Head => &self.head_timeouts,
+            ConnectionTimeout::Idle => &self.idle_timeouts,
+            ConnectionTimeout::Write => &self.write_timeouts,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request whose body did not arrive in time.
+    pub fn count_body_timeout(&self) {
+        self.body_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request answered 503 because the server was full.
+    pub fn count_shed(&self) {
+        self.shed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request answered 429.
+    pub fn count_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts the errors of a request refused before it ran, or abandoned, by their codes.
+    pub fn count_refusal(&self, errors: &[async_graphql::ServerError]) {
+        let mut refusals = self
+            .refusals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for error in errors {
+            let code = error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| match extensions.get("code") {
+                    Some(async_graphql::Value::String(code)) => Some(code.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "UNCODED".to_owned());
+            *refusals.entry(code).or_default() += 1;
+        }
+    }
+}
 
 /// One metric with its help line and type.
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
@@ -19,6 +86,8 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
 /// `GET /metrics`.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let stats = state.websockets.stats();
+    let server = &state.metrics;
+    let counter = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
     let mut out = String::new();
     metric(
         &mut out,
@@ -41,6 +110,63 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "WebSocket connections closed (3008) because the client stopped answering pings.",
         stats.keepalive_timeouts,
     );
+    metric(
+        &mut out,
+        "glossary_http_head_timeouts_total",
+        "counter",
+        "Connections closed because a request head did not arrive in time.",
+        counter(&server.head_timeouts),
+    );
+    metric(
+        &mut out,
+        "glossary_http_idle_timeouts_total",
+        "counter",
+        "Keep-alive connections closed after sitting idle.",
+        counter(&server.idle_timeouts),
+    );
+    metric(
+        &mut out,
+        "glossary_http_write_timeouts_total",
+        "counter",
+        "Connections dropped because the client stopped reading.",
+        counter(&server.write_timeouts),
+    );
+    metric(
+        &mut out,
+        "glossary_http_body_timeouts_total",
+        "counter",
+        "Requests answered 408 because their body did not arrive in time.",
+        counter(&server.body_timeouts),
+    );
+    metric(
+        &mut out,
+        "glossary_http_requests_shed_total",
+        "counter",
+        "Requests answered 503 because the server was handling as many as it takes.",
+        counter(&server.shed),
+    );
+    metric(
+        &mut out,
+        "glossary_http_rate_limited_total",
+        "counter",
+        "Requests answered 429 because their client was over its rate limit.",
+        counter(&server.rate_limited),
+    );
+    let refusals = server
+        .refusals
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    let _ = writeln!(
+        out,
+        "# HELP glossary_graphql_refusals_total Errors of requests refused before they ran, or abandoned, by code.\n# TYPE glossary_graphql_refusals_total counter"
+    );
+    for (code, count) in refusals {
+        let _ = writeln!(
+            out,
+            "glossary_graphql_refusals_total{{code=\"{code}\"}} {count}"
+        );
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -1,9 +1,13 @@
 //! The HTTP surface: routes, the per-request tracing span, and graceful shutdown.
 
+pub mod anonymous_rate_limit;
 pub mod client_address;
+pub mod connection_clock;
+pub mod connections;
 pub mod graphiql;
 pub mod graphql_over_http;
 pub mod health;
+pub mod load_shedding;
 pub mod media_type;
 pub mod metrics;
 pub mod websocket;
@@ -32,9 +36,10 @@ async fn schema_sdl(
     )
 }
 
-/// Every route of the service.
+/// Every route of the service. Health and metrics stay outside load shedding, so that a full server
+/// still answers its probes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let served = Router::new()
         .route(
             "/graphql",
             get(graphql_over_http::graphql_get).post(graphql_over_http::graphql_post),
@@ -43,6 +48,11 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(websocket::graphql_ws))
         .route("/graphiql", get(graphiql::graphiql))
         .route("/schema.graphql", get(schema_sdl))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            load_shedding::shed_load,
+        ));
+    served
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))

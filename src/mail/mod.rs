@@ -23,6 +23,19 @@ pub struct Email {
     pub body: String,
 }
 
+/// The mailbox an address reaches, which limits per address count: the address lower-cased and without a
+/// `+tag` subaddress (`Name+news@example.com` and `name@example.com` reach the same mailbox).
+pub fn mailbox_of(address: &str) -> String {
+    let address = address.trim().to_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => match local.split_once('+') {
+            Some((name, _tag)) if !name.is_empty() => format!("{name}@{domain}"),
+            _ => address,
+        },
+        None => address,
+    }
+}
+
 /// Something that delivers mail. A failure is retried later by the outbox, never lost.
 #[async_trait::async_trait]
 pub trait Mailer: Send + Sync {
@@ -116,5 +129,19 @@ impl fmt::Debug for MailOptions {
             .field("poll_interval", &self.poll_interval)
             .field("retry_base", &self.retry_base)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mailbox_of;
+
+    #[test]
+    fn subaddresses_reach_their_mailbox() {
+        assert_eq!(mailbox_of("Name+news@Example.com"), "name@example.com");
+        assert_eq!(mailbox_of("name+a+b@example.com"), "name@example.com");
+        assert_eq!(mailbox_of("name@example.com"), "name@example.com");
+        // No name before the tag: the address is its own mailbox.
+        assert_eq!(mailbox_of("+tag@example.com"), "+tag@example.com");
     }
 }

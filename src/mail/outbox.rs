@@ -32,6 +32,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, email: Email) -> Res
     let now = clock::now();
     outbox_email::ActiveModel {
         id: NotSet,
+        mailbox: Set(super::mailbox_of(&email.to)),
         recipient: Set(email.to),
         kind: Set(kind.to_owned()),
         subject: Set(email.subject),
@@ -47,14 +48,15 @@ pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, email: Email) -> Res
     Ok(())
 }
 
-/// Mail queued for `recipient` since `since` (sent or not), for per-address limits shared by all replicas.
+/// Mail queued since `since` (sent or not) for the mailbox `recipient` reaches, `+tag` variants included,
+/// for per-address limits shared by all replicas.
 pub async fn queued_for(
     db: &impl ConnectionTrait,
     recipient: &str,
     since: DateTime<Utc>,
 ) -> Result<u64> {
     Ok(outbox_email::Entity::find()
-        .filter(outbox_email::Column::Recipient.eq(recipient))
+        .filter(outbox_email::Column::Mailbox.eq(super::mailbox_of(recipient)))
         .filter(outbox_email::Column::CreatedAt.gt(since))
         .count(db)
         .await?)

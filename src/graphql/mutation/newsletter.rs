@@ -7,14 +7,15 @@ use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    client_address::{ClientAddress, ClientKey},
     error::Error,
     graphql::types::newsletter::{NewsletterSignupPayload, NewsletterSubscriptionPayload},
-    http::client_address::ClientAddress,
     newsletter::{
         Newsletter,
         address::EmailAddress,
         subscribers::{self, SignupOutcome, SubscriberStatus},
     },
+    rate_limit::Decision,
 };
 
 /// The sentence every accepted sign-up gets, whatever the address's state.
@@ -29,14 +30,14 @@ pub struct NewsletterMutation;
 fn check_rate(ctx: &Context<'_>, newsletter: &Newsletter) -> Result<(), Error> {
     let client = ctx
         .data_opt::<ClientAddress>()
-        .map_or("unknown", |client| client.0.as_str());
-    newsletter
-        .client_limiter
-        .check(client)
-        .map_err(|retry_after| Error::RateLimited {
+        .map_or(ClientKey::Unknown, ClientAddress::key);
+    match newsletter.client_limiter.check(client) {
+        Decision::Allowed { .. } => Ok(()),
+        Decision::Limited { retry_after } => Err(Error::RateLimited {
             message: "too many newsletter requests from this client; try again later".to_owned(),
             retry_after,
-        })
+        }),
+    }
 }
 
 fn payload(

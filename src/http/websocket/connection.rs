@@ -33,12 +33,14 @@ use super::{
 use crate::{
     AppState,
     auth::{Viewer, api_keys},
+    client_address::ClientAddress,
+    error::Error,
     error::ErrorCode,
     graphql::{
         execution::{self, Outcome},
         request_errors,
     },
-    http::client_address::ClientAddress,
+    rate_limit::Decision,
 };
 
 /// What an operation produces, in order: results, then its end.
@@ -250,7 +252,7 @@ impl Session {
                             format!("keep-alive timeout: nothing heard for {} s", silence_allowed.as_secs_f32()),
                         ))
                     } else {
-                        self.keep_alive()
+                        self.on_keepalive_tick().await
                     }
                 }
                 message = incoming.next() => {
@@ -333,7 +335,7 @@ impl Session {
         match message {
             ClientMessage::ConnectionInit { payload } => self.on_connection_init(payload).await,
             ClientMessage::Subscribe { id, payload } | ClientMessage::Start { id, payload } => {
-                self.on_subscribe(id, payload)
+                self.on_subscribe(id, payload).await
             }
             ClientMessage::Complete { id } => {
                 self.operations.remove(&id);
@@ -361,12 +363,10 @@ impl Session {
                 "Too many initialisation requests",
             ));
         }
-        let authorization = payload.as_ref().and_then(|payload| {
-            ["Authorization", "authorization"]
-                .iter()
-                .find_map(|key| payload.get(*key))
-                .and_then(|value| value.as_str())
-        });
+        let authorization = match authorization_of(payload.as_ref()) {
+            Ok(authorization) => authorization,
+            Err(close) => return Err(self.refuse_init(close)),
+        };
         match api_keys::authenticate(&self.state.db, authorization).await {
             Ok(viewer) => {
                 self.viewer = viewer;
@@ -377,19 +377,86 @@ impl Session {
                 }
                 Ok(())
             }
+            Err(error @ Error::Unauthenticated(_)) => {
+                Err(self.refuse_init(Close::with(close_code::FORBIDDEN, error.describe())))
+            }
+            // The database failed: say nothing of it to the client.
             Err(error) => {
-                let reason = error.describe();
-                if self.protocol == Protocol::LegacyGraphqlWs {
-                    self.send(protocol::connection_error(&reason))?;
-                }
-                Err(Close::with(close_code::FORBIDDEN, reason))
+                tracing::error!(
+                    error = error.describe(),
+                    "cannot authenticate a WebSocket client"
+                );
+                Err(self.refuse_init(Close::with(
+                    close_code::INTERNAL_ERROR,
+                    "Internal server error",
+                )))
             }
         }
     }
 
-    fn on_subscribe(&mut self, id: String, request: async_graphql::Request) -> Result<(), Close> {
+    /// Refuses `connection_init` with `close`, telling legacy clients in a `connection_error` first.
+    fn refuse_init(&self, close: Close) -> Close {
+        if self.protocol == Protocol::LegacyGraphqlWs
+            && let Some(frame) = &close.frame
+        {
+            // A full queue cannot stop the close that follows.
+            let _ = self.send(protocol::connection_error(frame.reason.as_str()));
+        }
+        close
+    }
+
+    /// The refusal of an anonymous operation when its client is over the anonymous rate limit.
+    fn rate_limited(&self) -> Option<ServerError> {
+        let limiter = self.state.anonymous_limiter.as_ref()?;
+        match limiter.check(self.client.key()) {
+            Decision::Allowed { .. } => None,
+            Decision::Limited { retry_after } => {
+                self.state.metrics.count_rate_limited();
+                let error: async_graphql::Error = Error::RateLimited {
+                    message: "too many operations from this client without an API key; try again \
+                              later"
+                        .to_owned(),
+                    retry_after,
+                }
+                .into();
+                Some(error.into_server_error(async_graphql::Pos::default()))
+            }
+        }
+    }
+
+    /// A keep-alive tick: ping, and check that the session's key still works, so that a revoked key also
+    /// ends subscriptions that are already running.
+    async fn on_keepalive_tick(&mut self) -> Result<(), Close> {
+        key_still_valid(&self.state.db, &self.viewer).await?;
+        self.keep_alive()
+    }
+
+    async fn on_subscribe(
+        &mut self,
+        id: String,
+        request: async_graphql::Request,
+    ) -> Result<(), Close> {
         if !self.initialised {
             return Err(Close::with(close_code::UNAUTHORIZED, "Unauthorized"));
+        }
+        match &self.viewer {
+            Viewer::Key(_) => {
+                if key_still_valid(&self.state.db, &self.viewer)
+                    .await?
+                    .is_none()
+                {
+                    let error = request_errors::label(
+                        ServerError::new("Internal server error", None),
+                        ErrorCode::InternalServerError,
+                    );
+                    return self.send(protocol::error(&id, &[error]));
+                }
+            }
+            Viewer::Anonymous => {
+                if let Some(error) = self.rate_limited() {
+                    return self.send(protocol::error(&id, &[error]));
+                }
+            }
         }
         if self.operations.contains_key(&id) {
             return Err(Close::with(
@@ -425,7 +492,7 @@ impl Session {
         let graphql_request = admitted
             .to_request(&request.query)
             .data(self.viewer.clone())
-            .data(self.client.clone());
+            .data(self.client);
         let state = self.state.clone();
         let results: Results = if admitted.operation_type == OperationType::Subscription {
             // Events run unmetered (admission bounded their cost); each is shaped like an HTTP result.
@@ -487,6 +554,58 @@ impl Session {
                 self.send(protocol::next(self.protocol, &id, &response))
             }
         }
+    }
+}
+
+/// Whether a session's key still works; a revoked key ends the session (4403), and a database failure
+/// ends only the operation asking (`None`). Anonymous sessions have nothing to check.
+async fn key_still_valid(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
+) -> Result<Option<()>, Close> {
+    let Viewer::Key(holder) = viewer else {
+        return Ok(Some(()));
+    };
+    match api_keys::is_active(db, holder.id).await {
+        Ok(true) => Ok(Some(())),
+        Ok(false) => Err(Close::with(
+            close_code::FORBIDDEN,
+            "the API key of this connection was revoked",
+        )),
+        Err(error) => {
+            tracing::error!(
+                error = error.describe(),
+                "cannot check a WebSocket session's key"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The `Authorization` a `connection_init` payload carries: none without a payload or without the
+/// member; a payload that is not an object, or a member that is not a string, is refused (never read as
+/// anonymous).
+fn authorization_of(payload: Option<&serde_json::Value>) -> Result<Option<&str>, Close> {
+    let object = match payload {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Object(object)) => object,
+        Some(_) => {
+            return Err(Close::with(
+                close_code::BAD_REQUEST,
+                "invalid message: the connection_init payload must be an object",
+            ));
+        }
+    };
+    match ["Authorization", "authorization"]
+        .iter()
+        .find_map(|key| object.get(*key))
+    {
+        None => Ok(None),
+        Some(serde_json::Value::String(value)) => Ok(Some(value)),
+        Some(_) => Err(Close::with(
+            close_code::FORBIDDEN,
+            "invalid API key: Authorization must be a string, \"Bearer <key>\"",
+        )),
     }
 }
 

@@ -2,8 +2,9 @@
 //! to close at shutdown, and counters of why connections were dropped (for tests, benchmarks and metrics).
 
 use std::{
+    collections::HashMap,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
@@ -11,7 +12,7 @@ use std::{
 
 use tokio::sync::watch;
 
-use crate::config::WebSocketLimits;
+use crate::{client_address::ClientKey, config::WebSocketLimits};
 
 /// Shared by every connection; cheap to clone.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct WebSocketHub {
 struct HubInner {
     limits: WebSocketLimits,
     open: AtomicUsize,
+    /// Open connections per client; a client's entry goes when its last connection closes.
+    per_client: Mutex<HashMap<ClientKey, usize>>,
     shutdown: watch::Sender<bool>,
     slow_consumers: AtomicU64,
     keepalive_timeouts: AtomicU64,
@@ -43,12 +46,29 @@ pub struct WebSocketStats {
 #[derive(Debug)]
 pub struct ConnectionPermit {
     hub: WebSocketHub,
+    client: ClientKey,
 }
 
 impl Drop for ConnectionPermit {
     fn drop(&mut self) {
         self.hub.inner.open.fetch_sub(1, Ordering::AcqRel);
+        let mut per_client = self.hub.per_client();
+        if let Some(count) = per_client.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                per_client.remove(&self.client);
+            }
+        }
     }
+}
+
+/// Why a connection was not given a place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The server holds as many connections as it accepts, or is shutting down.
+    ServerFull,
+    /// This client holds as many connections as one client may.
+    ClientFull,
 }
 
 impl WebSocketHub {
@@ -59,6 +79,7 @@ impl WebSocketHub {
             inner: Arc::new(HubInner {
                 limits,
                 open: AtomicUsize::new(0),
+                per_client: Mutex::new(HashMap::new()),
                 shutdown,
                 slow_consumers: AtomicU64::new(0),
                 keepalive_timeouts: AtomicU64::new(0),
@@ -71,10 +92,23 @@ impl WebSocketHub {
         &self.inner.limits
     }
 
-    /// A place for one more connection, unless the cap is reached or the server is shutting down.
-    pub fn try_open(&self) -> Option<ConnectionPermit> {
+    fn per_client(&self) -> std::sync::MutexGuard<'_, HashMap<ClientKey, usize>> {
+        self.inner
+            .per_client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A place for one more connection of `client`, unless a cap is reached (the server's, or the one
+    /// per client) or the server is shutting down.
+    pub fn try_open(&self, client: ClientKey) -> Result<ConnectionPermit, Refusal> {
         if *self.inner.shutdown.borrow() {
-            return None;
+            return Err(Refusal::ServerFull);
+        }
+        let mut per_client = self.per_client();
+        let held = per_client.get(&client).copied().unwrap_or(0);
+        if held >= self.inner.limits.max_connections_per_client {
+            return Err(Refusal::ClientFull);
         }
         let cap = self.inner.limits.max_connections;
         self.inner
@@ -82,8 +116,12 @@ impl WebSocketHub {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
                 (open < cap).then_some(open + 1)
             })
-            .ok()
-            .map(|_| ConnectionPermit { hub: self.clone() })
+            .map_err(|_| Refusal::ServerFull)?;
+        per_client.insert(client, held + 1);
+        Ok(ConnectionPermit {
+            hub: self.clone(),
+            client,
+        })
     }
 
     /// Resolves when shutdown begins (at once if it has).

@@ -15,8 +15,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use self::protocol::{PROTOCOL_NAMES, Protocol};
-use super::client_address::ClientAddress;
+use self::{
+    hub::Refusal,
+    protocol::{PROTOCOL_NAMES, Protocol},
+};
+use super::anonymous_rate_limit;
+use crate::client_address::ClientAddress;
 use crate::{AppState, error::ErrorCode};
 
 /// The largest message a client may send: a GraphQL document with its variables, never content.
@@ -65,21 +69,36 @@ pub async fn graphql_ws(
             "Sec-WebSocket-Protocol must offer graphql-transport-ws or graphql-ws",
         );
     };
-    let Some(permit) = state.websockets.try_open() else {
-        let mut response = refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::TooManyConnections,
-            "the server holds as many WebSocket connections as it accepts; try again shortly",
-        );
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
-        );
-        return response;
+    // Keys come later, in `connection_init`: every upgrade counts as anonymous.
+    if let Err(refusal) = anonymous_rate_limit::check(&state, &client) {
+        return refusal.into_response();
+    }
+    let permit = match state.websockets.try_open(client.key()) {
+        Ok(permit) => permit,
+        Err(full) => {
+            let (status, message) = match full {
+                Refusal::ServerFull => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the server holds as many WebSocket connections as it accepts; try again shortly",
+                ),
+                Refusal::ClientFull => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "this client holds as many WebSocket connections as one client may; close one first",
+                ),
+            };
+            let mut response = refusal(status, ErrorCode::TooManyConnections, message);
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+            return response;
+        }
     };
     upgrade
         .protocols(PROTOCOL_NAMES)
         .max_message_size(MAX_CLIENT_MESSAGE)
+        // tungstenite buffers a whole frame before the message cap applies: a frame may be no larger.
+        .max_frame_size(MAX_CLIENT_MESSAGE)
         .read_buffer_size(READ_BUFFER)
         // Every message is flushed as soon as it is written; no buffer to fill first.
         .write_buffer_size(0)

@@ -39,6 +39,8 @@ pub mod close_code {
     pub const SLOW_CONSUMER: u16 = 1008;
     /// A message too big to take.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server failed (its database, say); the details are in its log.
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// The client stopped answering keep-alive pings.
     pub const KEEPALIVE_TIMEOUT: u16 = 3008;
     /// A message the protocol does not allow.
