@@ -39,6 +39,10 @@ pub enum ErrorCode {
     RequestTooLarge,
     /// The server is handling as many requests as it takes at once (HTTP 503 with `Retry-After`).
     ServerBusy,
+    /// No endpoint at this path (HTTP 404).
+    NotFound,
+    /// The endpoint does not take this HTTP method, or a GET carried a mutation (HTTP 405 with `Allow`).
+    MethodNotAllowed,
     /// The HTTP request itself is malformed: bad JSON body, missing `query`, bad `variables`.
     BadRequest,
     /// An argument has a value the API refuses: a page size over the maximum, a malformed cursor or id.
@@ -79,6 +83,8 @@ impl ErrorCode {
             ErrorCode::TooManyErrors => "TOO_MANY_ERRORS",
             ErrorCode::RequestTooLarge => "REQUEST_TOO_LARGE",
             ErrorCode::ServerBusy => "SERVER_BUSY",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",

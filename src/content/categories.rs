@@ -9,7 +9,7 @@ use sea_orm::{
 use super::{
     clock,
     editor::{Edit, Problem, ProblemCode},
-    pack::{SLUG_MAX, is_valid_slug},
+    pack::{NUL_REFUSED, SLUG_MAX, is_valid_slug},
 };
 use crate::error::Result;
 
@@ -30,10 +30,14 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<catego
         .await?)
 }
 
-/// The categories among `slugs`. One SQL statement.
+/// The categories among `slugs`. One SQL statement (none when no slug is well-formed).
 pub async fn by_slugs(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<category::Model>> {
+    let slugs: Vec<String> = super::terms::possible_slugs(slugs).collect();
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(category::Entity::find()
-        .filter(category::Column::Slug.is_in(slugs.iter().cloned()))
+        .filter(category::Column::Slug.is_in(slugs))
         .all(db)
         .await?)
 }
@@ -66,7 +70,7 @@ pub async fn create(
     name: &str,
     description: Option<String>,
 ) -> Edit<category::Model> {
-    let problems = check(db, None, slug, name).await?;
+    let problems = check(db, None, slug, name, description.as_deref()).await?;
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
@@ -102,7 +106,8 @@ pub async fn update(
     };
     let slug = slug.unwrap_or_else(|| row.slug.clone());
     let name = name.unwrap_or_else(|| row.name.clone());
-    let problems = check(db, Some(id), &slug, &name).await?;
+    let new_description = description.as_ref().and_then(|d| d.as_deref());
+    let problems = check(db, Some(id), &slug, &name, new_description).await?;
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
@@ -129,11 +134,15 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Edit<()> {
     Ok(Ok(()))
 }
 
+/// The longest category description.
+pub const DESCRIPTION_MAX: usize = 2000;
+
 async fn check(
     db: &impl ConnectionTrait,
     id: Option<i64>,
     slug: &str,
     name: &str,
+    description: Option<&str>,
 ) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
     if !is_valid_slug(slug) {
@@ -158,6 +167,24 @@ async fn check(
             ProblemCode::Invalid,
             format!("a name has 1–200 characters, got {length}"),
         ));
+    } else if name.contains('\0') {
+        problems.push(Problem::new("name", ProblemCode::Invalid, NUL_REFUSED));
+    }
+    if let Some(description) = description {
+        let length = description.chars().count();
+        if length > DESCRIPTION_MAX {
+            problems.push(Problem::new(
+                "description",
+                ProblemCode::Invalid,
+                format!("a description has at most {DESCRIPTION_MAX} characters, got {length}"),
+            ));
+        } else if description.contains('\0') {
+            problems.push(Problem::new(
+                "description",
+                ProblemCode::Invalid,
+                NUL_REFUSED,
+            ));
+        }
     }
     Ok(problems)
 }

@@ -242,8 +242,13 @@ fn check_length(
             field,
             format!("must be {min}–{max} characters, got {length}"),
         );
+    } else if value.contains('\0') {
+        report(field, NUL_REFUSED.to_owned());
     }
 }
+
+/// Why text with a NUL character is refused: PostgreSQL cannot store it, so no engine takes it.
+pub const NUL_REFUSED: &str = "must not contain the NUL character (U+0000)";
 
 /// Every check on one term that needs nothing but the term.
 pub fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)) {

@@ -7,7 +7,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
-use super::visibility::Visibility;
+use super::{pack::is_valid_slug, visibility::Visibility};
 use crate::error::Result;
 
 /// The visible terms among `ids`, in no particular order. One SQL statement.
@@ -23,29 +23,44 @@ pub async fn by_ids(
         .await?)
 }
 
-/// The visible terms among `slugs`, in no particular order. One SQL statement.
+/// The slugs among `slugs` that some row could have: a malformed one (too long, a NUL byte, spaces)
+/// matches nothing, so it never reaches the database.
+pub(crate) fn possible_slugs(slugs: &[String]) -> impl Iterator<Item = String> + '_ {
+    slugs.iter().filter(|slug| is_valid_slug(slug)).cloned()
+}
+
+/// The visible terms among `slugs`, in no particular order. One SQL statement (none when no slug is
+/// well-formed).
 pub async fn by_slugs(
     db: &impl ConnectionTrait,
     visibility: Visibility,
     slugs: &[String],
 ) -> Result<Vec<term::Model>> {
+    let slugs: Vec<String> = possible_slugs(slugs).collect();
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(term::Entity::find()
         .filter(visibility.term_condition())
-        .filter(term::Column::Slug.is_in(slugs.iter().cloned()))
+        .filter(term::Column::Slug.is_in(slugs))
         .all(db)
         .await?)
 }
 
 /// The visible terms that once had one of `slugs` and were renamed, as `(old slug, term)`. One SQL
-/// statement.
+/// statement (none when no slug is well-formed).
 pub async fn by_old_slugs(
     db: &impl ConnectionTrait,
     visibility: Visibility,
     slugs: &[String],
 ) -> Result<Vec<(String, term::Model)>> {
+    let slugs: Vec<String> = possible_slugs(slugs).collect();
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = term_slug_alias::Entity::find()
         .find_also_related(term::Entity)
-        .filter(term_slug_alias::Column::Slug.is_in(slugs.iter().cloned()))
+        .filter(term_slug_alias::Column::Slug.is_in(slugs))
         .filter(visibility.term_condition())
         .all(db)
         .await?;

@@ -52,6 +52,9 @@ pub async fn run(
     } else {
         schema.execute(request).await
     };
+    if is_query && let Some(exhausted) = budget.exhausted() {
+        return Outcome::Abandoned(budget.error(exhausted), exhausted);
+    }
     if request_errors::is_request_error(&response) {
         return Outcome::Refused(
             response
@@ -60,9 +63,6 @@ pub async fn run(
                 .map(|error| label(error, ErrorCode::GraphqlValidationFailed))
                 .collect(),
         );
-    }
-    if is_query && let Some(exhausted) = budget.exhausted() {
-        return Outcome::Abandoned(budget.error(exhausted), exhausted);
     }
     finish(admission, admitted, limits, &mut response);
     Outcome::Completed(response)

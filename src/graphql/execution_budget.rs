@@ -12,7 +12,7 @@ use std::sync::{
 };
 
 use async_graphql::{
-    ServerError, ServerResult, Value,
+    PathSegment, QueryPathNode, QueryPathSegment, ServerError, ServerResult, Value,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo},
 };
 use tokio::time::Instant;
@@ -149,6 +149,21 @@ fn value_size(value: &Value) -> usize {
     }
 }
 
+/// `error` as the error of the field at `node`, so that it is a field error (with its path) like any
+/// other, and its field is null.
+fn at(mut error: ServerError, node: &QueryPathNode<'_>) -> ServerError {
+    let mut path: Vec<PathSegment> = std::iter::once(node)
+        .chain(node.parents())
+        .map(|node| match node.segment {
+            QueryPathSegment::Name(name) => PathSegment::Field(name.to_owned()),
+            QueryPathSegment::Index(index) => PathSegment::Index(index),
+        })
+        .collect();
+    path.reverse();
+    error.path = path;
+    error
+}
+
 /// Installs the budget check on every field (attached by the schema builder).
 pub struct BudgetCheck;
 
@@ -171,11 +186,14 @@ impl Extension for BudgetCheckExtension {
         let Some(budget) = ctx.data_opt::<Arc<ExecutionBudget>>() else {
             return next.run(ctx, info).await;
         };
-        budget.check()?;
+        let path = info.path_node;
+        budget.check().map_err(|error| at(error, path))?;
         let key = info.alias.unwrap_or(info.name);
         let value = next.run(ctx, info).await?;
         if let Some(value) = &value {
-            budget.charge(shallow_size(key, value))?;
+            budget
+                .charge(shallow_size(key, value))
+                .map_err(|error| at(error, path))?;
         }
         Ok(value)
     }

@@ -17,7 +17,7 @@ use std::{
     io,
     pin::Pin,
     sync::{Arc, Mutex},
-    task::{Context, Poll},
+    task::{Context, Poll, Waker},
 };
 
 use axum::body::{Body, Bytes, HttpBody};
@@ -55,6 +55,9 @@ pub enum ConnectionTimeout {
 pub struct ConnectionClock {
     phase: Mutex<Phase>,
     limits: HttpLimits,
+    /// The task waiting to read while no limit applied: woken when a limit starts to (a response done),
+    /// so that its timer is set.
+    reader: Mutex<Option<Waker>>,
 }
 
 impl ConnectionClock {
@@ -63,6 +66,7 @@ impl ConnectionClock {
         Arc::new(Self {
             phase: Mutex::new(Phase::Head(Instant::now())),
             limits: *limits,
+            reader: Mutex::new(None),
         })
     }
 
@@ -121,6 +125,16 @@ impl Drop for RequestGuard {
         let mut phase = self.clock.phase();
         if *phase == Phase::Busy {
             *phase = Phase::Idle(Instant::now());
+            drop(phase);
+            let reader = self
+                .clock
+                .reader
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            if let Some(reader) = reader {
+                reader.wake();
+            }
         }
     }
 }
@@ -248,10 +262,21 @@ impl AsyncRead for ClockedIo {
                 Poll::Ready(Ok(()))
             }
             Poll::Pending => match this.clock.read_deadline() {
-                Some((deadline, timeout)) if Self::expired(&mut this.read_timer, deadline, cx) => {
-                    Poll::Ready(Err(this.timed_out(timeout)))
+                Some((deadline, timeout)) => {
+                    if Self::expired(&mut this.read_timer, deadline, cx) {
+                        return Poll::Ready(Err(this.timed_out(timeout)));
+                    }
+                    Poll::Pending
                 }
-                _ => Poll::Pending,
+                None => {
+                    *this
+                        .clock
+                        .reader
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                        Some(cx.waker().clone());
+                    Poll::Pending
+                }
             },
             failed => failed,
         }

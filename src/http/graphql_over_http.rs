@@ -267,7 +267,7 @@ async fn admit_and_run(
         let mut response = request_failure(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
-            ErrorCode::BadRequest,
+            ErrorCode::MethodNotAllowed,
             "mutations and subscriptions must be sent with POST",
         );
         response

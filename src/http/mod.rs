@@ -14,14 +14,14 @@ pub mod websocket;
 
 use axum::{
     Router,
-    http::{HeaderValue, header},
+    http::{HeaderValue, StatusCode, header},
     response::IntoResponse,
     routing::get,
 };
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::AppState;
+use crate::{AppState, error::ErrorCode};
 
 /// `GET /schema.graphql`: the schema as SDL, for code generators.
 async fn schema_sdl(
@@ -33,6 +33,34 @@ async fn schema_sdl(
             HeaderValue::from_static("text/plain; charset=utf-8"),
         )],
         state.schema.sdl(),
+    )
+}
+
+/// A coded JSON error outside GraphQL (an unknown path, a method an endpoint does not take).
+fn coded(status: StatusCode, code: ErrorCode, message: &str) -> axum::response::Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        code.request_error_body(message).to_string(),
+    )
+        .into_response()
+}
+
+/// Any path the service does not have: 404.
+async fn not_found() -> axum::response::Response {
+    coded(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no endpoint here: GraphQL is served at /graphql",
+    )
+}
+
+/// A method the endpoint does not take: 405 (axum adds the `Allow` header).
+async fn method_not_allowed() -> axum::response::Response {
+    coded(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "this endpoint does not take this HTTP method",
     )
 }
 
@@ -56,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

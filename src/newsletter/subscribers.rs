@@ -79,6 +79,12 @@ fn clean_source(source: Option<&str>) -> Result<Option<String>> {
             format!("source: at most {SOURCE_MAX} characters"),
         ));
     }
+    if source.contains('\0') {
+        return Err(Error::bad_input(
+            "source",
+            "source: must not contain the NUL character (U+0000)",
+        ));
+    }
     Ok(Some(source.to_owned()))
 }
 

@@ -3,8 +3,6 @@
 //! The database is a new SQLite file by default. With `TEST_DATABASE_URL=postgres://…` each test gets its own
 //! PostgreSQL database, created here and dropped when the test's [`TestApp`] goes away.
 
-#![allow(dead_code)]
-
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use glossary::{AppState, cli::MigrateAction, config::AppOptions, database, import, server};
@@ -31,7 +29,10 @@ pub struct TestApp {
 /// A database that exists for one test.
 pub enum TestDatabase {
     /// A SQLite file in a temporary directory, removed with it.
-    Sqlite(tempfile::TempDir),
+    Sqlite {
+        /// Held for its drop, which removes the directory.
+        _directory: tempfile::TempDir,
+    },
     /// A PostgreSQL database, dropped on drop.
     Postgres { admin_url: String, name: String },
 }
@@ -103,7 +104,7 @@ pub async fn fresh_database() -> (String, TestDatabase) {
         _ => {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (url, TestDatabase::Sqlite(dir))
+            (url, TestDatabase::Sqlite { _directory: dir })
         }
     }
 }
@@ -230,6 +231,18 @@ impl TestApp {
         let (status, body) = self.post(query, variables).await;
         assert_eq!(status, 200, "status of {query}: {body}");
         body["errors"][0].clone()
+    }
+
+    /// The `/metrics` page.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// The database id of a stored term, for building global IDs of terms the API will not show.

@@ -22,7 +22,7 @@ pub struct CreateCategoryInput {
     pub slug: String,
     /// Display name, 1–200 characters.
     pub name: String,
-    /// Optional description for the category page.
+    /// Optional description for the category page, at most 2000 characters.
     pub description: Option<String>,
 }
 

@@ -61,6 +61,15 @@ impl TermFilterInput {
                 "nameContains must be at most 200 characters",
             ));
         }
+        if name_contains
+            .as_ref()
+            .is_some_and(|text| text.contains('\0'))
+        {
+            return Err(Error::bad_input(
+                "filter.nameContains",
+                "nameContains must not contain the NUL character (U+0000)",
+            ));
+        }
         let (statuses, visibility) = match self.status {
             None => (None, Visibility::public()),
             Some(statuses) => {

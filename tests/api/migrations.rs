@@ -1,9 +1,7 @@
 //! Migrations: replicas that start together on one database all succeed (PostgreSQL takes an advisory lock),
 //! and the schema goes down and up again cleanly.
 
-mod common;
-
-use common::{fresh_database, on_postgres};
+use crate::common::{fresh_database, on_postgres};
 use glossary::{cli::MigrateAction, database};
 use migration::{Migrator, MigratorTrait};
 

@@ -3,11 +3,11 @@
 //! `connection_init` timeout, keep-alive pings and the dropping of silent clients, the caps on connections
 //! and on operations per connection, slow consumers, and the close frames sent at shutdown.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Socket, TestApp, next_json, pack, spawn_app_with_options, term_line, websocket};
+use crate::common::{
+    Socket, TestApp, next_json, pack, spawn_app_with_options, term_line, websocket,
+};
 use futures_util::{SinkExt, StreamExt};
 use glossary::{
     auth::{Role, api_keys},
@@ -15,7 +15,9 @@ use glossary::{
     import,
 };
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{
+    Error, Message, client::IntoClientRequest, http::HeaderValue,
+};
 
 /// An app with the given WebSocket limits and one public term.
 async fn app_with(limits: WebSocketLimits) -> TestApp {
@@ -73,6 +75,29 @@ async fn close_frame(socket: &mut Socket) -> (u16, String) {
             Some(Ok(_)) => continue,
             Some(Err(error)) => panic!("the socket failed before a close frame: {error}"),
         }
+    }
+}
+
+/// Asks for one more connection and checks it is refused with `status`, `Retry-After` and
+/// `TOO_MANY_CONNECTIONS`.
+async fn refused_upgrade(app: &TestApp, status: u16) {
+    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(Error::Http(response)) => {
+            assert_eq!(response.status(), status);
+            assert_eq!(response.headers()["retry-after"], "5");
+            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"],
+                "TOO_MANY_CONNECTIONS"
+            );
+        }
+        other => panic!("expected a {status}, got {other:?}"),
     }
 }
 
@@ -271,39 +296,15 @@ async fn operations_per_connection_are_capped() {
     assert_eq!(ids, ["b", "c"]);
 }
 
-#[tokio::test]
-async fn connections_are_capped_with_a_503_and_retry_after() {
-    let app = app_with(WebSocketLimits {
-        max_connections: 2,
-        ..WebSocketLimits::default()
-    })
-    .await;
+/// With two connections open under `limits`, a third upgrade is refused with `status`; once one leaves,
+/// there is room again.
+async fn the_third_connection_is_refused(limits: WebSocketLimits, status: u16) {
+    let app = app_with(limits).await;
     let first = connected(&app).await;
     let _second = connected(&app).await;
-
-    use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest, http::HeaderValue};
-    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
-    let mut request = url.clone().into_client_request().unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    match tokio_tungstenite::connect_async(request).await {
-        Err(Error::Http(response)) => {
-            assert_eq!(response.status(), 503);
-            assert_eq!(response.headers()["retry-after"], "5");
-            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
-            assert_eq!(
-                body["errors"][0]["extensions"]["code"],
-                "TOO_MANY_CONNECTIONS"
-            );
-        }
-        other => panic!("expected a 503, got {other:?}"),
-    }
-
-    // Once a client leaves, there is room again.
+    refused_upgrade(&app, status).await;
     drop(first);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while app.state.websockets.stats().open_connections >= 2 {
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -312,6 +313,15 @@ async fn connections_are_capped_with_a_503_and_retry_after() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     connected(&app).await;
+}
+
+#[tokio::test]
+async fn connections_are_capped_with_a_503_and_retry_after() {
+    let limits = WebSocketLimits {
+        max_connections: 2,
+        ..WebSocketLimits::default()
+    };
+    the_third_connection_is_refused(limits, 503).await;
 }
 
 #[tokio::test]
@@ -401,15 +411,7 @@ async fn stalled_reader_is_dropped(limits: WebSocketLimits, reason_expected: &st
     let (code, reason) = close_frame(&mut slow).await;
     assert_eq!(code, 1008);
     assert_eq!(reason, reason_expected);
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("\nglossary_websocket_slow_consumer_disconnects_total 1\n"),
         "{metrics}"
@@ -501,4 +503,151 @@ async fn the_legacy_protocol_refuses_stops_and_terminates() {
     // connection_terminate closes normally.
     send(&mut socket, json!({"type": "connection_terminate"})).await;
     assert_eq!(close_frame(&mut socket).await.0, 1000);
+}
+
+#[tokio::test]
+async fn a_frame_larger_than_the_message_cap_is_refused_before_it_is_buffered() {
+    let app = app_with(WebSocketLimits::default()).await;
+    let mut socket = connected(&app).await;
+    // 1 MiB in one frame, four times the message cap: tungstenite refuses it from the frame header.
+    let huge =
+        json!({"id": "1", "type": "subscribe", "payload": {"query": "x".repeat(1024 * 1024)}});
+    let _ = socket.send(Message::text(huge.to_string())).await;
+    let (code, reason) = close_frame(&mut socket).await;
+    assert_eq!(code, 1009, "{reason}");
+}
+
+#[tokio::test]
+async fn connections_per_client_address_are_capped_with_a_429() {
+    let limits = WebSocketLimits {
+        max_connections_per_client: 2,
+        ..WebSocketLimits::default()
+    };
+    the_third_connection_is_refused(limits, 429).await;
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_working_on_sockets_already_open() {
+    let app = app_with(WebSocketLimits {
+        keepalive_interval: Duration::from_millis(500),
+        ..WebSocketLimits::default()
+    })
+    .await;
+    let key = editor_key(&app).await;
+    let open = |key: String| {
+        let app = &app;
+        async move {
+            let mut socket = websocket(app, "graphql-transport-ws").await;
+            send(
+                &mut socket,
+                json!({"type": "connection_init", "payload": {"Authorization": key}}),
+            )
+            .await;
+            assert_eq!(
+                next_json(&mut socket, false).await["type"],
+                "connection_ack"
+            );
+            socket
+        }
+    };
+    // One socket with a running subscription, one that will ask for a new operation.
+    let mut subscribed = open(key.clone()).await;
+    send(
+        &mut subscribed,
+        json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { termUpdated { slug } }"}}),
+    )
+    .await;
+    let mut asking = open(key.clone()).await;
+    send(
+        &mut asking,
+        json!({"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { name } }"}}),
+    )
+    .await;
+    assert_eq!(
+        next_json(&mut asking, false).await["payload"]["data"]["viewer"]["name"],
+        "alice"
+    );
+    assert_eq!(next_json(&mut asking, false).await["type"], "complete");
+
+    api_keys::revoke(app.db(), "alice").await.unwrap();
+
+    send(
+        &mut asking,
+        json!({"id": "2", "type": "subscribe", "payload": {"query": "{ viewer { name } }"}}),
+    )
+    .await;
+    let (code, reason) = close_frame(&mut asking).await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (4403, "the API key of this connection was revoked")
+    );
+    // The running subscription ends at the next keep-alive tick.
+    let (code, _) = close_frame(&mut subscribed).await;
+    assert_eq!(code, 4403);
+}
+
+#[tokio::test]
+async fn a_malformed_connection_init_is_refused_never_read_as_anonymous() {
+    let app = app_with(WebSocketLimits::default()).await;
+    for (payload, expected) in [
+        (json!({"Authorization": ["Bearer x"]}), 4403),
+        (json!({"Authorization": null}), 4403),
+        (json!({"authorization": {"Bearer": "x"}}), 4403),
+        (json!({"Authorization": 42}), 4403),
+        (json!(["Authorization", "Bearer x"]), 4400),
+        (json!("Bearer x"), 4400),
+    ] {
+        let mut socket = websocket(&app, "graphql-transport-ws").await;
+        send(
+            &mut socket,
+            json!({"type": "connection_init", "payload": payload}),
+        )
+        .await;
+        let (code, reason) = close_frame(&mut socket).await;
+        assert_eq!(code, expected, "{payload}: {reason}");
+    }
+    // The legacy protocol is told why first.
+    let mut legacy = websocket(&app, "graphql-ws").await;
+    send(
+        &mut legacy,
+        json!({"type": "connection_init", "payload": {"Authorization": ["x"]}}),
+    )
+    .await;
+    let error = next_json(&mut legacy, true).await;
+    assert_eq!(error["type"], "connection_error");
+    assert!(
+        error["payload"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be a string")
+    );
+}
+
+#[tokio::test]
+async fn database_errors_never_reach_a_websocket_client() {
+    use sea_orm::ConnectionTrait;
+    let app = app_with(WebSocketLimits::default()).await;
+    let key = editor_key(&app).await;
+    // Break the key store: authenticating now fails in the database.
+    app.db()
+        .execute_unprepared("DROP TABLE api_key")
+        .await
+        .unwrap();
+    for protocol in ["graphql-transport-ws", "graphql-ws"] {
+        let mut socket = websocket(&app, protocol).await;
+        send(
+            &mut socket,
+            json!({"type": "connection_init", "payload": {"Authorization": key}}),
+        )
+        .await;
+        if protocol == "graphql-ws" {
+            let error = next_json(&mut socket, true).await;
+            assert_eq!(
+                error["payload"]["message"], "Internal server error",
+                "{error}"
+            );
+        }
+        let (code, reason) = close_frame(&mut socket).await;
+        assert_eq!((code, reason.as_str()), (1011, "Internal server error"));
+    }
 }

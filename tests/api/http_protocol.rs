@@ -1,9 +1,7 @@
 //! The HTTP surface: GraphQL over HTTP to the letter of the spec (media types, status codes, GET rules), the
 //! WebSocket endpoint in both sub-protocols, GraphiQL, the SDL, and the health probes.
 
-mod common;
-
-use common::{TestApp, next_json, pack, spawn_app, spawn_app_with, term_line, websocket};
+use crate::common::{TestApp, next_json, pack, spawn_app, spawn_app_with, term_line, websocket};
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;

@@ -1,9 +1,7 @@
 //! The N+1 guard: a 50-term page asking for every list under each term costs a small constant number of SQL
 //! statements, whatever the page size. Prints the figure; fails above the budget of 6.
 
-mod common;
-
-use common::{pack, spawn_app_with, term_line};
+use crate::common::{pack, spawn_app_with, term_line};
 use serde_json::json;
 
 /// page + totalCount + sections + FAQs + related terms + categories.

@@ -1,11 +1,9 @@
 //! API keys and roles: keys shown once and stored hashed, Bearer authentication, refusal of bad keys, role
 //! checks with UNAUTHENTICATED and FORBIDDEN, revocation, and the `api-key` command.
 
-mod common;
-
 use std::process::Command;
 
-use common::{TestApp, spawn_app};
+use crate::common::{TestApp, spawn_app};
 use entity::api_key;
 use glossary::auth::{Role, api_keys};
 use sea_orm::EntityTrait;
@@ -195,4 +193,34 @@ async fn the_api_key_command_creates_lists_and_revokes() {
     assert!(!unknown.status.success());
     let bad_role = run(&["api-key", "create", "--name", "x", "--role", "owner"]);
     assert!(!bad_role.status.success());
+}
+
+#[tokio::test]
+async fn a_failure_to_record_last_use_never_fails_the_request() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let secret = key(&app, "alice", Role::Editor).await;
+    // Every update of a key now fails in the database, as on a read-only replica.
+    let refuse_updates = if crate::common::on_postgres() {
+        vec![
+            "CREATE FUNCTION refuse_update() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER read_only BEFORE UPDATE ON api_key FOR EACH ROW EXECUTE FUNCTION refuse_update()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER read_only BEFORE UPDATE ON api_key BEGIN SELECT RAISE(ABORT, 'read-only'); END",
+        ]
+    };
+    for statement in refuse_updates {
+        app.db().execute_unprepared(statement).await.unwrap();
+    }
+    let (status, body) = app.post_as(Some(&bearer(&secret)), VIEWER, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["viewer"]["name"], "alice", "{body}");
+    let row = api_key::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.last_used_at, None);
 }

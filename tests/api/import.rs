@@ -1,20 +1,18 @@
 //! Importing content packs: all or nothing, every problem reported with its line and field, related slugs
 //! resolved forwards and against stored terms, and export → import round-tripping exactly.
 
-mod common;
-
-use common::{pack, spawn_app, spawn_app_with, term_line};
+use crate::common::{pack, spawn_app, spawn_app_with, term_line};
 use glossary::{content::pack::Problem, error::Error, export, import, sample_content};
 use serde_json::json;
 
-async fn problems_of(app: &common::TestApp, text: &str) -> Vec<String> {
+async fn problems_of(app: &crate::common::TestApp, text: &str) -> Vec<String> {
     match import::import_pack(app.db(), text).await {
         Err(Error::InvalidPack(problems)) => problems.iter().map(Problem::to_string).collect(),
         other => panic!("expected problems, got {other:?}"),
     }
 }
 
-async fn term_count(app: &common::TestApp) -> u64 {
+async fn term_count(app: &crate::common::TestApp) -> u64 {
     glossary::content::terms::count_all(app.db()).await.unwrap()
 }
 

@@ -1,9 +1,7 @@
 //! Relay pagination of `terms`: both directions, every ordering, filters, totalCount, and clear errors for
 //! bad arguments and cursors.
 
-mod common;
-
-use common::{TestApp, pack, spawn_app_with, term_line};
+use crate::common::{TestApp, pack, spawn_app_with, term_line};
 use serde_json::{Value, json};
 
 /// 23 published terms with distinct names, publication days and a few categories, plus one draft.

@@ -2,8 +2,6 @@
 //! bad addresses, rate limits per client and per address, the outbox that survives a failing mail server, and
 //! the admin list and CSV export.
 
-mod common;
-
 use std::{
     process::Command,
     sync::{
@@ -13,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use common::{TestApp, spawn_app_with_options};
+use crate::common::{TestApp, spawn_app_with_options};
 use entity::{newsletter_subscriber, outbox_email};
 use glossary::{
     auth::{Role, api_keys, secrets::secret_hash},
@@ -289,6 +287,37 @@ async fn clients_and_addresses_are_rate_limited() {
     assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{body}");
     assert!(error["extensions"]["retryAfter"].as_u64().unwrap() > 0);
     assert_eq!(newsletter.subscribers().await.len(), 1);
+}
+
+#[tokio::test]
+async fn subaddresses_count_against_their_mailbox() {
+    let newsletter = start(|options| {
+        options.newsletter.mails_per_address_per_day = 2;
+    })
+    .await;
+    // Four sign-ups that all land in one mailbox: only two mails go out.
+    for email in [
+        "flood+1@example.com",
+        "flood+2@example.com",
+        "Flood@Example.com",
+        "flood+news+x@example.com",
+    ] {
+        let body = newsletter.call(SUBSCRIBE, json!({"email": email})).await;
+        assert_eq!(
+            body["data"]["subscribeToNewsletter"]["accepted"], true,
+            "{body}"
+        );
+    }
+    newsletter.mail(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(newsletter.mails(), 2);
+    let outbox = newsletter.outbox().await;
+    assert_eq!(outbox.len(), 2);
+    assert!(
+        outbox
+            .iter()
+            .all(|mail| mail.mailbox == "flood@example.com")
+    );
 }
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 //! The public read API: every field of `Term`, lookups by slug and id, categories, the A–Z index, and the
 //! rule that drafts and archived terms never reach anonymous readers by any path.
 
-mod common;
-
-use common::{pack, spawn_app_with, term_line};
+use crate::common::{pack, spawn_app_with, term_line};
 use glossary::graphql::global_id::{self, NodeKind};
 use serde_json::{Value, json};
 

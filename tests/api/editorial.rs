@@ -1,9 +1,7 @@
 //! The editorial API: every mutation's happy path and its refusals, the auth matrix, previews and
 //! scheduling, slug aliases, revisions and restore, and concurrent editors that never lose an update.
 
-mod common;
-
-use common::{TestApp, pack, spawn_app, spawn_app_with, term_line};
+use crate::common::{TestApp, pack, spawn_app, spawn_app_with, term_line};
 use glossary::auth::{Role, api_keys};
 use serde_json::{Value, json};
 

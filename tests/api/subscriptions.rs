@@ -2,9 +2,7 @@
 //! drafts for editors who send a key in `connection_init`, both sub-protocols, and fan-out from one replica
 //! to another through PostgreSQL.
 
-mod common;
-
-use common::{
+use crate::common::{
     Socket, TestApp, next_json, on_postgres, pack, spawn_app_with, spawn_replica, term_line,
     websocket,
 };
@@ -279,7 +277,7 @@ async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
     if on_postgres() {
         return;
     }
-    let app = common::spawn_app_with_options(glossary::config::AppOptions {
+    let app = crate::common::spawn_app_with_options(glossary::config::AppOptions {
         event_buffer: 2,
         ..Default::default()
     })

@@ -1,15 +1,13 @@
 //! The `glossary` binary end to end: migrations, import with line-numbered errors, export, print-schema,
 //! and `serve` loading the sample glossary and shutting down gracefully on SIGTERM.
 
-mod common;
-
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
     time::Duration,
 };
 
-use common::{fresh_database, pack, term_line};
+use crate::common::{fresh_database, pack, term_line};
 use serde_json::json;
 
 fn glossary(database_url: &str) -> Command {
@@ -98,11 +96,23 @@ async fn migrate_import_export_and_print_schema() {
     );
 }
 
+/// `serve` loads the sample glossary, and SIGTERM stops it within its shutdown deadline even while a
+/// client holds a request open (its body trickling, with a body timeout far away).
 #[tokio::test]
 async fn serve_loads_the_sample_and_stops_on_sigterm() {
     let (url, _guard) = fresh_database().await;
     let mut child = glossary(&url)
-        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--body-timeout-secs",
+            "600",
+            "--shutdown-timeout-secs",
+            "1",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -139,7 +149,24 @@ async fn serve_loads_the_sample_and_stops_on_sigterm() {
     assert_eq!(body["data"]["term"]["name"], "Backend developer");
     assert!(body["data"]["terms"]["totalCount"].as_u64().unwrap() >= 25);
 
-    // SIGTERM: the server finishes and exits cleanly.
+    // A request that will not finish: its body never arrives.
+    let mut stuck = tokio::net::TcpStream::connect(
+        address
+            .trim_start_matches("http://")
+            .trim_end_matches("/graphql"),
+    )
+    .await
+    .unwrap();
+    tokio::io::AsyncWriteExt::write_all(
+        &mut stuck,
+        b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // SIGTERM: the server stops at its deadline and exits cleanly.
+    let signalled = std::time::Instant::now();
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -157,6 +184,8 @@ async fn serve_loads_the_sample_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "serve exited with {exit}");
+    eprintln!("serve exited {:?} after SIGTERM", signalled.elapsed());
+    drop(stuck);
     let logs: Vec<String> = receiver.try_iter().collect();
     assert!(
         logs.iter().any(|l| l.contains("server stopped")),

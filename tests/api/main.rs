@@ -1,0 +1,24 @@
+//! The integration tests: the real app, started in-process over a fresh SQLite file or PostgreSQL
+//! database per test (`TEST_DATABASE_URL`), spoken to over HTTP and WebSocket as clients do. One test
+//! binary with a module per capability, so the app is linked once.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod cli;
+mod editorial;
+mod hostile_requests;
+mod http_protocol;
+mod import;
+mod migrations;
+mod newsletter;
+mod pagination;
+mod rate_limits;
+mod read_api;
+mod request_fuzz;
+mod schema_file;
+mod server_limits;
+mod statement_count;
+mod subscriptions;
+mod websocket_sessions;
