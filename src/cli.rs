@@ -12,10 +12,9 @@ use crate::{
     config::{
         AppOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BATCH_DELAY, DEFAULT_BIND,
         DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat,
-        NewsletterOptions, QueryLimits, ServeConfig, WebSocketLimits,
+        NewsletterOptions, QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
     },
     error::Result,
-    graphql::SchemaOptions,
     mail::{LogMailer, MailOptions, SmtpMailer},
     newsletter::subscribers::SubscriberStatus,
     rate_limit::RateLimit,

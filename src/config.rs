@@ -15,10 +15,6 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when a connection is asked for neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 
-/// The most related terms one term may list (content checks refuse more), which is also what
-/// `relatedTerms` without `first` costs in the query complexity.
-pub const MAX_RELATED_TERMS: usize = 100;
-
 /// How long a DataLoader batch waits for more keys before it runs its one query. Resolvers of one request
 /// register their keys within microseconds of each other, and the delay is added to every response that uses
 /// a loader, so it is short; `bench/read.sh` measures the effect of other values.
@@ -32,6 +28,24 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log shippers.
     Json,
+}
+
+/// Tuning of the schema, set from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct SchemaOptions {
+    /// How long a DataLoader batch waits for more keys before it runs.
+    pub batch_delay: Duration,
+    /// Serve `__schema` and `__type` (admission refuses them first when off; this is the second lock).
+    pub introspection: bool,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        Self {
+            batch_delay: DEFAULT_BATCH_DELAY,
+            introspection: true,
+        }
+    }
 }
 
 /// What one GraphQL document may cost, checked on its syntax tree before it runs
@@ -221,7 +235,7 @@ impl Default for NewsletterOptions {
 #[derive(Clone, Debug)]
 pub struct AppOptions {
     /// Schema tuning (DataLoader batch delay).
-    pub schema: crate::graphql::SchemaOptions,
+    pub schema: SchemaOptions,
     /// What a document may cost before it runs.
     pub query_limits: QueryLimits,
     /// What a request may take while it runs.

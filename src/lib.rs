@@ -75,7 +75,7 @@ impl AppState {
         let events = EventBus::start(&db, options.event_buffer).await?;
         let mail = Dispatcher::start(db.clone(), options.mail);
         let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
-        let schema_options = graphql::SchemaOptions {
+        let schema_options = config::SchemaOptions {
             introspection: options.query_limits.introspection,
             ..options.schema
         };

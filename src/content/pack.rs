@@ -7,7 +7,9 @@ use std::{collections::HashMap, fmt};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::MAX_RELATED_TERMS;
+/// The most related terms one term may list, which is also what `relatedTerms` without `first` costs
+/// in the query complexity.
+pub const MAX_RELATED_TERMS: usize = 100;
 
 /// The longest slug.
 pub const SLUG_MAX: usize = 96;

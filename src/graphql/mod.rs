@@ -15,12 +15,12 @@ pub mod schema_index;
 pub mod subscription;
 pub mod types;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::DEFAULT_BATCH_DELAY, events::EventBus, newsletter::Newsletter};
+use crate::{config::SchemaOptions, events::EventBus, newsletter::Newsletter};
 
 use self::{
     admission::MAX_SELECTION_NESTING,
@@ -30,24 +30,6 @@ use self::{
     query::QueryRoot,
     subscription::SubscriptionRoot,
 };
-
-/// Tuning of the schema, set from the configuration.
-#[derive(Clone, Copy, Debug)]
-pub struct SchemaOptions {
-    /// How long a DataLoader batch waits for more keys before it runs.
-    pub batch_delay: Duration,
-    /// Serve `__schema` and `__type` (admission refuses them first when off; this is the second lock).
-    pub introspection: bool,
-}
-
-impl Default for SchemaOptions {
-    fn default() -> Self {
-        Self {
-            batch_delay: DEFAULT_BATCH_DELAY,
-            introspection: true,
-        }
-    }
-}
 
 /// The API's schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

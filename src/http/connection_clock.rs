@@ -28,7 +28,7 @@ use tokio::{
     time::{Instant, Sleep},
 };
 
-use super::metrics::ServerMetrics;
+use super::metrics::{ConnectionTimeout, ServerMetrics};
 use crate::config::HttpLimits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,17 +37,6 @@ enum Phase {
     Idle(Instant),
     Busy,
     Upgraded,
-}
-
-/// Which limit closed a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnectionTimeout {
-    /// The request head did not arrive in time.
-    Head,
-    /// The connection sat idle too long between requests.
-    Idle,
-    /// A write stayed blocked on a client that does not read.
-    Write,
 }
 
 /// The phase of one connection and its limits.

@@ -13,8 +13,18 @@ use std::{
 
 use axum::{extract::State, http::header, response::IntoResponse};
 
-use super::connection_clock::ConnectionTimeout;
 use crate::AppState;
+
+/// Which limit closed a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionTimeout {
+    /// The request head did not arrive in time.
+    Head,
+    /// The connection sat idle too long between requests.
+    Idle,
+    /// A write stayed blocked on a client that does not read.
+    Write,
+}
 
 /// The server's counters; shared by every request and connection.
 #[derive(Debug, Default)]

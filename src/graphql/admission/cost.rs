@@ -19,7 +19,8 @@ use async_graphql::{
 use async_graphql_value::{ConstValue, Value};
 
 use crate::{
-    config::{DEFAULT_PAGE_SIZE, MAX_RELATED_TERMS},
+    config::DEFAULT_PAGE_SIZE,
+    content::pack::MAX_RELATED_TERMS,
     graphql::schema_index::{
         IntrospectionSizes, OutputField, SchemaIndex, fragment_type, named_type,
     },
