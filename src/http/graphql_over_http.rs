@@ -3,10 +3,13 @@
 //!
 //! - `Accept` picks `application/graphql-response+json` (the default) or `application/json`; anything else
 //!   is 406. A POST body must be `application/json` (else 415).
-//! - A request that is not well-formed (bad JSON, no `query`, bad `variables`) is 400 with `BAD_REQUEST`.
-//! - A document that fails to parse or validate is 400 under `application/graphql-response+json` (200 under
-//!   legacy `application/json`), has no `data` entry, and carries `GRAPHQL_PARSE_FAILED` or
-//!   `GRAPHQL_VALIDATION_FAILED`.
+//! - A body is read within its size and time limits (413, 408); a request that is not well-formed (bad
+//!   JSON, no `query`, bad `variables`) is 400 with `BAD_REQUEST`.
+//! - Requests without a valid key count against the anonymous rate limit (429 beyond it).
+//! - A document that fails to parse, validate or pass admission is 400 under
+//!   `application/graphql-response+json` (200 under legacy `application/json`), has no `data` entry, and
+//!   carries its code (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, or a limit's).
+//! - A query that runs out of its budget has no `data` either: 504 out of time, 422 out of space.
 //! - A mutation over GET is 405 with `Allow: POST`.
 
 use async_graphql::{ServerError, Variables, parser::types::OperationType};
@@ -263,12 +266,12 @@ async fn admit_and_run(
             Ok(admitted) => admitted,
             Err(errors) => return request_errors_response(media, &errors),
         };
-    if method == Method::Get && admitted.operation_type != OperationType::Query {
+    if method == Method::Get && admitted.operation_type == OperationType::Mutation {
         let mut response = request_failure(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
             ErrorCode::MethodNotAllowed,
-            "mutations and subscriptions must be sent with POST",
+            "mutations must be sent with POST",
         );
         response
             .headers_mut()

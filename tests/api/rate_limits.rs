@@ -72,7 +72,7 @@ async fn anonymous_requests_beyond_the_limit_get_429_with_rate_limit_headers() {
     assert_eq!(body["errors"][0]["extensions"]["retryAfter"], retry_after);
     assert!(body.get("data").is_none());
 
-    // Guessing keys counts like anonymous reading: still 429, not a database lookup per guess.
+    // A client guessing keys is limited like an anonymous reader: its refused keys count, and it gets 429.
     let guess = typename(
         &app,
         &[("authorization", "Bearer glsk_0123456789abcdef_guess")],

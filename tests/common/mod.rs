@@ -3,6 +3,8 @@
 //! The database is a new SQLite file by default. With `TEST_DATABASE_URL=postgres://…` each test gets its own
 //! PostgreSQL database, created here and dropped when the test's [`TestApp`] goes away.
 
+pub mod bombs;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use glossary::{AppState, cli::MigrateAction, config::AppOptions, database, import, server};

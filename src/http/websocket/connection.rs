@@ -487,7 +487,10 @@ impl Session {
             &request.variables,
         ) {
             Ok(admitted) => Arc::new(admitted),
-            Err(errors) => return self.send(protocol::error(&id, &errors)),
+            Err(errors) => {
+                self.state.metrics.count_refusal(&errors);
+                return self.send(protocol::error(&id, &errors));
+            }
         };
         let graphql_request = admitted
             .to_request(&request.query)
