@@ -14,6 +14,7 @@ use crate::{
         DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat,
         NewsletterOptions, QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
     },
+    database::MigrateAction,
     error::Result,
     mail::{LogMailer, MailOptions, SmtpMailer},
     newsletter::subscribers::SubscriberStatus,
@@ -60,7 +61,7 @@ pub enum Command {
     Migrate {
         /// The migration action.
         #[command(subcommand)]
-        action: MigrateAction,
+        action: MigrateCommand,
     },
     /// Import a content pack (JSON Lines) in one transaction: all of it or nothing.
     Import {
@@ -440,7 +441,7 @@ fn parse_trusted_proxies(text: &str) -> std::result::Result<TrustedProxies, Stri
 
 /// Actions of `migrate`.
 #[derive(Debug, Clone, Copy, Subcommand)]
-pub enum MigrateAction {
+pub enum MigrateCommand {
     /// Apply every pending migration.
     Up,
     /// Roll back the last applied migration.
@@ -449,6 +450,17 @@ pub enum MigrateAction {
     Status,
     /// Drop every table and apply all migrations again (destroys data).
     Fresh,
+}
+
+impl From<MigrateCommand> for MigrateAction {
+    fn from(command: MigrateCommand) -> Self {
+        match command {
+            MigrateCommand::Up => MigrateAction::Up,
+            MigrateCommand::Down => MigrateAction::Down,
+            MigrateCommand::Status => MigrateAction::Status,
+            MigrateCommand::Fresh => MigrateAction::Fresh,
+        }
+    }
 }
 
 impl Default for Command {

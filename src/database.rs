@@ -11,10 +11,35 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::{cli::MigrateAction, error::Result};
+use crate::error::Result;
+
+/// What `migrate` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last applied migration.
+    Down,
+    /// Print nothing and change nothing (the migrator logs each migration's state).
+    Status,
+    /// Drop every table and apply all migrations again (destroys data).
+    Fresh,
+}
+
+/// Opens a transaction for a write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+/// writers queue instead of one failing when it upgrades a stale read.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?)
+}
 
 /// Counts the SQL statements run through one connection pool. Tests read it to prove that a request costs
 /// a bounded number of statements; the metrics endpoint will export it.

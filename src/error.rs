@@ -139,7 +139,7 @@ pub enum Error {
     /// A subscriber missed this many events (it fell too far behind); its subscription ends.
     EventsMissed(u64),
     /// A content pack failed its checks; nothing was written.
-    InvalidPack(Vec<crate::content::pack::Problem>),
+    InvalidPack(Vec<crate::content::pack::PackProblem>),
     /// The database failed.
     Database(sea_orm::DbErr),
     /// An invariant of ours broke.

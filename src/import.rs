@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    clock,
     content::{
         bulk::{self, InsertSummary},
-        clock, editor,
-        pack::{self, Problem},
-        terms,
+        pack::{self, PackProblem},
+        term_rows, terms,
     },
+    database,
     error::{Error, Result},
 };
 
@@ -28,7 +29,7 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
     // transaction opens so that the transaction stays short.
     let (lines, rendered) = tokio::task::spawn_blocking(move || {
         let documents: Vec<_> = lines.iter().map(|l| &l.document).collect();
-        let rendered = bulk::render_all(&documents);
+        let rendered = term_rows::render_all(&documents);
         (lines, rendered)
     })
     .await
@@ -44,13 +45,13 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
     outside.sort();
     outside.dedup();
 
-    let transaction = editor::begin_write(db).await?;
+    let transaction = database::begin_write(db).await?;
     let stored = terms::ids_by_slug_any_status(&transaction, &outside).await?;
     let mut problems = Vec::new();
     for line in &lines {
         let document = &line.document;
         if stored.contains_key(&document.slug) {
-            problems.push(Problem {
+            problems.push(PackProblem {
                 line: line.line,
                 field: "slug".to_owned(),
                 message: format!("{:?} already exists in the database", document.slug),
@@ -58,7 +59,7 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
         }
         for slug in &document.related {
             if !pack_slugs.contains(slug.as_str()) && !stored.contains_key(slug) {
-                problems.push(Problem {
+                problems.push(PackProblem {
                     line: line.line,
                     field: "related".to_owned(),
                     message: format!("unknown slug {slug:?}"),

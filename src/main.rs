@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use glossary::{
     auth::api_keys,
-    cli::{ApiKeyAction, Cli, Command, MigrateAction, SubscribersAction},
-    database,
+    cli::{ApiKeyAction, Cli, Command, MigrateCommand, SubscribersAction},
+    database::{self, MigrateAction},
     error::Error,
     export, graphql, import,
     newsletter::subscribers,
@@ -55,13 +55,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Serve(args) => server::serve(&cli.database_url, args.config()?).await,
         Command::Migrate { action } => {
             let (db, _) = database::connect(&cli.database_url).await?;
-            if let MigrateAction::Status = action {
+            if let MigrateCommand::Status = action {
                 for (name, applied) in database::migration_status(&db).await? {
                     println!("{:<8} {name}", if applied { "applied" } else { "pending" });
                 }
                 return Ok(());
             }
-            database::migrate(&db, action).await?;
+            database::migrate(&db, action.into()).await?;
             eprintln!("migrate {action:?}: done");
             Ok(())
         }

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use crate::{
     AppState, app,
-    cli::MigrateAction,
     config::ServeConfig,
-    database,
+    database::{self, MigrateAction},
     error::{Error, Result},
     http::{connections, shutdown_signal},
     sample_content,

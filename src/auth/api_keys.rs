@@ -16,7 +16,7 @@ use super::{
     KeyHolder, Role, Viewer,
     secrets::{hex, new_secret, random_bytes, secret_hash},
 };
-use crate::{content::clock, error::Error, error::Result};
+use crate::{clock, error::Error, error::Result};
 
 /// Every key starts with this, so leaked keys are easy to recognise and scan for.
 const KEY_PREFIX: &str = "glsk_";

@@ -2,12 +2,13 @@
 //!
 //! Requests without `Authorization` are anonymous readers. `Authorization: Bearer <key>` with a valid key
 //! makes the request an editor's or an admin's; a malformed, unknown or revoked key is refused outright (401,
-//! `UNAUTHENTICATED`) rather than silently read as anonymous. Resolvers that need a role use [`RoleGuard`].
+//! `UNAUTHENTICATED`) rather than silently read as anonymous. Resolvers that need a role use the GraphQL
+//! layer's `RoleGuard`.
 
 pub mod api_keys;
 pub mod secrets;
 
-use async_graphql::{Context, Enum, Guard};
+use async_graphql::Enum;
 
 use crate::error::Error;
 
@@ -61,12 +62,6 @@ pub enum Viewer {
 }
 
 impl Viewer {
-    /// The viewer of a request: anonymous when the schema was run without one (tests, print-schema).
-    pub fn of<'a>(ctx: &Context<'a>) -> &'a Viewer {
-        static ANONYMOUS: Viewer = Viewer::Anonymous;
-        ctx.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
-    }
-
     /// Succeeds when the viewer holds at least `role`.
     pub fn require(&self, role: Role) -> Result<&KeyHolder, Error> {
         match self {
@@ -81,22 +76,5 @@ impl Viewer {
                 holder.role.as_str()
             ))),
         }
-    }
-}
-
-/// A field guard admitting viewers with at least a given role.
-pub struct RoleGuard(Role);
-
-impl RoleGuard {
-    /// Admits `role` and above.
-    pub fn new(role: Role) -> Self {
-        Self(role)
-    }
-}
-
-impl Guard for RoleGuard {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        Viewer::of(ctx).require(self.0)?;
-        Ok(())
     }
 }

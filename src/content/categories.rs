@@ -7,11 +7,10 @@ use sea_orm::{
 };
 
 use super::{
-    clock,
-    editor::{Edit, Problem, ProblemCode},
     pack::{NUL_REFUSED, SLUG_MAX, is_valid_slug},
+    refusal::{Edit, Problem, ProblemCode},
 };
-use crate::error::Result;
+use crate::{clock, error::Result};
 
 /// Every category, by name. One SQL statement.
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<category::Model>> {

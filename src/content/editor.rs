@@ -7,73 +7,23 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use entity::{
-    TermStatus, faq, section, term, term_category, term_relation, term_revision, term_slug_alias,
-};
+use entity::{TermStatus, faq, section, term, term_category, term_relation, term_slug_alias};
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{
-    bulk::{self, ChildRows},
-    clock,
     pack::{self, FaqDocument, SectionDocument, TermDocument},
+    refusal::{Edit, Problem, ProblemCode},
+    revisions,
+    term_rows::{self, ChildRows},
     terms,
 };
-use crate::error::{Error, Result};
-
-/// Why an edit was refused, as clients see it in `userErrors.code`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemCode {
-    /// A value breaks a rule (length, format, self-relation, duplicate).
-    Invalid,
-    /// A slug or name already belongs to something else.
-    Taken,
-    /// Something the edit names does not exist.
-    NotFound,
-    /// The term changed since the version the client last saw.
-    Conflict,
-}
-
-/// One reason an edit was refused; nothing was written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// The input field at fault (`slug`, `sections[1].heading`), or empty for the edit as a whole.
-    pub field: String,
-    /// What is wrong, for a person.
-    pub message: String,
-    /// What is wrong, for a program.
-    pub code: ProblemCode,
-}
-
-impl Problem {
-    /// A problem with `field`.
-    pub fn new(field: &str, code: ProblemCode, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-            code,
-        }
-    }
-
-    /// The version conflict problem.
-    pub fn conflict(current_version: i32) -> Self {
-        Self::new(
-            "expectedVersion",
-            ProblemCode::Conflict,
-            format!(
-                "the term changed meanwhile: it is now at version {current_version}; reload it and retry"
-            ),
-        )
-    }
-}
-
-/// The outcome of an edit: done, or refused with the problems to show.
-pub type Edit<T> = Result<std::result::Result<T, Vec<Problem>>>;
+use crate::{
+    clock,
+    error::{Error, Result},
+};
 
 /// A term ready to be changed: its row, its document and the ids of its FAQs (kept across edits so their
 /// global IDs stay valid; `None` for FAQs not stored yet).
@@ -85,17 +35,6 @@ pub struct EditableTerm {
     pub document: TermDocument,
     /// `faq_ids[i]` is the id of `document.faqs[i]`.
     pub faq_ids: Vec<Option<i64>>,
-}
-
-/// Opens a transaction for a write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
-/// writers queue instead of one failing when it upgrades a stale read.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    Ok(db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        })
-        .await?)
 }
 
 /// Loads a term in any status, or `None`.
@@ -134,7 +73,7 @@ pub async fn load(db: &impl ConnectionTrait, term_id: i64) -> Result<Option<Edit
         .into_iter()
         .map(|(_, c)| c.slug)
         .collect();
-    let document = bulk::assemble_document(row.clone(), sections, faqs, related, categories);
+    let document = term_rows::assemble_document(row.clone(), sections, faqs, related, categories);
     Ok(Some(EditableTerm {
         row,
         document,
@@ -225,32 +164,6 @@ async fn slug_owner(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i64>
         .map(|alias| alias.term_id))
 }
 
-/// Stores the revision that a change to `term_id` produced.
-async fn record_revision(
-    db: &impl ConnectionTrait,
-    term_id: i64,
-    version: i32,
-    author: &str,
-    change: &str,
-    document: &TermDocument,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let snapshot = serde_json::to_string(document)
-        .map_err(|error| Error::Internal(format!("cannot snapshot term {term_id}: {error}")))?;
-    term_revision::Entity::insert(term_revision::ActiveModel {
-        id: NotSet,
-        term_id: Set(term_id),
-        version: Set(version),
-        author: Set(author.to_owned()),
-        created_at: Set(now),
-        change: Set(change.to_owned()),
-        snapshot: Set(snapshot),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
 /// Creates a term from a document, with its first revision. Call inside a write transaction.
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -262,8 +175,8 @@ pub async fn create(
         return Ok(Err(problems));
     }
     let now = clock::now();
-    let rendered = bulk::render(&document);
-    let row = term::Entity::insert(bulk::term_row(&document, &rendered, now))
+    let rendered = term_rows::render(&document);
+    let row = term::Entity::insert(term_rows::term_row(&document, &rendered, now))
         .exec_with_returning(db)
         .await?;
     let mut children = ChildRows::default();
@@ -276,7 +189,7 @@ pub async fn create(
         &categories,
     )?;
     children.insert(db).await?;
-    record_revision(
+    revisions::record(
         db,
         row.id,
         row.version,
@@ -306,12 +219,13 @@ pub async fn save(
     }
     let now = clock::now();
     let document = &after.document;
-    let rendered = bulk::render(document);
-    let mut row = bulk::term_row(document, &rendered, now);
+    let rendered = term_rows::render(document);
+    let mut row = term_rows::term_row(document, &rendered, now);
     row.id = Unchanged(id);
     row.created_at = NotSet;
     row.version = Set(before.row.version + 1);
-    if document.published_at.is_none() && bulk::status_of(document.status) == TermStatus::Published
+    if document.published_at.is_none()
+        && term_rows::status_of(document.status) == TermStatus::Published
     {
         row.published_at = Set(Some(before.row.published_at.unwrap_or(now)));
     }
@@ -406,7 +320,7 @@ pub async fn save(
     let stored = load(db, id)
         .await?
         .ok_or_else(|| Error::Internal(format!("term {id} vanished inside its own transaction")))?;
-    record_revision(db, id, saved.version, author, change, &stored.document, now).await?;
+    revisions::record(db, id, saved.version, author, change, &stored.document, now).await?;
     Ok(Ok(saved))
 }
 
@@ -430,46 +344,4 @@ pub async fn delete(db: &impl ConnectionTrait, before: &EditableTerm) -> Edit<()
         }]));
     }
     Ok(Ok(()))
-}
-
-/// A term's revisions, newest first, with versions below `before_version` when given.
-pub async fn revisions(
-    db: &impl ConnectionTrait,
-    term_id: i64,
-    before_version: Option<i32>,
-    limit: u64,
-) -> Result<Vec<term_revision::Model>> {
-    let mut select =
-        term_revision::Entity::find().filter(term_revision::Column::TermId.eq(term_id));
-    if let Some(version) = before_version {
-        select = select.filter(term_revision::Column::Version.lt(version));
-    }
-    Ok(select
-        .order_by_desc(term_revision::Column::Version)
-        .limit(limit)
-        .all(db)
-        .await?)
-}
-
-/// How many revisions a term has.
-pub async fn revision_count(db: &impl ConnectionTrait, term_id: i64) -> Result<u64> {
-    Ok(term_revision::Entity::find()
-        .filter(term_revision::Column::TermId.eq(term_id))
-        .count(db)
-        .await?)
-}
-
-/// One revision by id.
-pub async fn revision(db: &impl ConnectionTrait, id: i64) -> Result<Option<term_revision::Model>> {
-    Ok(term_revision::Entity::find_by_id(id).one(db).await?)
-}
-
-/// The document a revision stored.
-pub fn snapshot_document(revision: &term_revision::Model) -> Result<TermDocument> {
-    serde_json::from_str(&revision.snapshot).map_err(|error| {
-        Error::Internal(format!(
-            "revision {} has an unreadable snapshot: {error}",
-            revision.id
-        ))
-    })
 }

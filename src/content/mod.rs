@@ -3,13 +3,15 @@
 
 pub mod bulk;
 pub mod categories;
-pub mod clock;
 pub mod editor;
 pub mod faqs;
 pub mod markdown;
 pub mod pack;
+pub mod refusal;
 pub mod relations;
+pub mod revisions;
 pub mod sections;
 pub mod term_list;
+pub mod term_rows;
 pub mod terms;
 pub mod visibility;

@@ -113,7 +113,7 @@ pub enum StatusDocument {
 
 /// One thing wrong with a pack, located by line and field.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
+pub struct PackProblem {
     /// 1-based line number in the file.
     pub line: usize,
     /// The field at fault (`sections[2].heading`), or empty when the line as a whole is.
@@ -122,7 +122,7 @@ pub struct Problem {
     pub message: String,
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for PackProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.field.is_empty() {
             write!(f, "line {}: {}", self.line, self.message)
@@ -154,7 +154,7 @@ pub fn is_valid_slug(slug: &str) -> bool {
 }
 
 /// Parses and checks a whole pack. Blank lines are skipped. Returns every problem found, not just the first.
-pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<Problem>> {
+pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<PackProblem>> {
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     let mut first_line_of_slug: HashMap<String, usize> = HashMap::new();
@@ -166,7 +166,7 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<Problem>> {
         let document = match parse_line(raw) {
             Ok(document) => document,
             Err((field, message)) => {
-                problems.push(Problem {
+                problems.push(PackProblem {
                     line,
                     field,
                     message,
@@ -175,7 +175,7 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<Problem>> {
             }
         };
         let mut report = |field: &str, message: String| {
-            problems.push(Problem {
+            problems.push(PackProblem {
                 line,
                 field: field.to_owned(),
                 message,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{TermStatus, term};
 use sea_orm::{ColumnTrait, Condition};
 
-use super::clock;
+use crate::clock;
 
 /// Who is reading, as far as term visibility goes.
 #[derive(Clone, Copy, Debug)]

@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod execution;
 pub mod execution_budget;
 pub mod global_id;
+pub mod guards;
 pub mod loaders;
 pub mod mutation;
 pub mod query;

@@ -16,7 +16,7 @@ use sea_orm::{
 use tokio::sync::Notify;
 
 use super::{Email, MailOptions, Mailer};
-use crate::{content::clock, error::Result};
+use crate::{clock, error::Result};
 
 /// Messages claimed per pass.
 const BATCH: u64 = 20;

@@ -14,8 +14,9 @@ use sea_orm::{
 use super::{address::EmailAddress, messages};
 use crate::{
     auth::secrets::{new_secret, secret_hash},
+    clock,
     config::NewsletterOptions,
-    content::{clock, editor::begin_write},
+    database::begin_write,
     error::{Error, Result},
     mail::outbox,
 };

@@ -2,12 +2,12 @@
 //! resolved forwards and against stored terms, and export → import round-tripping exactly.
 
 use crate::common::{pack, spawn_app, spawn_app_with, term_line};
-use glossary::{content::pack::Problem, error::Error, export, import, sample_content};
+use glossary::{content::pack::PackProblem, error::Error, export, import, sample_content};
 use serde_json::json;
 
 async fn problems_of(app: &crate::common::TestApp, text: &str) -> Vec<String> {
     match import::import_pack(app.db(), text).await {
-        Err(Error::InvalidPack(problems)) => problems.iter().map(Problem::to_string).collect(),
+        Err(Error::InvalidPack(problems)) => problems.iter().map(PackProblem::to_string).collect(),
         other => panic!("expected problems, got {other:?}"),
     }
 }

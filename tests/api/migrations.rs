@@ -2,7 +2,7 @@
 //! and the schema goes down and up again cleanly.
 
 use crate::common::{fresh_database, on_postgres};
-use glossary::{cli::MigrateAction, database};
+use glossary::database::{self, MigrateAction};
 use migration::{Migrator, MigratorTrait};
 
 #[tokio::test]

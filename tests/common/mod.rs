@@ -7,7 +7,12 @@ pub mod bombs;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use glossary::{AppState, cli::MigrateAction, config::AppOptions, database, import, server};
+use glossary::{
+    AppState,
+    config::AppOptions,
+    database::{self, MigrateAction},
+    import, server,
+};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 

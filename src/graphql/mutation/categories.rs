@@ -4,8 +4,10 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
 use super::editing::{decode_id, editor_context};
 use crate::{
-    auth::{Role, RoleGuard},
-    content::{categories, editor},
+    auth::Role,
+    content::{categories, refusal::Problem},
+    database,
+    graphql::guards::RoleGuard,
     graphql::{
         global_id::NodeKind,
         types::{
@@ -50,9 +52,7 @@ pub struct DeleteCategoryInput {
 #[derive(Default)]
 pub struct CategoryMutation;
 
-fn payload(
-    outcome: std::result::Result<entity::category::Model, Vec<editor::Problem>>,
-) -> CategoryPayload {
+fn payload(outcome: std::result::Result<entity::category::Model, Vec<Problem>>) -> CategoryPayload {
     match outcome {
         Ok(row) => CategoryPayload {
             category: Some(Category(row)),
@@ -76,7 +76,7 @@ impl CategoryMutation {
         #[graphql(desc = "The new category.")] input: CreateCategoryInput,
     ) -> Result<CategoryPayload> {
         let (db, _) = editor_context(ctx)?;
-        let transaction = editor::begin_write(db).await?;
+        let transaction = database::begin_write(db).await?;
         let outcome =
             categories::create(&transaction, &input.slug, &input.name, input.description).await?;
         if outcome.is_ok() {
@@ -102,7 +102,7 @@ impl CategoryMutation {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(text) => Some(Some(text)),
         };
-        let transaction = editor::begin_write(db).await?;
+        let transaction = database::begin_write(db).await?;
         let outcome =
             categories::update(&transaction, id, input.slug, input.name, description).await?;
         if outcome.is_ok() {
@@ -123,7 +123,7 @@ impl CategoryMutation {
             Ok(id) => id,
             Err(problem) => return Ok(payload(Err(vec![problem]))),
         };
-        let transaction = editor::begin_write(db).await?;
+        let transaction = database::begin_write(db).await?;
         match categories::delete(&transaction, id).await? {
             Ok(()) => {
                 transaction.commit().await?;

@@ -7,21 +7,24 @@ use entity::term;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::{
-    auth::{Role, Viewer},
+    auth::Role,
+    clock,
     content::{
-        clock,
-        editor::{self, EditableTerm, Problem, ProblemCode},
+        editor::{self, EditableTerm},
+        refusal::{Problem, ProblemCode},
     },
+    database,
     events::{EventBus, TermEvent},
     graphql::{
         global_id::{self, NodeKind},
+        guards,
         types::{payload::TermPayload, term::Term},
     },
 };
 
 /// The database and the name of the editor's key, for a mutation that needs the editor role.
 pub fn editor_context<'a>(ctx: &Context<'a>) -> Result<(&'a DatabaseConnection, String)> {
-    let holder = Viewer::of(ctx).require(Role::Editor)?;
+    let holder = guards::viewer(ctx).require(Role::Editor)?;
     Ok((
         ctx.data_unchecked::<DatabaseConnection>(),
         holder.name.clone(),
@@ -72,7 +75,7 @@ pub async fn edit_term(
         Ok(id) => id,
         Err(problem) => return Ok(TermPayload::refused(vec![problem])),
     };
-    let transaction = editor::begin_write(db).await?;
+    let transaction = database::begin_write(db).await?;
     let before = match editor::load_for_edit(&transaction, term_id, expected_version).await? {
         Ok(before) => before,
         Err(problems) => return Ok(TermPayload::refused(problems)),

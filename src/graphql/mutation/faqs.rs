@@ -6,12 +6,14 @@ use sea_orm::DatabaseConnection;
 
 use super::editing::{decode_id, edit_term};
 use crate::{
-    auth::{Role, RoleGuard},
+    auth::Role,
     content::{
-        editor::{EditableTerm, Problem, ProblemCode},
+        editor::EditableTerm,
         faqs,
         pack::FaqDocument,
+        refusal::{Problem, ProblemCode},
     },
+    graphql::guards::RoleGuard,
     graphql::{global_id::NodeKind, types::payload::TermPayload},
 };
 

@@ -6,15 +6,19 @@ use chrono::{DateTime, Utc};
 
 use super::editing::{commit_with_events, decode_id, edit_term, editor_context};
 use crate::{
-    auth::{Role, RoleGuard},
+    auth::Role,
+    clock,
     content::{
-        clock,
-        editor::{self, Problem, ProblemCode},
+        editor,
         pack::{
             CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument,
             TermDocument,
         },
+        refusal::{Problem, ProblemCode},
+        revisions,
     },
+    database,
+    graphql::guards::RoleGuard,
     graphql::{
         global_id::{self, NodeKind},
         types::{
@@ -267,7 +271,7 @@ impl TermMutation {
             seo: input.seo.map(Into::into),
             published_at: None,
         };
-        let transaction = editor::begin_write(db).await?;
+        let transaction = database::begin_write(db).await?;
         match editor::create(&transaction, &author, document).await? {
             Ok(row) => {
                 commit_with_events(ctx, transaction, None, Some(&row)).await?;
@@ -473,14 +477,14 @@ impl TermMutation {
             Ok(id) => id,
             Err(problem) => return Ok(TermPayload::refused(vec![problem])),
         };
-        let Some(revision) = editor::revision(db, revision_id).await? else {
+        let Some(revision) = revisions::revision(db, revision_id).await? else {
             return Ok(TermPayload::refused(vec![Problem::new(
                 "revisionId",
                 ProblemCode::NotFound,
                 "no revision has this ID",
             )]));
         };
-        let snapshot = editor::snapshot_document(&revision)?;
+        let snapshot = revisions::snapshot_document(&revision)?;
         let change = format!("restoreTermRevision: version {}", revision.version);
         edit_term(
             ctx,
@@ -525,7 +529,7 @@ impl TermMutation {
             Ok(id) => id,
             Err(problem) => return Ok(refused(vec![problem])),
         };
-        let transaction = editor::begin_write(db).await?;
+        let transaction = database::begin_write(db).await?;
         let before = match editor::load_for_edit(&transaction, id, input.expected_version).await? {
             Ok(before) => before,
             Err(problems) => return Ok(refused(problems)),

@@ -5,8 +5,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Role, RoleGuard},
+    auth::Role,
     error::Error,
+    graphql::guards::RoleGuard,
     graphql::types::{
         connection::first_or_default,
         newsletter::{NewsletterStatus, NewsletterSubscriber, NewsletterSubscriberConnection},

@@ -8,7 +8,7 @@ use crate::{
     content::{term_list, term_list::TermFilter, visibility::Visibility},
     error::Error,
     graphql::{
-        loader,
+        guards, loader,
         loaders::{AnyTermBySlug, TermBySlug},
         types::{
             connection::{TermConnection, TermOrderInput},
@@ -113,7 +113,7 @@ impl TermQuery {
         preview: bool,
     ) -> Result<Option<Term>> {
         if preview {
-            Viewer::of(ctx).require(Role::Editor)?;
+            guards::viewer(ctx).require(Role::Editor)?;
             return Ok(loader(ctx).load_one(AnyTermBySlug(slug)).await?.map(Term));
         }
         Ok(loader(ctx).load_one(TermBySlug(slug)).await?.map(Term))
@@ -137,7 +137,9 @@ impl TermQuery {
             TermOrderInput,
         >,
     ) -> Result<TermConnection> {
-        let (filter, visibility) = filter.unwrap_or_default().into_filter(Viewer::of(ctx))?;
+        let (filter, visibility) = filter
+            .unwrap_or_default()
+            .into_filter(guards::viewer(ctx))?;
         TermConnection::load(
             ctx, visibility, filter, order_by, first, after, last, before,
         )

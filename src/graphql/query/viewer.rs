@@ -4,8 +4,11 @@ use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{Role, RoleGuard, Viewer, api_keys},
-    graphql::types::api_key::{ApiKey, ViewerObject},
+    auth::{Role, Viewer, api_keys},
+    graphql::{
+        guards::{self, RoleGuard},
+        types::api_key::{ApiKey, ViewerObject},
+    },
 };
 
 /// Query fields about access.
@@ -17,7 +20,7 @@ pub struct ViewerQuery;
 impl ViewerQuery {
     /// The API key this request was made with; null for anonymous requests.
     async fn viewer(&self, ctx: &Context<'_>) -> Option<ViewerObject> {
-        match Viewer::of(ctx) {
+        match guards::viewer(ctx) {
             Viewer::Anonymous => None,
             Viewer::Key(holder) => Some(holder.into()),
         }

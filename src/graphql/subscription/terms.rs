@@ -10,12 +10,13 @@ use std::sync::Arc;
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
 use crate::{
-    auth::{Role, Viewer},
+    auth::Role,
     content::visibility::Visibility,
     error::Error,
     events::{Delivery, EventBus, TermEvent, TermEventKind},
     graphql::{
         global_id::{self, NodeKind},
+        guards,
         types::term::Term,
     },
 };
@@ -49,7 +50,7 @@ fn events<'a>(
     ctx: &Context<'a>,
     kinds: &'static [TermEventKind],
 ) -> impl Stream<Item = Result<(Arc<Delivery>, bool), Error>> + use<> {
-    let editor = Viewer::of(ctx).require(Role::Editor).is_ok();
+    let editor = guards::viewer(ctx).require(Role::Editor).is_ok();
     let receiver = ctx.data_unchecked::<EventBus>().subscribe();
     BroadcastStream::new(receiver)
         .scan(false, |ended, delivery| {

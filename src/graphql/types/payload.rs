@@ -4,7 +4,7 @@
 use async_graphql::{Enum, SimpleObject};
 
 use super::{category::Category, term::Term};
-use crate::content::editor::{Problem, ProblemCode};
+use crate::content::refusal::{Problem, ProblemCode};
 
 /// Why a change was refused, for programs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::term_revision;
 
 use crate::{
-    content::editor,
+    content::revisions,
     graphql::global_id::{self, NodeKind},
 };
 
@@ -43,7 +43,7 @@ impl TermRevision {
     /// The whole term after the change, as a content-pack line (JSON text).
     async fn snapshot(&self) -> Result<String> {
         // Parsed and re-serialised so that a corrupt snapshot is an error here, not in the client.
-        let document = editor::snapshot_document(&self.0)?;
+        let document = revisions::snapshot_document(&self.0)?;
         Ok(serde_json::to_string(&document)?)
     }
 }

@@ -14,11 +14,14 @@ use super::{
     text::TextFormat,
 };
 use crate::{
-    auth::{Role, RoleGuard},
+    auth::Role,
     config::MAX_PAGE_SIZE,
-    content::editor,
-    content::markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
+    content::{
+        markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
+        revisions,
+    },
     error::Error,
+    graphql::guards::RoleGuard,
     graphql::{
         global_id::{self, NodeKind},
         loader,
@@ -288,13 +291,13 @@ impl Term {
             })
             .transpose()?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let mut rows = editor::revisions(db, self.0.id, before_version, first + 1).await?;
+        let mut rows = revisions::revisions(db, self.0.id, before_version, first + 1).await?;
         let has_next_page = rows.len() as u64 > first;
         rows.truncate(first as usize);
         Ok(TermRevisionConnection {
             end_cursor: rows.last().map(|r| format!("v{}", r.version)),
             has_next_page,
-            total_count: editor::revision_count(db, self.0.id).await?,
+            total_count: revisions::revision_count(db, self.0.id).await?,
             nodes: rows.into_iter().map(TermRevision).collect(),
         })
     }
