@@ -111,6 +111,27 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// One thing wrong with a pack, located by line and field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackProblem {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// The field at fault (`sections[2].heading`), or empty when the line as a whole is.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for PackProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            write!(f, "line {}: {}: {}", self.line, self.field, self.message)
+        }
+    }
+}
+
 /// The error type of the domain and data layers.
 ///
 /// It deliberately does not implement `Display`: async-graphql converts any `Display` type into a GraphQL
@@ -139,7 +160,7 @@ pub enum Error {
     /// A subscriber missed this many events (it fell too far behind); its subscription ends.
     EventsMissed(u64),
     /// A content pack failed its checks; nothing was written.
-    InvalidPack(Vec<crate::content::pack::PackProblem>),
+    InvalidPack(Vec<PackProblem>),
     /// The database failed.
     Database(sea_orm::DbErr),
     /// An invariant of ours broke.

@@ -16,102 +16,13 @@ pub mod http;
 pub mod import;
 pub mod mail;
 pub mod newsletter;
+pub mod paging;
 pub mod rate_limit;
 pub mod sample_content;
 pub mod server;
 pub mod telemetry;
 
-use sea_orm::DatabaseConnection;
-
-use std::sync::Arc;
-
-use crate::{
-    config::{AppOptions, ExecutionLimits, HttpLimits},
-    database::StatementCounter,
-    events::EventBus,
-    graphql::{AppSchema, admission::Admission, schema_index::SchemaIndex},
-    http::{metrics::ServerMetrics, websocket::hub::WebSocketHub},
-    mail::outbox::Dispatcher,
-    newsletter::Newsletter,
-};
-
-/// What every request handler shares; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// The connection pool.
-    pub db: DatabaseConnection,
-    /// The GraphQL schema, with its DataLoader and limits attached.
-    pub schema: AppSchema,
-    /// Counts SQL statements run through `db`.
-    pub statements: StatementCounter,
-    /// What a request must pass before it runs (and the schema index that response shaping uses too).
-    pub admission: Arc<Admission>,
-    /// What a request may take while it runs.
-    pub execution: ExecutionLimits,
-    /// The HTTP server's timeouts and caps.
-    pub http: HttpLimits,
-    /// Places for requests being handled (load shedding).
-    pub requests_in_flight: Arc<tokio::sync::Semaphore>,
-    /// The server's counters, for `/metrics`.
-    pub metrics: Arc<ServerMetrics>,
-    /// The per-client limit on requests without a valid API key; `None` when switched off.
-    pub anonymous_limiter: Option<Arc<rate_limit::RateLimiter>>,
-    /// Content events, for subscriptions.
-    pub events: EventBus,
-    /// Open WebSocket connections, their limits and their shutdown signal.
-    pub websockets: WebSocketHub,
-    /// The outbox's mail sender.
-    pub mail: Dispatcher,
-    /// The proxies whose `X-Forwarded-For` entries are believed.
-    pub trusted_proxies: client_address::TrustedProxies,
-}
-
-impl AppState {
-    /// The state over an open pool; starts the event bus (on PostgreSQL, its `LISTEN` connection).
-    pub async fn new(
-        db: DatabaseConnection,
-        statements: StatementCounter,
-        options: AppOptions,
-    ) -> error::Result<Self> {
-        let events = EventBus::start(&db, options.event_buffer).await?;
-        let mail = Dispatcher::start(db.clone(), options.mail);
-        let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
-        let schema_options = config::SchemaOptions {
-            introspection: options.query_limits.introspection,
-            ..options.schema
-        };
-        let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, schema_options);
-        let admission = Arc::new(Admission::new(
-            SchemaIndex::from_sdl(&schema.sdl()),
-            options.query_limits,
-        ));
-        Ok(Self {
-            db,
-            schema,
-            statements,
-            admission,
-            execution: options.execution,
-            http: options.http,
-            requests_in_flight: Arc::new(tokio::sync::Semaphore::new(
-                options.http.max_requests_in_flight.max(1),
-            )),
-            metrics: Arc::new(ServerMetrics::default()),
-            anonymous_limiter: options
-                .anonymous_rate_limit
-                .map(|limit| Arc::new(rate_limit::RateLimiter::new(limit))),
-            events,
-            websockets: WebSocketHub::new(options.websocket),
-            mail,
-            trusted_proxies: options.trusted_proxies,
-        })
-    }
-
-    /// Stops the background work (event listener, mail dispatcher) at shutdown.
-    pub fn stop_background_tasks(&self) {
-        self.events.stop();
-        self.mail.stop();
-    }
-}
+pub use crate::http::state::AppState;
 
 /// The whole HTTP service.
 pub fn app(state: AppState) -> axum::Router {

@@ -5,9 +5,22 @@
 
 use sea_orm::entity::prelude::*;
 
-/// Where a term is in its editorial life. Only `Published` terms are visible to anonymous readers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+/// Where a term is in its editorial life. Only `Published` terms are visible to anonymous readers. Content
+/// packs spell it as it is stored (`draft`, `published`, `archived`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
 pub enum TermStatus {
     /// Being written; visible to editors only.
     #[sea_orm(string_value = "draft")]

@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, Set
 
 use super::{
     categories,
-    pack::{FaqDocument, SectionDocument, StatusDocument, TermDocument},
+    pack::{FaqDocument, SectionDocument, TermDocument, TermStatus},
     term_rows::{
         ChildRows, ROWS_PER_INSERT, RenderedTerm, assemble_document, insert_in_batches, term_row,
     },
@@ -133,7 +133,7 @@ pub async fn insert_documents(
     for document in documents {
         let mut stored = (*document).clone();
         stored.categories.sort();
-        if stored.published_at.is_none() && document.status == StatusDocument::Published {
+        if stored.published_at.is_none() && document.status == TermStatus::Published {
             stored.published_at = Some(now);
         }
         let snapshot = serde_json::to_string(&stored).map_err(|error| {

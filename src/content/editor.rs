@@ -224,9 +224,7 @@ pub async fn save(
     row.id = Unchanged(id);
     row.created_at = NotSet;
     row.version = Set(before.row.version + 1);
-    if document.published_at.is_none()
-        && term_rows::status_of(document.status) == TermStatus::Published
-    {
+    if document.published_at.is_none() && document.status == TermStatus::Published {
         row.published_at = Set(Some(before.row.published_at.unwrap_or(now)));
     }
     // The version in the WHERE clause is the lost-update guard: a concurrent save that committed first
@@ -317,10 +315,15 @@ pub async fn save(
         .one(db)
         .await?
         .ok_or_else(|| Error::Internal(format!("term {id} vanished inside its own transaction")))?;
-    let stored = load(db, id)
-        .await?
-        .ok_or_else(|| Error::Internal(format!("term {id} vanished inside its own transaction")))?;
-    revisions::record(db, id, saved.version, author, change, &stored.document, now).await?;
+    // The revision holds the term as stored: its new row with the lists just written.
+    let stored = term_rows::assemble_document(
+        saved.clone(),
+        document.sections.clone(),
+        document.faqs.clone(),
+        document.related.clone(),
+        document.categories.clone(),
+    );
+    revisions::record(db, id, saved.version, author, change, &stored, now).await?;
     Ok(Ok(saved))
 }
 

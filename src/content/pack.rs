@@ -2,10 +2,13 @@
 //! that needs only the pack itself. Checks against the database (a slug already taken, a related slug stored
 //! earlier) are the import job's, inside its transaction.
 
-use std::{collections::HashMap, fmt};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+pub use entity::TermStatus;
 use serde::{Deserialize, Serialize};
+
+pub use crate::error::PackProblem;
 
 /// The most related terms one term may list, which is also what `relatedTerms` without `first` costs
 /// in the query complexity.
@@ -39,8 +42,8 @@ pub struct TermDocument {
     #[serde(default)]
     pub related: Vec<String>,
     /// Editorial status; `published` when absent.
-    #[serde(default)]
-    pub status: StatusDocument,
+    #[serde(default = "published")]
+    pub status: TermStatus,
     /// Optional call to action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action: Option<CallToActionDocument>,
@@ -50,6 +53,11 @@ pub struct TermDocument {
     /// Publication time; set to the import time for published terms that lack it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A term's status when its line says none.
+fn published() -> TermStatus {
+    TermStatus::Published
 }
 
 /// A body section.
@@ -96,40 +104,6 @@ pub struct SeoDocument {
     /// Meta description override, at most 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-}
-
-/// Editorial status as the pack spells it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StatusDocument {
-    /// Not public.
-    Draft,
-    /// Public.
-    #[default]
-    Published,
-    /// Withdrawn.
-    Archived,
-}
-
-/// One thing wrong with a pack, located by line and field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PackProblem {
-    /// 1-based line number in the file.
-    pub line: usize,
-    /// The field at fault (`sections[2].heading`), or empty when the line as a whole is.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for PackProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() {
-            write!(f, "line {}: {}", self.line, self.message)
-        } else {
-            write!(f, "line {}: {}: {}", self.line, self.field, self.message)
-        }
-    }
 }
 
 /// A term document with the line it came from.

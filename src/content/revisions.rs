@@ -10,7 +10,10 @@ use sea_orm::{
 };
 
 use super::pack::TermDocument;
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    paging::{self, Page},
+};
 
 /// Stores the revision that a change to `term_id` produced.
 pub(crate) async fn record(
@@ -38,23 +41,25 @@ pub(crate) async fn record(
     Ok(())
 }
 
-/// A term's revisions, newest first, with versions below `before_version` when given.
-pub async fn revisions(
+/// A page of at most `size` of a term's revisions, newest first, with versions below `before_version`
+/// when given. One SQL statement.
+pub async fn page(
     db: &impl ConnectionTrait,
     term_id: i64,
-    before_version: Option<i32>,
-    limit: u64,
-) -> Result<Vec<term_revision::Model>> {
+    before_version: Option<i64>,
+    size: usize,
+) -> Result<Page<term_revision::Model>> {
     let mut select =
         term_revision::Entity::find().filter(term_revision::Column::TermId.eq(term_id));
     if let Some(version) = before_version {
         select = select.filter(term_revision::Column::Version.lt(version));
     }
-    Ok(select
+    let rows = select
         .order_by_desc(term_revision::Column::Version)
-        .limit(limit)
+        .limit(paging::read_limit(size))
         .all(db)
-        .await?)
+        .await?;
+    Ok(paging::cut(rows, size, false))
 }
 
 /// How many revisions a term has.

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::visibility::Visibility;
-use crate::error::Result;
+use crate::{error::Result, paging};
 
 /// Which terms a list holds, beyond visibility. Every set field narrows the list.
 #[derive(Clone, Debug, Default)]
@@ -228,25 +228,21 @@ pub async fn page(
     } else {
         Order::Desc
     };
-    let mut terms = select
+    let rows = select
         .order_by(order.column(), walk.clone())
         .order_by(term::Column::Id, walk)
-        .limit(limit as u64 + 1)
+        .limit(paging::read_limit(limit))
         .all(db)
         .await?;
-    let more = terms.len() > limit;
-    terms.truncate(limit);
-    if from_end {
-        terms.reverse();
-    }
+    let page = paging::cut(rows, limit, from_end);
     // Past a cursor there is, by construction, at least the term the cursor came from.
     let (has_next_page, has_previous_page) = if from_end {
-        (window.before.is_some(), more)
+        (window.before.is_some(), page.more)
     } else {
-        (more, window.after.is_some())
+        (page.more, window.after.is_some())
     };
     Ok(TermPage {
-        terms,
+        terms: page.items,
         has_next_page,
         has_previous_page,
     })

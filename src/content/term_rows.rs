@@ -11,33 +11,12 @@ use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, Set};
 
 use super::{
     markdown::{self, AnchorAllocator},
-    pack::{
-        CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument,
-        TermDocument,
-    },
+    pack::{CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, TermDocument},
 };
 use crate::error::Result;
 
 /// Rows per multi-row INSERT: far below the bind-parameter limits of SQLite (32 766) and PostgreSQL (65 535).
 pub(crate) const ROWS_PER_INSERT: usize = 500;
-
-/// The stored status of a document's status.
-pub fn status_of(document: StatusDocument) -> TermStatus {
-    match document {
-        StatusDocument::Draft => TermStatus::Draft,
-        StatusDocument::Published => TermStatus::Published,
-        StatusDocument::Archived => TermStatus::Archived,
-    }
-}
-
-/// The document status of a stored status.
-fn document_status(status: TermStatus) -> StatusDocument {
-    match status {
-        TermStatus::Draft => StatusDocument::Draft,
-        TermStatus::Published => StatusDocument::Published,
-        TermStatus::Archived => StatusDocument::Archived,
-    }
-}
 
 /// Everything derived from a document's text: HTML, anchors and reading time. Computing it is the CPU-heavy
 /// part of an import, so it is done before the transaction opens, on every core.
@@ -107,7 +86,7 @@ pub fn term_row(
     rendered: &RenderedTerm,
     now: DateTime<Utc>,
 ) -> term::ActiveModel {
-    let status = status_of(document.status);
+    let status = document.status;
     let published_at = match (document.published_at, status) {
         (Some(at), _) => Some(at),
         (None, TermStatus::Published) => Some(now),
@@ -255,6 +234,24 @@ where
     Ok(())
 }
 
+/// A term's call to action, from its four `cta_` columns (all set, or none).
+pub fn call_to_action_of(row: &term::Model) -> Option<CallToActionDocument> {
+    match (
+        &row.cta_heading,
+        &row.cta_text,
+        &row.cta_label,
+        &row.cta_url,
+    ) {
+        (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToActionDocument {
+            heading: heading.clone(),
+            text: text.clone(),
+            label: label.clone(),
+            url: url.clone(),
+        }),
+        _ => None,
+    }
+}
+
 /// The pack document of a stored term, from its row and its lists (categories in any order).
 pub fn assemble_document(
     t: term::Model,
@@ -264,15 +261,7 @@ pub fn assemble_document(
     mut categories: Vec<String>,
 ) -> TermDocument {
     categories.sort();
-    let call_to_action = match (t.cta_heading, t.cta_text, t.cta_label, t.cta_url) {
-        (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToActionDocument {
-            heading,
-            text,
-            label,
-            url,
-        }),
-        _ => None,
-    };
+    let call_to_action = call_to_action_of(&t);
     let seo = (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
         title: t.seo_title,
         description: t.seo_description,
@@ -282,7 +271,7 @@ pub fn assemble_document(
         sections,
         faqs,
         related,
-        status: document_status(t.status),
+        status: t.status,
         call_to_action,
         seo,
         published_at: t.published_at,

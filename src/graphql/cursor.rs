@@ -1,14 +1,84 @@
-//! Opaque connection cursors: `base64url(JSON)` of the ordering field, its value and the term id. A cursor
-//! from another ordering, or one that is not ours, is a `BAD_USER_INPUT` error naming the argument.
+//! Paging arguments and opaque cursors for every connection of the API: term lists (`terms`,
+//! `Category.terms`), a term's revisions and the subscriber list. A cursor is `base64url(JSON)` of the list
+//! it belongs to (for terms, the ordering field), a sort value and an id; a cursor from another list or
+//! ordering, or one that is not ours, is a `BAD_USER_INPUT` error naming the argument.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     content::term_list::{SortValue, TermKey, TermOrderField},
     error::Error,
 };
+
+/// The page size of a list paged forward only (`first`): the default when omitted, refused outside
+/// 1–max.
+pub fn first_or_default(first: Option<i32>) -> Result<usize, Error> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
+        Some(_) => Err(Error::bad_input(
+            "first",
+            format!("first must be 1–{MAX_PAGE_SIZE}"),
+        )),
+    }
+}
+
+/// A list ordered by one integer, whose cursors are positions in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PositionList {
+    /// A term's revisions, by version.
+    Revisions,
+    /// Newsletter subscribers, by id.
+    Subscribers,
+}
+
+impl PositionList {
+    fn name(self) -> &'static str {
+        match self {
+            PositionList::Revisions => "REVISIONS",
+            PositionList::Subscribers => "SUBSCRIBERS",
+        }
+    }
+}
+
+/// The cursor of `position` in `list`.
+pub fn encode_position(list: PositionList, position: i64) -> String {
+    encode_payload(&CursorPayload {
+        o: list.name().to_owned(),
+        k: String::new(),
+        i: position,
+    })
+}
+
+/// The position a cursor of `list` points at; `argument` (`after`) names it in errors.
+pub fn decode_position(cursor: &str, list: PositionList, argument: &str) -> Result<i64, Error> {
+    let payload = decode_payload(cursor, argument)?;
+    if payload.o != list.name() {
+        return Err(malformed(cursor, argument));
+    }
+    Ok(payload.i)
+}
+
+fn encode_payload(payload: &CursorPayload) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).expect("a cursor payload serialises"))
+}
+
+fn malformed(cursor: &str, argument: &str) -> Error {
+    Error::bad_input(
+        argument,
+        format!("{argument}: {cursor:?} is not a valid cursor"),
+    )
+}
+
+fn decode_payload(cursor: &str, argument: &str) -> Result<CursorPayload, Error> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| malformed(cursor, argument))?;
+    serde_json::from_slice(&bytes).map_err(|_| malformed(cursor, argument))
+}
 
 #[derive(Serialize, Deserialize)]
 struct CursorPayload {
@@ -34,24 +104,17 @@ pub fn encode(field: TermOrderField, key: &TermKey) -> String {
         SortValue::Text(text) => text.clone(),
         SortValue::Time(time) => time.to_rfc3339_opts(SecondsFormat::Micros, true),
     };
-    let payload = CursorPayload {
+    encode_payload(&CursorPayload {
         o: field_name(field).to_owned(),
         k,
         i: key.id,
-    };
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).expect("a cursor payload serialises"))
+    })
 }
 
 /// Decodes a cursor for an ordering by `field`; `argument` (`after` or `before`) names it in errors.
 pub fn decode(cursor: &str, field: TermOrderField, argument: &str) -> Result<TermKey, Error> {
-    let malformed = || {
-        Error::bad_input(
-            argument,
-            format!("{argument}: {cursor:?} is not a valid cursor"),
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
-    let payload: CursorPayload = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    let malformed = || malformed(cursor, argument);
+    let payload = decode_payload(cursor, argument)?;
     if payload.o != field_name(field) {
         return Err(Error::bad_input(
             argument,
@@ -93,5 +156,13 @@ mod tests {
         );
         assert!(decode(&cursor, TermOrderField::Name, "after").is_err());
         assert!(decode("garbage", TermOrderField::Name, "before").is_err());
+
+        let revision = encode_position(PositionList::Revisions, 3);
+        assert_eq!(
+            decode_position(&revision, PositionList::Revisions, "after").unwrap(),
+            3
+        );
+        assert!(decode_position(&revision, PositionList::Subscribers, "after").is_err());
+        assert!(decode_position(&cursor, PositionList::Revisions, "after").is_err());
     }
 }

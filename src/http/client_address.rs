@@ -8,7 +8,8 @@ use axum::{
     http::request::Parts,
 };
 
-use crate::{AppState, client_address::ClientAddress};
+use super::state::AppState;
+use crate::client_address::ClientAddress;
 
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = Infallible;

@@ -29,7 +29,6 @@ use super::{
     media_type::{self, ResponseMediaType},
 };
 use crate::{
-    AppState,
     auth::{Viewer, api_keys},
     client_address::ClientAddress,
     error::{Error, ErrorCode},
@@ -37,6 +36,7 @@ use crate::{
         execution::{self, Outcome},
         execution_budget::Exhausted,
     },
+    http::state::AppState,
 };
 
 /// The parameters of one GraphQL request, from a JSON body or a query string.

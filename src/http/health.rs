@@ -3,7 +3,7 @@
 use axum::{Json, extract::State, http::StatusCode};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use super::state::AppState;
 
 /// `GET /healthz`: the process is up and serving HTTP.
 pub async fn healthz() -> Json<Value> {

@@ -9,7 +9,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, error::ErrorCode};
+use super::state::AppState;
+use crate::error::ErrorCode;
 
 /// Seconds a shed client should wait before it tries again.
 const RETRY_AFTER_SECONDS: &str = "1";

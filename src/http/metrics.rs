@@ -13,7 +13,7 @@ use std::{
 
 use axum::{extract::State, http::header, response::IntoResponse};
 
-use crate::AppState;
+use super::state::AppState;
 
 /// Which limit closed a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

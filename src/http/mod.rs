@@ -10,6 +10,7 @@ pub mod health;
 pub mod load_shedding;
 pub mod media_type;
 pub mod metrics;
+pub mod state;
 pub mod websocket;
 
 use axum::{
@@ -21,7 +22,8 @@ use axum::{
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::{AppState, error::ErrorCode};
+use self::state::AppState;
+use crate::error::ErrorCode;
 
 /// `GET /schema.graphql`: the schema as SDL, for code generators.
 async fn schema_sdl(

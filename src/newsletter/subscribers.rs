@@ -19,6 +19,7 @@ use crate::{
     database::begin_write,
     error::{Error, Result},
     mail::outbox,
+    paging::{self, Page},
 };
 
 /// The longest `source` a sign-up may name.
@@ -251,22 +252,24 @@ fn with_status<Q: QueryFilter>(query: Q, status: Option<SubscriberStatus>) -> Q 
     }
 }
 
-/// Up to `limit` subscribers after id `after`, oldest first, optionally of one status.
+/// A page of at most `size` subscribers after id `after`, oldest first, optionally of one status. One SQL
+/// statement.
 pub async fn page(
     db: &impl ConnectionTrait,
     status: Option<SubscriberStatus>,
     after: Option<i64>,
-    limit: u64,
-) -> Result<Vec<subscriber::Model>> {
+    size: usize,
+) -> Result<Page<subscriber::Model>> {
     let mut query = with_status(subscriber::Entity::find(), status);
     if let Some(after) = after {
         query = query.filter(subscriber::Column::Id.gt(after));
     }
-    Ok(query
+    let rows = query
         .order_by_asc(subscriber::Column::Id)
-        .limit(limit)
+        .limit(paging::read_limit(size))
         .all(db)
-        .await?)
+        .await?;
+    Ok(paging::cut(rows, size, false))
 }
 
 /// How many subscribers there are, optionally of one status.
@@ -277,7 +280,7 @@ pub async fn count(db: &impl ConnectionTrait, status: Option<SubscriberStatus>) 
 }
 
 /// Rows read per query while exporting, so memory stays flat however long the list.
-const EXPORT_CHUNK: u64 = 1000;
+const EXPORT_CHUNK: usize = 1000;
 
 /// Writes every subscriber (optionally of one status) as CSV with a header row; returns the row count.
 pub async fn export_csv(
@@ -301,8 +304,8 @@ pub async fn export_csv(
     let mut after = None;
     let mut written = 0;
     loop {
-        let rows = page(db, status, after, EXPORT_CHUNK).await?;
-        for row in &rows {
+        let chunk = page(db, status, after, EXPORT_CHUNK).await?;
+        for row in &chunk.items {
             writer
                 .write_record([
                     row.email.as_str(),
@@ -314,9 +317,9 @@ pub async fn export_csv(
                 ])
                 .map_err(failed)?;
         }
-        written += rows.len() as u64;
-        match rows.last() {
-            Some(last) if rows.len() as u64 == EXPORT_CHUNK => after = Some(last.id),
+        written += chunk.items.len() as u64;
+        match chunk.items.last() {
+            Some(last) if chunk.more => after = Some(last.id),
             _ => break,
         }
     }

@@ -11,8 +11,8 @@ use crate::{
     content::{
         editor,
         pack::{
-            CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, StatusDocument,
-            TermDocument,
+            CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, TermDocument,
+            TermStatus,
         },
         refusal::{Problem, ProblemCode},
         revisions,
@@ -266,7 +266,7 @@ impl TermMutation {
             sections: input.sections.into_iter().map(Into::into).collect(),
             faqs: input.faqs.into_iter().map(Into::into).collect(),
             related: input.related,
-            status: StatusDocument::Draft,
+            status: TermStatus::Draft,
             call_to_action: input.call_to_action.map(Into::into),
             seo: input.seo.map(Into::into),
             published_at: None,
@@ -341,7 +341,7 @@ impl TermMutation {
             input.expected_version,
             "publishTerm",
             move |term| {
-                term.document.status = StatusDocument::Published;
+                term.document.status = TermStatus::Published;
                 term.document.published_at = Some(at);
                 Ok(())
             },
@@ -358,7 +358,7 @@ impl TermMutation {
     ) -> Result<TermPayload> {
         let id = decode_id(&input.id, NodeKind::Term, "id");
         edit_term(ctx, id, input.expected_version, "unpublishTerm", |term| {
-            term.document.status = StatusDocument::Draft;
+            term.document.status = TermStatus::Draft;
             term.document.published_at = None;
             Ok(())
         })
@@ -374,7 +374,7 @@ impl TermMutation {
     ) -> Result<TermPayload> {
         let id = decode_id(&input.id, NodeKind::Term, "id");
         edit_term(ctx, id, input.expected_version, "archiveTerm", |term| {
-            term.document.status = StatusDocument::Archived;
+            term.document.status = TermStatus::Archived;
             Ok(())
         })
         .await

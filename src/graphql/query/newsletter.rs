@@ -1,37 +1,19 @@
 //! The subscriber list, for admins.
 
 use async_graphql::{Context, Object, Result};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::Role,
-    error::Error,
-    graphql::guards::RoleGuard,
-    graphql::types::{
-        connection::first_or_default,
-        newsletter::{NewsletterStatus, NewsletterSubscriber, NewsletterSubscriberConnection},
+    graphql::{
+        cursor::{self, PositionList},
+        guards::RoleGuard,
+        types::newsletter::{
+            NewsletterStatus, NewsletterSubscriber, NewsletterSubscriberConnection,
+        },
     },
     newsletter::subscribers,
 };
-
-/// The prefix inside a subscriber cursor.
-const CURSOR_PREFIX: &str = "subscriber:";
-
-fn encode_cursor(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{id}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<i64, Error> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix(CURSOR_PREFIX)?.parse().ok())
-        .ok_or_else(|| {
-            Error::bad_input("after", format!("after: {cursor:?} is not a valid cursor"))
-        })
-}
 
 /// The subscriber list.
 #[derive(Default)]
@@ -52,18 +34,23 @@ impl NewsletterQuery {
         >,
         #[graphql(desc = "Only subscribers in this status.")] status: Option<NewsletterStatus>,
     ) -> Result<NewsletterSubscriberConnection> {
-        let first = first_or_default(first)?;
-        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let first = cursor::first_or_default(first)?;
+        let after = after
+            .as_deref()
+            .map(|after| cursor::decode_position(after, PositionList::Subscribers, "after"))
+            .transpose()?;
         let status = status.map(Into::into);
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let mut rows = subscribers::page(db, status, after, first + 1).await?;
-        let has_next_page = rows.len() as u64 > first;
-        rows.truncate(first as usize);
+        let page = subscribers::page(db, status, after, first).await?;
         Ok(NewsletterSubscriberConnection {
-            end_cursor: rows.last().map(|row| encode_cursor(row.id)),
-            has_next_page,
+            end_cursor: page
+                .items
+                .last()
+                .map(|row| cursor::encode_position(PositionList::Subscribers, row.id)),
+            has_next_page: page.more,
             total_count: subscribers::count(db, status).await?,
-            nodes: rows
+            nodes: page
+                .items
                 .into_iter()
                 .map(NewsletterSubscriber::from_row)
                 .collect::<Result<_, _>>()?,

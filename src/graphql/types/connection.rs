@@ -15,18 +15,6 @@ use crate::{
     graphql::cursor,
 };
 
-/// The page size of a simple list (`first` only): the default when omitted, refused outside 1–max.
-pub fn first_or_default(first: Option<i32>) -> Result<u64, Error> {
-    match first {
-        None => Ok(DEFAULT_PAGE_SIZE as u64),
-        Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as u64),
-        Some(_) => Err(Error::bad_input(
-            "first",
-            format!("first must be 1–{MAX_PAGE_SIZE}"),
-        )),
-    }
-}
-
 /// What term lists can be ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 #[graphql(name = "TermOrderField")]

@@ -3,6 +3,8 @@
 
 use async_graphql::SimpleObject;
 
+use crate::content::pack::CallToActionDocument;
+
 /// One entry of a term page's table of contents.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct TableOfContentsEntry {
@@ -25,6 +27,17 @@ pub struct CallToAction {
     pub label: String,
     /// Where the button leads: an absolute URL or a site path.
     pub url: String,
+}
+
+impl From<CallToActionDocument> for CallToAction {
+    fn from(document: CallToActionDocument) -> Self {
+        CallToAction {
+            heading: document.heading,
+            text: document.text,
+            label: document.label,
+            url: document.url,
+        }
+    }
 }
 
 /// What a page puts in `<title>` and `<meta name="description">`.

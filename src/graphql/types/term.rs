@@ -18,12 +18,13 @@ use crate::{
     config::MAX_PAGE_SIZE,
     content::{
         markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
-        revisions,
+        revisions, term_rows,
     },
     error::Error,
-    graphql::guards::RoleGuard,
     graphql::{
+        cursor::{self, PositionList},
         global_id::{self, NodeKind},
+        guards::RoleGuard,
         loader,
         loaders::{CategoriesByTerm, FaqsByTerm, RelatedTermsByTerm, SectionsByTerm},
     },
@@ -34,6 +35,7 @@ const SEO_DESCRIPTION_LENGTH: usize = 160;
 
 /// Where a term is in its editorial life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredStatus")]
 pub enum TermStatus {
     /// Being written; never shown to anonymous readers.
     Draft,
@@ -41,26 +43,6 @@ pub enum TermStatus {
     Published,
     /// Withdrawn from the public site.
     Archived,
-}
-
-impl From<TermStatus> for StoredStatus {
-    fn from(status: TermStatus) -> Self {
-        match status {
-            TermStatus::Draft => StoredStatus::Draft,
-            TermStatus::Published => StoredStatus::Published,
-            TermStatus::Archived => StoredStatus::Archived,
-        }
-    }
-}
-
-impl From<StoredStatus> for TermStatus {
-    fn from(status: StoredStatus) -> Self {
-        match status {
-            StoredStatus::Draft => TermStatus::Draft,
-            StoredStatus::Published => TermStatus::Published,
-            StoredStatus::Archived => TermStatus::Archived,
-        }
-    }
 }
 
 /// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
@@ -208,16 +190,7 @@ impl Term {
 
     /// The page's call to action, when it has one.
     async fn call_to_action(&self) -> Option<CallToAction> {
-        let t = &self.0;
-        match (&t.cta_heading, &t.cta_text, &t.cta_label, &t.cta_url) {
-            (Some(heading), Some(text), Some(label), Some(url)) => Some(CallToAction {
-                heading: heading.clone(),
-                text: text.clone(),
-                label: label.clone(),
-                url: url.clone(),
-            }),
-            _ => None,
-        }
+        term_rows::call_to_action_of(&self.0).map(Into::into)
     }
 
     /// Title and description for search engines, with fallbacks filled in.
@@ -275,30 +248,20 @@ impl Term {
         #[graphql(desc = "Return revisions older than this cursor (an `endCursor`).")]
         after: Option<String>,
     ) -> Result<TermRevisionConnection> {
-        let first = super::connection::first_or_default(first)?;
+        let first = cursor::first_or_default(first)?;
         let before_version = after
             .as_deref()
-            .map(|cursor| {
-                cursor
-                    .strip_prefix("v")
-                    .and_then(|n| n.parse::<i32>().ok())
-                    .ok_or_else(|| {
-                        Error::bad_input(
-                            "after",
-                            format!("after: {cursor:?} is not a valid cursor"),
-                        )
-                    })
-            })
+            .map(|after| cursor::decode_position(after, PositionList::Revisions, "after"))
             .transpose()?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let mut rows = revisions::revisions(db, self.0.id, before_version, first + 1).await?;
-        let has_next_page = rows.len() as u64 > first;
-        rows.truncate(first as usize);
+        let page = revisions::page(db, self.0.id, before_version, first).await?;
         Ok(TermRevisionConnection {
-            end_cursor: rows.last().map(|r| format!("v{}", r.version)),
-            has_next_page,
+            end_cursor: page.items.last().map(|revision| {
+                cursor::encode_position(PositionList::Revisions, revision.version.into())
+            }),
+            has_next_page: page.more,
             total_count: revisions::revision_count(db, self.0.id).await?,
-            nodes: rows.into_iter().map(TermRevision).collect(),
+            nodes: page.items.into_iter().map(TermRevision).collect(),
         })
     }
 }

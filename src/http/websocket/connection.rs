@@ -31,7 +31,6 @@ use super::{
     protocol::{self, ClientMessage, Protocol, close_code},
 };
 use crate::{
-    AppState,
     auth::{Viewer, api_keys},
     client_address::ClientAddress,
     error::Error,
@@ -40,6 +39,7 @@ use crate::{
         execution::{self, Outcome},
         request_errors,
     },
+    http::state::AppState,
     rate_limit::Decision,
 };
 

@@ -20,7 +20,8 @@ use self::{
     protocol::{PROTOCOL_NAMES, Protocol},
 };
 use super::anonymous_rate_limit;
-use crate::{AppState, client_address::ClientAddress, error::ErrorCode};
+use super::state::AppState;
+use crate::{client_address::ClientAddress, error::ErrorCode};
 
 /// The largest message a client may send: a GraphQL document with its variables, never content.
 const MAX_CLIENT_MESSAGE: usize = 256 * 1024;
