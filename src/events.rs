@@ -1,7 +1,7 @@
 //! Content events: what changed, published only after the write committed, fanned out to every replica.
 //!
-//! A mutation computes its events from the term before and after, stages them inside its transaction and
-//! releases them after commit. On PostgreSQL staging is a `pg_notify` in the transaction itself, which the
+//! A write (the editorial service, through [`ChangeFeed`]) computes its events from the term before and
+//! after, stages them inside its transaction and releases them after commit. On PostgreSQL staging is a `pg_notify` in the transaction itself, which the
 //! server delivers only on commit and to every replica listening (each runs one `LISTEN` connection); a
 //! rolled-back write sends nothing. On SQLite (one process) the events go straight to an in-process broadcast
 //! after commit. Subscribers read the broadcast; one that falls more than the buffer behind is told so and its
@@ -11,12 +11,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::term;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, broadcast};
 
 use crate::{
-    content::{terms, visibility::Visibility},
+    clock,
+    content::{
+        editorial::{ChangeFeed, Release},
+        terms,
+        visibility::Visibility,
+    },
     error::{Error, Result},
 };
 
@@ -211,7 +216,8 @@ impl EventBus {
         Ok(())
     }
 
-    /// Releases events after their transaction committed (SQLite: to this process's subscribers).
+    /// Releases events after their transaction committed (SQLite: to this process's subscribers; on
+    /// PostgreSQL the commit delivered them).
     pub fn committed(&self, events: Vec<TermEvent>) {
         if self.backend == DbBackend::Postgres {
             return;
@@ -220,5 +226,23 @@ impl EventBus {
             // No subscriber is not an error.
             let _ = self.sender.send(Delivery::new(event));
         }
+    }
+}
+
+/// The editorial service announces its changes through the bus.
+#[async_trait::async_trait]
+impl ChangeFeed for EventBus {
+    async fn stage(
+        &self,
+        transaction: &DatabaseTransaction,
+        before: Option<&term::Model>,
+        after: Option<&term::Model>,
+    ) -> Result<Release> {
+        let events: Vec<TermEvent> = TermEvent::of_change(before, after, clock::now())
+            .into_iter()
+            .collect();
+        EventBus::stage(self, transaction, &events).await?;
+        let bus = self.clone();
+        Ok(Box::new(move || bus.committed(events)))
     }
 }

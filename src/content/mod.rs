@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod categories;
 pub mod editor;
+pub mod editorial;
 pub mod faqs;
 pub mod markdown;
 pub mod pack;

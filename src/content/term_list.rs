@@ -12,7 +12,13 @@ use sea_orm::{
 };
 
 use super::visibility::Visibility;
-use crate::{error::Result, paging};
+use crate::{
+    error::{Error, Result},
+    paging,
+};
+
+/// The longest text `nameContains` may search for.
+pub const NAME_CONTAINS_MAX: usize = 200;
 
 /// Which terms a list holds, beyond visibility. Every set field narrows the list.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +36,54 @@ pub struct TermFilter {
 }
 
 impl TermFilter {
+    /// A filter from what a client asked for, checked: `letter` is `A`–`Z` (either case) or `#`;
+    /// `name_contains` is at most 200 characters and has no NUL (empty means no filter). Refusals name the
+    /// input field at fault.
+    pub fn checked(
+        letter: Option<&str>,
+        category_slug: Option<String>,
+        name_contains: Option<String>,
+        statuses: Option<Vec<TermStatus>>,
+    ) -> Result<Self, Error> {
+        let initial = match letter {
+            None => None,
+            Some(letter) => {
+                let upper = letter.to_ascii_uppercase();
+                let valid =
+                    upper == "#" || (upper.len() == 1 && upper.as_bytes()[0].is_ascii_uppercase());
+                if !valid {
+                    return Err(Error::bad_input(
+                        "filter.letter",
+                        format!("letter must be one of A–Z or #, got {letter:?}"),
+                    ));
+                }
+                Some(upper)
+            }
+        };
+        let name_contains = name_contains.filter(|text| !text.is_empty());
+        if let Some(text) = &name_contains {
+            if text.chars().count() > NAME_CONTAINS_MAX {
+                return Err(Error::bad_input(
+                    "filter.nameContains",
+                    format!("nameContains must be at most {NAME_CONTAINS_MAX} characters"),
+                ));
+            }
+            if text.contains('\0') {
+                return Err(Error::bad_input(
+                    "filter.nameContains",
+                    "nameContains must not contain the NUL character (U+0000)",
+                ));
+            }
+        }
+        Ok(TermFilter {
+            initial,
+            category_slug,
+            category_id: None,
+            name_contains,
+            statuses,
+        })
+    }
+
     fn condition(&self) -> Condition {
         let mut condition = Condition::all();
         if let Some(initial) = &self.initial {

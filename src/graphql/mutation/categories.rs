@@ -2,11 +2,10 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::editing::{decode_id, editor_context};
+use super::editing::{author, decode_id, editorial};
 use crate::{
     auth::Role,
-    content::{categories, refusal::Problem},
-    database,
+    content::refusal::Problem,
     graphql::guards::RoleGuard,
     graphql::{
         global_id::NodeKind,
@@ -75,13 +74,10 @@ impl CategoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new category.")] input: CreateCategoryInput,
     ) -> Result<CategoryPayload> {
-        let (db, _) = editor_context(ctx)?;
-        let transaction = database::begin_write(db).await?;
-        let outcome =
-            categories::create(&transaction, &input.slug, &input.name, input.description).await?;
-        if outcome.is_ok() {
-            transaction.commit().await?;
-        }
+        let author = author(ctx)?;
+        let outcome = editorial(ctx, &author)
+            .create_category(&input.slug, &input.name, input.description)
+            .await?;
         Ok(payload(outcome))
     }
 
@@ -92,7 +88,7 @@ impl CategoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateCategoryInput,
     ) -> Result<CategoryPayload> {
-        let (db, _) = editor_context(ctx)?;
+        let author = author(ctx)?;
         let id = match decode_id(&input.id, NodeKind::Category, "id") {
             Ok(id) => id,
             Err(problem) => return Ok(payload(Err(vec![problem]))),
@@ -102,12 +98,9 @@ impl CategoryMutation {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(text) => Some(Some(text)),
         };
-        let transaction = database::begin_write(db).await?;
-        let outcome =
-            categories::update(&transaction, id, input.slug, input.name, description).await?;
-        if outcome.is_ok() {
-            transaction.commit().await?;
-        }
+        let outcome = editorial(ctx, &author)
+            .update_category(id, input.slug, input.name, description)
+            .await?;
         Ok(payload(outcome))
     }
 
@@ -118,20 +111,16 @@ impl CategoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which category.")] input: DeleteCategoryInput,
     ) -> Result<CategoryPayload> {
-        let (db, _) = editor_context(ctx)?;
+        let author = author(ctx)?;
         let id = match decode_id(&input.id, NodeKind::Category, "id") {
             Ok(id) => id,
             Err(problem) => return Ok(payload(Err(vec![problem]))),
         };
-        let transaction = database::begin_write(db).await?;
-        match categories::delete(&transaction, id).await? {
-            Ok(()) => {
-                transaction.commit().await?;
-                Ok(CategoryPayload {
-                    category: None,
-                    user_errors: Vec::new(),
-                })
-            }
+        match editorial(ctx, &author).delete_category(id).await? {
+            Ok(()) => Ok(CategoryPayload {
+                category: None,
+                user_errors: Vec::new(),
+            }),
             Err(problems) => Ok(payload(Err(problems))),
         }
     }

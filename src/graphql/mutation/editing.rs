@@ -1,20 +1,19 @@
-//! The shared shape of every term mutation: check the key, decode the id, open a write transaction, load
-//! the term, compare `expectedVersion`, apply the change to the term's document, save, commit. Refusals come
-//! back as `userErrors` and write nothing.
+//! What every editorial mutation shares: the service for the key making the change, decoded ids, and the
+//! payloads that carry a changed term or the refusals. The changes themselves are the editorial service's
+//! (`content::editorial`); resolvers only translate.
 
 use async_graphql::{Context, ID, Result};
 use entity::term;
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::Role,
-    clock,
+    auth::Viewer,
     content::{
-        editor::{self, EditableTerm},
+        editorial::Editorial,
         refusal::{Problem, ProblemCode},
     },
-    database,
-    events::{EventBus, TermEvent},
+    error::Error,
+    events::EventBus,
     graphql::{
         global_id::{self, NodeKind},
         guards,
@@ -22,31 +21,25 @@ use crate::{
     },
 };
 
-/// The database and the name of the editor's key, for a mutation that needs the editor role.
-pub fn editor_context<'a>(ctx: &Context<'a>) -> Result<(&'a DatabaseConnection, String)> {
-    let holder = guards::viewer(ctx).require(Role::Editor)?;
-    Ok((
-        ctx.data_unchecked::<DatabaseConnection>(),
-        holder.name.clone(),
-    ))
+/// The name of the key making a change, recorded as the author of revisions. The field's `RoleGuard` has
+/// already admitted the key.
+pub fn author(ctx: &Context<'_>) -> Result<String> {
+    match guards::viewer(ctx) {
+        Viewer::Key(holder) => Ok(holder.name.clone()),
+        Viewer::Anonymous => Err(Error::Unauthenticated(
+            "this operation needs an API key: send Authorization: Bearer <key>".to_owned(),
+        )
+        .into()),
+    }
 }
 
-/// Commits a write and its events: staged inside the transaction, released after commit, so a write that
-/// fails or rolls back announces nothing.
-pub async fn commit_with_events(
-    ctx: &Context<'_>,
-    transaction: DatabaseTransaction,
-    before: Option<&term::Model>,
-    after: Option<&term::Model>,
-) -> Result<()> {
-    let bus = ctx.data_unchecked::<EventBus>();
-    let events: Vec<TermEvent> = TermEvent::of_change(before, after, clock::now())
-        .into_iter()
-        .collect();
-    bus.stage(&transaction, &events).await?;
-    transaction.commit().await?;
-    bus.committed(events);
-    Ok(())
+/// The editorial service for this request's key.
+pub fn editorial<'a>(ctx: &Context<'a>, author: &'a str) -> Editorial<'a> {
+    Editorial::new(
+        ctx.data_unchecked::<DatabaseConnection>(),
+        ctx.data_unchecked::<EventBus>(),
+        author,
+    )
 }
 
 /// The database id behind a global ID of `kind`, or the problem to report under `field`.
@@ -61,44 +54,13 @@ pub fn decode_id(id: &ID, kind: NodeKind, field: &str) -> std::result::Result<i6
     }
 }
 
-/// Runs one change on the term `term_id` as described above. `apply` edits the term in memory (or refuses);
-/// `change` names the change in the revision history.
-pub async fn edit_term(
-    ctx: &Context<'_>,
-    term_id: std::result::Result<i64, Problem>,
-    expected_version: Option<i32>,
-    change: &str,
-    apply: impl FnOnce(&mut EditableTerm) -> std::result::Result<(), Vec<Problem>>,
-) -> Result<TermPayload> {
-    let (db, author) = editor_context(ctx)?;
-    let term_id = match term_id {
-        Ok(id) => id,
-        Err(problem) => return Ok(TermPayload::refused(vec![problem])),
-    };
-    let transaction = database::begin_write(db).await?;
-    let before = match editor::load_for_edit(&transaction, term_id, expected_version).await? {
-        Ok(before) => before,
-        Err(problems) => return Ok(TermPayload::refused(problems)),
-    };
-    let mut after = before.clone();
-    if let Err(problems) = apply(&mut after) {
-        return Ok(TermPayload::refused(problems));
-    }
-    if after.document == before.document && after.faq_ids == before.faq_ids {
-        // Nothing to change: no new version, no revision.
-        return Ok(TermPayload {
-            term: Some(Term(before.row)),
+/// The payload of a term change: the term as it is now, or why nothing changed.
+pub fn term_payload(outcome: std::result::Result<term::Model, Vec<Problem>>) -> TermPayload {
+    match outcome {
+        Ok(row) => TermPayload {
+            term: Some(Term(row)),
             user_errors: Vec::new(),
-        });
-    }
-    match editor::save(&transaction, &author, change, &before, &after).await? {
-        Ok(saved) => {
-            commit_with_events(ctx, transaction, Some(&before.row), Some(&saved)).await?;
-            Ok(TermPayload {
-                term: Some(Term(saved)),
-                user_errors: Vec::new(),
-            })
-        }
-        Err(problems) => Ok(TermPayload::refused(problems)),
+        },
+        Err(problems) => TermPayload::refused(problems),
     }
 }

@@ -2,19 +2,12 @@
 //! through every change but its removal.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::DatabaseConnection;
 
-use super::editing::{decode_id, edit_term};
+use super::editing::{author, decode_id, editorial, term_payload};
 use crate::{
     auth::Role,
-    content::{
-        editor::EditableTerm,
-        faqs,
-        pack::FaqDocument,
-        refusal::{Problem, ProblemCode},
-    },
-    graphql::guards::RoleGuard,
-    graphql::{global_id::NodeKind, types::payload::TermPayload},
+    content::{editorial::TermChange, pack::FaqDocument},
+    graphql::{global_id::NodeKind, guards::RoleGuard, types::payload::TermPayload},
 };
 
 /// A new FAQ entry.
@@ -69,35 +62,40 @@ pub struct ReorderFaqsInput {
 #[derive(Default)]
 pub struct FaqMutation;
 
-/// The entry named by a global ID and the term it belongs to (or the problem to report, which `edit_term`
-/// turns into a refusal).
-async fn faq_and_term(
+/// Runs a change that names an FAQ entry (by the global ID `id`) on the entry's term.
+async fn change_entry(
     ctx: &Context<'_>,
     id: &ID,
-) -> Result<(i64, std::result::Result<i64, Problem>)> {
+    expected_version: Option<i32>,
+    change: impl FnOnce(i64) -> TermChange,
+) -> Result<TermPayload> {
+    let author = author(ctx)?;
     let faq_id = match decode_id(id, NodeKind::Faq, "id") {
         Ok(faq_id) => faq_id,
-        Err(problem) => return Ok((0, Err(problem))),
+        Err(problem) => return Ok(TermPayload::refused(vec![problem])),
     };
-    let db = ctx.data_unchecked::<DatabaseConnection>();
-    let term_id = faqs::term_of(db, faq_id)
-        .await?
-        .ok_or_else(|| Problem::new("id", ProblemCode::NotFound, "no FAQ entry has this ID"));
-    Ok((faq_id, term_id))
+    let outcome = editorial(ctx, &author)
+        .change_faq(expected_version, change(faq_id))
+        .await?;
+    Ok(term_payload(outcome))
 }
 
-/// Where entry `faq_id` sits in the term's list, checked again inside the write transaction.
-fn position_of(term: &EditableTerm, faq_id: i64) -> std::result::Result<usize, Vec<Problem>> {
-    term.faq_ids
-        .iter()
-        .position(|id| *id == Some(faq_id))
-        .ok_or_else(|| {
-            vec![Problem::new(
-                "id",
-                ProblemCode::NotFound,
-                "no FAQ entry has this ID",
-            )]
-        })
+/// Runs a change on the term behind the global ID `term_id`.
+async fn change_term(
+    ctx: &Context<'_>,
+    term_id: &ID,
+    expected_version: Option<i32>,
+    change: TermChange,
+) -> Result<TermPayload> {
+    let author = author(ctx)?;
+    let term_id = match decode_id(term_id, NodeKind::Term, "termId") {
+        Ok(term_id) => term_id,
+        Err(problem) => return Ok(TermPayload::refused(vec![problem])),
+    };
+    let outcome = editorial(ctx, &author)
+        .change_term(term_id, expected_version, change)
+        .await?;
+    Ok(term_payload(outcome))
 }
 
 /// FAQ mutations; every one needs an editor key and is one transaction.
@@ -110,29 +108,14 @@ impl FaqMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The term and the entry.")] input: AddFaqInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.term_id, NodeKind::Term, "termId");
-        edit_term(ctx, id, input.expected_version, "addFaq", move |term| {
-            let count = term.document.faqs.len();
-            let position = match input.position {
-                None => count,
-                Some(p) if p >= 0 && p as usize <= count => p as usize,
-                Some(p) => {
-                    return Err(vec![Problem::new(
-                        "position",
-                        ProblemCode::Invalid,
-                        format!("position must be 0–{count}, got {p}"),
-                    )]);
-                }
-            };
-            let faq = FaqDocument {
+        let add = TermChange::AddFaq {
+            faq: FaqDocument {
                 question: input.question,
                 answer: input.answer,
-            };
-            term.document.faqs.insert(position, faq);
-            term.faq_ids.insert(position, None);
-            Ok(())
-        })
-        .await
+            },
+            position: input.position,
+        };
+        change_term(ctx, &input.term_id, input.expected_version, add).await
     }
 
     /// Changes an FAQ entry's question or answer.
@@ -142,24 +125,13 @@ impl FaqMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The entry and its changes.")] input: UpdateFaqInput,
     ) -> Result<TermPayload> {
-        let (faq_id, term_id) = faq_and_term(ctx, &input.id).await?;
-        edit_term(
-            ctx,
-            term_id,
-            input.expected_version,
-            "updateFaq",
-            move |term| {
-                let index = position_of(term, faq_id)?;
-                let faq = &mut term.document.faqs[index];
-                if let Some(question) = input.question {
-                    faq.question = question;
-                }
-                if let Some(answer) = input.answer {
-                    faq.answer = answer;
-                }
-                Ok(())
-            },
-        )
+        change_entry(ctx, &input.id, input.expected_version, |faq_id| {
+            TermChange::UpdateFaq {
+                faq_id,
+                question: input.question,
+                answer: input.answer,
+            }
+        })
         .await
     }
 
@@ -170,19 +142,9 @@ impl FaqMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The entry.")] input: RemoveFaqInput,
     ) -> Result<TermPayload> {
-        let (faq_id, term_id) = faq_and_term(ctx, &input.id).await?;
-        edit_term(
-            ctx,
-            term_id,
-            input.expected_version,
-            "removeFaq",
-            move |term| {
-                let index = position_of(term, faq_id)?;
-                term.document.faqs.remove(index);
-                term.faq_ids.remove(index);
-                Ok(())
-            },
-        )
+        change_entry(ctx, &input.id, input.expected_version, |faq_id| {
+            TermChange::RemoveFaq { faq_id }
+        })
         .await
     }
 
@@ -193,52 +155,16 @@ impl FaqMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The term and the new order.")] input: ReorderFaqsInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.term_id, NodeKind::Term, "termId");
-        let wanted: Vec<std::result::Result<i64, Problem>> = input
+        let faq_ids = match input
             .faq_ids
             .iter()
             .map(|id| decode_id(id, NodeKind::Faq, "faqIds"))
-            .collect();
-        edit_term(
-            ctx,
-            id,
-            input.expected_version,
-            "reorderFaqs",
-            move |term| {
-                let wanted: Vec<i64> = wanted
-                    .into_iter()
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|p| vec![p])?;
-                let mut current: Vec<i64> = term.faq_ids.iter().flatten().copied().collect();
-                let mut sorted = wanted.clone();
-                current.sort_unstable();
-                sorted.sort_unstable();
-                if current != sorted {
-                    return Err(vec![Problem::new(
-                        "faqIds",
-                        ProblemCode::Invalid,
-                        "list every FAQ entry of the term exactly once",
-                    )]);
-                }
-                let entries: Vec<(Option<i64>, FaqDocument)> = term
-                    .faq_ids
-                    .iter()
-                    .copied()
-                    .zip(term.document.faqs.iter().cloned())
-                    .collect();
-                term.document.faqs = wanted
-                    .iter()
-                    .filter_map(|id| {
-                        entries
-                            .iter()
-                            .find(|(e, _)| *e == Some(*id))
-                            .map(|(_, f)| f.clone())
-                    })
-                    .collect();
-                term.faq_ids = wanted.into_iter().map(Some).collect();
-                Ok(())
-            },
-        )
-        .await
+            .collect::<std::result::Result<Vec<i64>, _>>()
+        {
+            Ok(faq_ids) => faq_ids,
+            Err(problem) => return Ok(TermPayload::refused(vec![problem])),
+        };
+        let reorder = TermChange::ReorderFaqs { faq_ids };
+        change_term(ctx, &input.term_id, input.expected_version, reorder).await
     }
 }

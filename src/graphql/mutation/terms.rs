@@ -4,27 +4,22 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::editing::{commit_with_events, decode_id, edit_term, editor_context};
+use super::editing::{author, decode_id, editorial, term_payload};
 use crate::{
     auth::Role,
     clock,
     content::{
-        editor,
+        editorial::{TermChange, TermUpdate},
         pack::{
             CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, TermDocument,
             TermStatus,
         },
-        refusal::{Problem, ProblemCode},
-        revisions,
+        refusal::Problem,
     },
-    database,
-    graphql::guards::RoleGuard,
     graphql::{
         global_id::{self, NodeKind},
-        types::{
-            payload::{DeleteTermPayload, TermPayload, UserError},
-            term::Term,
-        },
+        guards::RoleGuard,
+        types::payload::{DeleteTermPayload, TermPayload, UserError},
     },
 };
 
@@ -232,18 +227,23 @@ pub struct RestoreTermRevisionInput {
 #[derive(Default)]
 pub struct TermMutation;
 
-/// Names of the fields a change touched, for the revision history.
-fn touched(change: &str, fields: &[(&str, bool)]) -> String {
-    let names: Vec<&str> = fields
-        .iter()
-        .filter(|(_, set)| *set)
-        .map(|(name, _)| *name)
-        .collect();
-    if names.is_empty() {
-        change.to_owned()
-    } else {
-        format!("{change}: {}", names.join(", "))
-    }
+/// Runs one change on the term behind the global ID `id`.
+async fn change(
+    ctx: &Context<'_>,
+    id: &ID,
+    field: &str,
+    expected_version: Option<i32>,
+    change: TermChange,
+) -> Result<TermPayload> {
+    let author = author(ctx)?;
+    let id = match decode_id(id, NodeKind::Term, field) {
+        Ok(id) => id,
+        Err(problem) => return Ok(TermPayload::refused(vec![problem])),
+    };
+    let outcome = editorial(ctx, &author)
+        .change_term(id, expected_version, change)
+        .await?;
+    Ok(term_payload(outcome))
 }
 
 /// Term mutations; each needs an editor key (deleting, an admin key) and is one transaction.
@@ -256,7 +256,7 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new term.")] input: CreateTermInput,
     ) -> Result<TermPayload> {
-        let (db, author) = editor_context(ctx)?;
+        let author = author(ctx)?;
         let document = TermDocument {
             slug: input.slug,
             name: input.name,
@@ -271,17 +271,8 @@ impl TermMutation {
             seo: input.seo.map(Into::into),
             published_at: None,
         };
-        let transaction = database::begin_write(db).await?;
-        match editor::create(&transaction, &author, document).await? {
-            Ok(row) => {
-                commit_with_events(ctx, transaction, None, Some(&row)).await?;
-                Ok(TermPayload {
-                    term: Some(Term(row)),
-                    user_errors: Vec::new(),
-                })
-            }
-            Err(problems) => Ok(TermPayload::refused(problems)),
-        }
+        let outcome = editorial(ctx, &author).create_term(document).await?;
+        Ok(term_payload(outcome))
     }
 
     /// Changes any subset of a term's own fields.
@@ -291,39 +282,19 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> Result<TermPayload> {
-        let change = touched(
-            "updateTerm",
-            &[
-                ("slug", input.slug.is_some()),
-                ("name", input.name.is_some()),
-                ("title", input.title.is_some()),
-                ("definition", input.definition.is_some()),
-                ("seo", !input.seo.is_undefined()),
-            ],
-        );
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(ctx, id, input.expected_version, &change, move |term| {
-            let document = &mut term.document;
-            if let Some(slug) = input.slug {
-                document.slug = slug;
-            }
-            if let Some(name) = input.name {
-                document.name = name;
-            }
-            if let Some(title) = input.title {
-                document.title = title;
-            }
-            if let Some(definition) = input.definition {
-                document.definition = definition;
-            }
-            match input.seo {
-                MaybeUndefined::Undefined => {}
-                MaybeUndefined::Null => document.seo = None,
-                MaybeUndefined::Value(seo) => document.seo = Some(seo.into()),
-            }
-            Ok(())
-        })
-        .await
+        let seo = match input.seo {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(seo) => Some(Some(seo.into())),
+        };
+        let update = TermChange::Update(TermUpdate {
+            slug: input.slug,
+            name: input.name,
+            title: input.title,
+            definition: input.definition,
+            seo,
+        });
+        change(ctx, &input.id, "id", input.expected_version, update).await
     }
 
     /// Publishes a term now, or schedules it with `publishAt`.
@@ -333,20 +304,9 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which term, and when.")] input: PublishTermInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
         let at = input.publish_at.unwrap_or_else(clock::now);
-        edit_term(
-            ctx,
-            id,
-            input.expected_version,
-            "publishTerm",
-            move |term| {
-                term.document.status = TermStatus::Published;
-                term.document.published_at = Some(at);
-                Ok(())
-            },
-        )
-        .await
+        let publish = TermChange::Publish { at };
+        change(ctx, &input.id, "id", input.expected_version, publish).await
     }
 
     /// Takes a term off the public site, back to draft.
@@ -356,12 +316,13 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which term.")] input: TermVersionInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(ctx, id, input.expected_version, "unpublishTerm", |term| {
-            term.document.status = TermStatus::Draft;
-            term.document.published_at = None;
-            Ok(())
-        })
+        change(
+            ctx,
+            &input.id,
+            "id",
+            input.expected_version,
+            TermChange::Unpublish,
+        )
         .await
     }
 
@@ -372,11 +333,13 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which term.")] input: TermVersionInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(ctx, id, input.expected_version, "archiveTerm", |term| {
-            term.document.status = TermStatus::Archived;
-            Ok(())
-        })
+        change(
+            ctx,
+            &input.id,
+            "id",
+            input.expected_version,
+            TermChange::Archive,
+        )
         .await
     }
 
@@ -387,18 +350,9 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The term and its new sections.")] input: SetTermSectionsInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(
-            ctx,
-            id,
-            input.expected_version,
-            "setTermSections",
-            move |term| {
-                term.document.sections = input.sections.into_iter().map(Into::into).collect();
-                Ok(())
-            },
-        )
-        .await
+        let sections = input.sections.into_iter().map(Into::into).collect();
+        let set = TermChange::SetSections(sections);
+        change(ctx, &input.id, "id", input.expected_version, set).await
     }
 
     /// Replaces a term's related terms with this ordered list of slugs.
@@ -408,18 +362,8 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The term and its related terms.")] input: SetRelatedTermsInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(
-            ctx,
-            id,
-            input.expected_version,
-            "setRelatedTerms",
-            move |term| {
-                term.document.related = input.related;
-                Ok(())
-            },
-        )
-        .await
+        let set = TermChange::SetRelated(input.related);
+        change(ctx, &input.id, "id", input.expected_version, set).await
     }
 
     /// Replaces a term's categories.
@@ -429,18 +373,8 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The term and its categories.")] input: SetTermCategoriesInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(
-            ctx,
-            id,
-            input.expected_version,
-            "setTermCategories",
-            move |term| {
-                term.document.categories = input.categories;
-                Ok(())
-            },
-        )
-        .await
+        let set = TermChange::SetCategories(input.categories);
+        change(ctx, &input.id, "id", input.expected_version, set).await
     }
 
     /// Sets or removes a term's call to action.
@@ -450,18 +384,8 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The term and its call to action.")] input: SetCallToActionInput,
     ) -> Result<TermPayload> {
-        let id = decode_id(&input.id, NodeKind::Term, "id");
-        edit_term(
-            ctx,
-            id,
-            input.expected_version,
-            "setCallToAction",
-            move |term| {
-                term.document.call_to_action = input.call_to_action.map(Into::into);
-                Ok(())
-            },
-        )
-        .await
+        let set = TermChange::SetCallToAction(input.call_to_action.map(Into::into));
+        change(ctx, &input.id, "id", input.expected_version, set).await
     }
 
     /// Brings a term back to a stored revision; the restore is itself a new revision.
@@ -471,45 +395,16 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which revision.")] input: RestoreTermRevisionInput,
     ) -> Result<TermPayload> {
-        let (db, _) = editor_context(ctx)?;
+        let author = author(ctx)?;
         let revision_id = match decode_id(&input.revision_id, NodeKind::TermRevision, "revisionId")
         {
             Ok(id) => id,
             Err(problem) => return Ok(TermPayload::refused(vec![problem])),
         };
-        let Some(revision) = revisions::revision(db, revision_id).await? else {
-            return Ok(TermPayload::refused(vec![Problem::new(
-                "revisionId",
-                ProblemCode::NotFound,
-                "no revision has this ID",
-            )]));
-        };
-        let snapshot = revisions::snapshot_document(&revision)?;
-        let change = format!("restoreTermRevision: version {}", revision.version);
-        edit_term(
-            ctx,
-            Ok(revision.term_id),
-            input.expected_version,
-            &change,
-            move |term| {
-                // FAQs that still exist keep their ids; the rest are new.
-                let old: Vec<(FaqDocument, Option<i64>)> = term
-                    .document
-                    .faqs
-                    .iter()
-                    .cloned()
-                    .zip(term.faq_ids.iter().copied())
-                    .collect();
-                term.faq_ids = snapshot
-                    .faqs
-                    .iter()
-                    .map(|faq| old.iter().find(|(f, _)| f == faq).and_then(|(_, id)| *id))
-                    .collect();
-                term.document = snapshot;
-                Ok(())
-            },
-        )
-        .await
+        let outcome = editorial(ctx, &author)
+            .restore_revision(revision_id, input.expected_version)
+            .await?;
+        Ok(term_payload(outcome))
     }
 
     /// Admins only: deletes a term with everything on it, its revisions included; links to it from other
@@ -520,7 +415,7 @@ impl TermMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which term.")] input: TermVersionInput,
     ) -> Result<DeleteTermPayload> {
-        let (db, _) = editor_context(ctx)?;
+        let author = author(ctx)?;
         let refused = |problems: Vec<Problem>| DeleteTermPayload {
             deleted_term_id: None,
             user_errors: problems.into_iter().map(UserError::from).collect(),
@@ -529,19 +424,14 @@ impl TermMutation {
             Ok(id) => id,
             Err(problem) => return Ok(refused(vec![problem])),
         };
-        let transaction = database::begin_write(db).await?;
-        let before = match editor::load_for_edit(&transaction, id, input.expected_version).await? {
-            Ok(before) => before,
-            Err(problems) => return Ok(refused(problems)),
-        };
-        match editor::delete(&transaction, &before).await? {
-            Ok(()) => {
-                commit_with_events(ctx, transaction, Some(&before.row), None).await?;
-                Ok(DeleteTermPayload {
-                    deleted_term_id: Some(global_id::encode(NodeKind::Term, id)),
-                    user_errors: Vec::new(),
-                })
-            }
+        match editorial(ctx, &author)
+            .delete_term(id, input.expected_version)
+            .await?
+        {
+            Ok(()) => Ok(DeleteTermPayload {
+                deleted_term_id: Some(global_id::encode(NodeKind::Term, id)),
+                user_errors: Vec::new(),
+            }),
             Err(problems) => Ok(refused(problems)),
         }
     }

@@ -36,60 +36,23 @@ pub struct TermFilterInput {
 impl TermFilterInput {
     /// The data-layer filter and the visibility it needs: asking for a status is an editor's privilege.
     fn into_filter(self, viewer: &Viewer) -> Result<(TermFilter, Visibility), Error> {
-        let initial = match self.letter {
-            None => None,
-            Some(letter) => {
-                let upper = letter.to_ascii_uppercase();
-                let valid =
-                    upper == "#" || (upper.len() == 1 && upper.as_bytes()[0].is_ascii_uppercase());
-                if !valid {
-                    return Err(Error::bad_input(
-                        "filter.letter",
-                        format!("letter must be one of A–Z or #, got {letter:?}"),
-                    ));
-                }
-                Some(upper)
-            }
+        let asks_for_status = self.status.is_some();
+        let statuses = self
+            .status
+            .map(|statuses| statuses.into_iter().map(Into::into).collect());
+        let filter = TermFilter::checked(
+            self.letter.as_deref(),
+            self.category,
+            self.name_contains,
+            statuses,
+        )?;
+        let visibility = if asks_for_status {
+            viewer.require(Role::Editor)?;
+            Visibility::Everything
+        } else {
+            Visibility::public()
         };
-        let name_contains = self.name_contains.filter(|text| !text.is_empty());
-        if name_contains
-            .as_ref()
-            .is_some_and(|text| text.chars().count() > 200)
-        {
-            return Err(Error::bad_input(
-                "filter.nameContains",
-                "nameContains must be at most 200 characters",
-            ));
-        }
-        if name_contains
-            .as_ref()
-            .is_some_and(|text| text.contains('\0'))
-        {
-            return Err(Error::bad_input(
-                "filter.nameContains",
-                "nameContains must not contain the NUL character (U+0000)",
-            ));
-        }
-        let (statuses, visibility) = match self.status {
-            None => (None, Visibility::public()),
-            Some(statuses) => {
-                viewer.require(Role::Editor)?;
-                (
-                    Some(statuses.into_iter().map(Into::into).collect()),
-                    Visibility::Everything,
-                )
-            }
-        };
-        Ok((
-            TermFilter {
-                initial,
-                category_slug: self.category,
-                category_id: None,
-                name_contains,
-                statuses,
-            },
-            visibility,
-        ))
+        Ok((filter, visibility))
     }
 }
 
