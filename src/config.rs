@@ -1,24 +1,55 @@
-//! Typed configuration with documented defaults. Every knob here has a CLI flag and an environment variable
-//! (see `cli.rs`) and a line in README.md's configuration table.
+//! Typed configuration: one struct per concern, each deriving clap's `Args`, so that a setting's flag,
+//! environment variable, default and help are written once, where the setting is defined (`cli.rs`
+//! flattens them into `serve`). [`defaults`] reads a struct's defaults from those same declarations, so
+//! `Default` and `--help` agree by construction. A few settings are fixed (marked `skip`); README.md's
+//! configuration table lists every flag.
 
 use std::{net::SocketAddr, time::Duration};
+
+/// The defaults of an option struct, as its flags declare them (the environment is not read).
+pub fn defaults<T: clap::Args + clap::FromArgMatches>() -> T {
+    let command =
+        T::augment_args(clap::Command::new("defaults")).mut_args(|arg| arg.env(None::<&str>));
+    let matches = command
+        .try_get_matches_from(["defaults"])
+        .expect("every setting has a default");
+    T::from_arg_matches(&matches).expect("the defaults parse")
+}
+
+/// `--…-secs` values.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("{text:?} is not a whole number of seconds"))
+}
+
+/// `--…-ms` values.
+fn milliseconds(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("{text:?} is not a whole number of milliseconds"))
+}
+
+/// Counts that must be at least 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if count >= 1 => Ok(count),
+        _ => Err(format!("{text:?} is not a count of at least 1")),
+    }
+}
+
+/// `--…-us` values.
+fn microseconds(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_micros)
+        .map_err(|_| format!("{text:?} is not a whole number of microseconds"))
+}
 
 /// The embedded default database: a SQLite file in the working directory, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://glossary.db?mode=rwc";
 
 /// The default address `serve` binds.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
-
-/// The largest page a connection field returns; `first` or `last` above it is refused, never clamped.
-pub const MAX_PAGE_SIZE: usize = 100;
-
-/// The page size when a connection is asked for neither `first` nor `last`.
-pub const DEFAULT_PAGE_SIZE: usize = 20;
-
-/// How long a DataLoader batch waits for more keys before it runs its one query. Resolvers of one request
-/// register their keys within microseconds of each other, and the delay is added to every response that uses
-/// a loader, so it is short; `bench/read.sh` measures the effect of other values.
-pub const DEFAULT_BATCH_DELAY: Duration = Duration::from_micros(500);
 
 /// How the log is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -30,204 +61,289 @@ pub enum LogFormat {
     Json,
 }
 
-/// Tuning of the schema, set from the configuration.
-#[derive(Clone, Copy, Debug)]
+/// Tuning of the schema.
+#[derive(Clone, Copy, Debug, clap::Args)]
 pub struct SchemaOptions {
-    /// How long a DataLoader batch waits for more keys before it runs.
+    /// Microseconds a DataLoader batch waits for more keys before its one query. Resolvers of one request
+    /// register their keys within microseconds of each other, and the delay is added to every response
+    /// that uses a loader, so it is short; `bench/read.sh` measures the effect of other values.
+    #[arg(
+        long = "batch-delay-us",
+        env = "GLOSSARY_BATCH_DELAY_US",
+        value_parser = microseconds,
+        default_value = "500"
+    )]
     pub batch_delay: Duration,
-    /// Serve `__schema` and `__type` (admission refuses them first when off; this is the second lock).
+    /// Serve `__schema` and `__type` (admission refuses them first when off; this is the second lock). Set
+    /// from [`QueryLimits::introspection`].
+    #[arg(skip = true)]
     pub introspection: bool,
 }
 
 impl Default for SchemaOptions {
     fn default() -> Self {
-        Self {
-            batch_delay: DEFAULT_BATCH_DELAY,
-            introspection: true,
-        }
+        defaults()
     }
 }
 
 /// What one GraphQL document may cost, checked on its syntax tree before it runs
 /// (`graphql::admission`). A document over any limit is refused with a request error carrying the limit's
 /// own code and a message giving its measure and the limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct QueryLimits {
-    /// Lexical tokens in the document (names, punctuators, numbers, strings), counted before parsing
+    /// Lexical tokens in a document (names, punctuators, numbers, strings), counted before parsing
     /// (`TOO_MANY_TOKENS`).
+    #[arg(long, env = "GLOSSARY_MAX_TOKENS", default_value_t = 5_000)]
     pub max_tokens: usize,
-    /// Field nesting (`{ a { b } }` is 2) (`QUERY_TOO_DEEP`).
+    /// Field nesting a query may have (`{ a { b } }` is 2) (`QUERY_TOO_DEEP`).
+    #[arg(long, env = "GLOSSARY_MAX_DEPTH", default_value_t = 16)]
     pub max_depth: u64,
     /// Field selections once fragments are expanded, aliases included (`TOO_MANY_FIELDS`).
+    #[arg(long, env = "GLOSSARY_MAX_FIELDS", default_value_t = 1_000)]
     pub max_fields: u64,
-    /// Fields at the top of the operation, aliases included (`TOO_MANY_ROOT_FIELDS`).
+    /// Fields at the top of an operation, aliases included (`TOO_MANY_ROOT_FIELDS`).
+    #[arg(long, env = "GLOSSARY_MAX_ROOT_FIELDS", default_value_t = 32)]
     pub max_root_fields: u64,
     /// Fragment spreads once fragments are expanded (`TOO_MANY_FRAGMENT_SPREADS`).
+    #[arg(long, env = "GLOSSARY_MAX_FRAGMENT_SPREADS", default_value_t = 500)]
     pub max_fragment_spreads: u64,
     /// Complexity: each field 1, a list's selection multiplied by its size (`first`/`last`, the default
     /// page size when omitted, `relatedTerms` by its cap) (`QUERY_TOO_COMPLEX`).
+    #[arg(long, env = "GLOSSARY_MAX_COMPLEXITY", default_value_t = 250_000)]
     pub max_complexity: u64,
-    /// Serve `__schema` and `__type` (`INTROSPECTION_DISABLED` when off). `__typename` always works.
-    pub introspection: bool,
+    /// Refuse `__schema` and `__type` (`INTROSPECTION_DISABLED`); `__typename` always works and
+    /// `schema.graphql` stays published.
+    #[arg(long, env = "GLOSSARY_NO_INTROSPECTION")]
+    pub no_introspection: bool,
+}
+
+impl QueryLimits {
+    /// Whether `__schema` and `__type` are served.
+    pub fn introspection(&self) -> bool {
+        !self.no_introspection
+    }
 }
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self {
-            max_tokens: 5_000,
-            max_depth: 16,
-            max_fields: 1_000,
-            max_root_fields: 32,
-            max_fragment_spreads: 500,
-            max_complexity: 250_000,
-            introspection: true,
-        }
+        defaults()
     }
 }
 
 /// What one admitted request may take while it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct ExecutionLimits {
-    /// Time from the start of execution after which no field starts resolving and a query is abandoned
-    /// (`REQUEST_TIMEOUT`, HTTP 504). A mutation field already running completes its own transaction.
+    /// Milliseconds from the start of execution after which no field starts resolving and a query is
+    /// abandoned (`REQUEST_TIMEOUT`, HTTP 504). A mutation field already running completes its own
+    /// transaction.
+    #[arg(
+        long = "request-timeout-ms",
+        env = "GLOSSARY_REQUEST_TIMEOUT_MS",
+        value_parser = milliseconds,
+        default_value = "5000"
+    )]
     pub timeout: Duration,
     /// Bytes of JSON a response may reach; resolving stops beyond it (`RESPONSE_TOO_LARGE`).
+    #[arg(long, env = "GLOSSARY_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_response_bytes: usize,
     /// Errors listed per response; the rest are summed up in one final error (`TOO_MANY_ERRORS`).
+    #[arg(long, env = "GLOSSARY_MAX_ERRORS", default_value_t = 100)]
     pub max_errors: usize,
 }
 
 impl Default for ExecutionLimits {
     fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(5),
-            max_response_bytes: 8 * 1024 * 1024,
-            max_errors: 100,
-        }
+        defaults()
     }
 }
 
 /// Limits and timers of the HTTP server: what one connection or request may hold, and for how long.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct HttpLimits {
-    /// Time a client has to send a whole request head (request line and headers): from the connection's
-    /// opening, or from the first byte of a later request on it. A client that trickles its head is
-    /// disconnected.
+    /// Seconds a client has to send a whole request head (request line and headers): from the
+    /// connection's opening, or from the first byte of a later request on it. A client that trickles its
+    /// head is disconnected.
+    #[arg(
+        long = "header-timeout-secs",
+        env = "GLOSSARY_HEADER_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
     pub header_read_timeout: Duration,
-    /// Time a client has to send a request's whole body once its head has arrived (408,
+    /// Seconds a client has to send a request's whole body once its head has arrived (408,
     /// `REQUEST_TIMEOUT`).
+    #[arg(
+        long = "body-timeout-secs",
+        env = "GLOSSARY_BODY_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
     pub body_read_timeout: Duration,
-    /// Time a keep-alive connection may sit idle between requests before it is closed.
+    /// Seconds a keep-alive connection may sit idle between requests before it is closed.
+    #[arg(
+        long = "idle-timeout-secs",
+        env = "GLOSSARY_IDLE_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "60"
+    )]
     pub idle_timeout: Duration,
-    /// Time a write may stay blocked on a client that does not read before the connection is dropped.
+    /// Seconds a write may stay blocked on a client that does not read before the connection is dropped.
+    #[arg(
+        long = "write-timeout-secs",
+        env = "GLOSSARY_WRITE_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "30"
+    )]
     pub write_timeout: Duration,
-    /// The largest request body read (413, `REQUEST_TOO_LARGE`).
+    /// The largest request body read, in bytes (413, `REQUEST_TOO_LARGE`).
+    #[arg(long, env = "GLOSSARY_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// The largest request head read (431, `REQUEST_TOO_LARGE`). Heads over four times this are cut off
-    /// by the HTTP parser itself, with a bare 431.
+    /// The largest request head read, in bytes (431, `REQUEST_TOO_LARGE`). Heads over four times this are
+    /// cut off by the HTTP parser itself, with a bare 431.
+    #[arg(long, env = "GLOSSARY_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
-    /// Requests handled at once; one more is answered at once with 503, `Retry-After` and
-    /// `SERVER_BUSY`, instead of waiting in a queue without end. Health and metrics are exempt.
+    /// Requests handled at once; one more is answered at once with 503, `Retry-After` and `SERVER_BUSY`,
+    /// instead of waiting in a queue without end. Health and metrics are exempt.
+    #[arg(long, env = "GLOSSARY_MAX_REQUESTS_IN_FLIGHT", default_value_t = 256)]
     pub max_requests_in_flight: usize,
     /// Open TCP connections (HTTP and WebSocket together); at the cap the server stops accepting until
     /// one closes.
+    #[arg(long, env = "GLOSSARY_MAX_CONNECTIONS", default_value_t = 25_000)]
     pub max_connections: usize,
-    /// After SIGTERM or SIGINT: how long in-flight requests and WebSocket clients get before the process
+    /// After SIGTERM or SIGINT: seconds in-flight requests and WebSocket clients get before the process
     /// exits anyway.
+    #[arg(
+        long = "shutdown-timeout-secs",
+        env = "GLOSSARY_SHUTDOWN_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
     pub shutdown_timeout: Duration,
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self {
-            header_read_timeout: Duration::from_secs(10),
-            body_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-            write_timeout: Duration::from_secs(30),
-            max_body_bytes: 2 * 1024 * 1024,
-            max_header_bytes: 16 * 1024,
-            max_requests_in_flight: 256,
-            max_connections: 25_000,
-            shutdown_timeout: Duration::from_secs(10),
-        }
+        defaults()
     }
 }
 
 /// Limits and timers of GraphQL over WebSocket (`/graphql/ws`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, clap::Args)]
 pub struct WebSocketLimits {
-    /// Open WebSocket connections this process accepts; an upgrade beyond it gets `503` with `Retry-After`.
+    /// Open WebSocket connections this process accepts; an upgrade beyond it gets `503` with
+    /// `Retry-After`.
+    #[arg(
+        id = "ws_max_connections",
+        long = "ws-max-connections",
+        env = "GLOSSARY_WS_MAX_CONNECTIONS",
+        default_value_t = 20_000
+    )]
     pub max_connections: usize,
     /// Open WebSocket connections one client (an IPv4 address, an IPv6 /64) may hold; one more gets `429`
     /// with `Retry-After`.
+    #[arg(
+        long = "ws-max-connections-per-client",
+        env = "GLOSSARY_WS_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 100
+    )]
     pub max_connections_per_client: usize,
     /// Operations one connection may run at once; one more is refused with an `error` message
     /// (`TOO_MANY_SUBSCRIPTIONS`) and the connection stays open.
+    #[arg(
+        long = "ws-max-subscriptions",
+        env = "GLOSSARY_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100
+    )]
     pub max_subscriptions_per_connection: usize,
-    /// How long a client has after the upgrade to send `connection_init` (close code 4408 after it).
+    /// Seconds a client has after the upgrade to send `connection_init` (close code 4408 after it).
+    #[arg(
+        long = "ws-init-timeout-secs",
+        env = "GLOSSARY_WS_INIT_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
     pub connection_init_timeout: Duration,
-    /// How often the server pings (a WebSocket Ping frame, and a `ka` message on the legacy protocol).
+    /// Seconds between the server's pings (a WebSocket Ping frame, and a `ka` message on the legacy
+    /// protocol).
+    #[arg(
+        long = "ws-keepalive-secs",
+        env = "GLOSSARY_WS_KEEPALIVE_SECS",
+        value_parser = seconds,
+        default_value = "15"
+    )]
     pub keepalive_interval: Duration,
-    /// How long after a ping the client may stay silent before it is presumed gone (close code 3008). Any
+    /// Seconds after a ping the client may stay silent before it is presumed gone (close code 3008). Any
     /// frame counts, and every WebSocket library answers Ping frames with Pong frames by itself.
+    #[arg(
+        long = "ws-keepalive-timeout-secs",
+        env = "GLOSSARY_WS_KEEPALIVE_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
     pub keepalive_timeout: Duration,
-    /// Messages queued for one connection that the client has not read yet. A client that falls this far
-    /// behind is disconnected (close code 1008), so one stalled reader never grows the server's memory.
+    /// Messages queued for one connection that the client has not read yet (at least 1). A client that
+    /// falls this far behind is disconnected (close code 1008), so one stalled reader never grows the
+    /// server's memory.
+    #[arg(
+        long = "ws-send-queue",
+        env = "GLOSSARY_WS_SEND_QUEUE",
+        default_value_t = 64,
+        value_parser = at_least_one
+    )]
     pub send_queue: usize,
     /// Bytes queued for one connection, likewise (a queue always takes one message, however large).
+    #[arg(
+        long = "ws-send-queue-bytes",
+        env = "GLOSSARY_WS_SEND_QUEUE_BYTES",
+        default_value_t = 1024 * 1024
+    )]
     pub send_queue_bytes: usize,
     /// How long a closing connection waits for the client's own Close frame, and for a stalled client to
     /// take the server's.
+    #[arg(skip = Duration::from_secs(3))]
     pub close_timeout: Duration,
 }
 
 impl Default for WebSocketLimits {
     fn default() -> Self {
-        Self {
-            max_connections: 20_000,
-            max_connections_per_client: 100,
-            max_subscriptions_per_connection: 100,
-            connection_init_timeout: Duration::from_secs(10),
-            keepalive_interval: Duration::from_secs(15),
-            keepalive_timeout: Duration::from_secs(10),
-            send_queue: 64,
-            send_queue_bytes: 1024 * 1024,
-            close_timeout: Duration::from_secs(3),
-        }
+        defaults()
     }
 }
 
 /// The newsletter's links, limits and lifetimes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct NewsletterOptions {
-    /// The confirmation link mailed to a new subscriber; `{token}` is replaced by the token. It should lead
-    /// to a page of the site that calls `confirmNewsletterSubscription` (a POST, so that mail scanners that
-    /// open links confirm nothing).
+    /// The confirmation link mailed to a new subscriber; `{token}` is replaced by the token. It should
+    /// lead to a page of the site that calls `confirmNewsletterSubscription` (a POST, so that mail
+    /// scanners that open links confirm nothing).
+    #[arg(
+        long = "newsletter-confirm-url",
+        env = "GLOSSARY_NEWSLETTER_CONFIRM_URL",
+        default_value = "http://localhost:3000/newsletter/confirm?token={token}"
+    )]
     pub confirm_url: String,
     /// The unsubscribe link mailed to a confirmed subscriber; `{token}` as above.
+    #[arg(
+        long = "newsletter-unsubscribe-url",
+        env = "GLOSSARY_NEWSLETTER_UNSUBSCRIBE_URL",
+        default_value = "http://localhost:3000/newsletter/unsubscribe?token={token}"
+    )]
     pub unsubscribe_url: String,
-    /// Newsletter requests one client (IP address) may make: a burst, refilled over a period.
+    /// Newsletter requests one client may make: 10, refilled over 10 minutes (fixed).
+    #[arg(skip = crate::rate_limit::RateLimit { burst: 10, period: Duration::from_secs(600) })]
     pub per_client: crate::rate_limit::RateLimit,
-    /// Mails one address may be sent per 24 hours, counted in the database (so across replicas). A sign-up
-    /// beyond it gets the usual answer and sends nothing.
+    /// Mails one mailbox may be sent per 24 hours, counted in the database (so across replicas): 3
+    /// (fixed). A sign-up beyond it gets the usual answer and sends nothing.
+    #[arg(skip = 3u64)]
     pub mails_per_address_per_day: u64,
-    /// How long a confirmation link works.
+    /// How long a confirmation link works: 48 hours (fixed).
+    #[arg(skip = Duration::from_secs(48 * 3600))]
     pub confirmation_lifetime: Duration,
 }
 
 impl Default for NewsletterOptions {
     fn default() -> Self {
-        Self {
-            confirm_url: "http://localhost:3000/newsletter/confirm?token={token}".to_owned(),
-            unsubscribe_url: "http://localhost:3000/newsletter/unsubscribe?token={token}"
-                .to_owned(),
-            per_client: crate::rate_limit::RateLimit {
-                burst: 10,
-                period: Duration::from_secs(600),
-            },
-            mails_per_address_per_day: 3,
-            confirmation_lifetime: Duration::from_secs(48 * 3600),
-        }
+        defaults()
     }
 }
 
@@ -298,4 +414,51 @@ pub struct ServeConfig {
     pub load_sample_content: bool,
     /// Tuning of the app.
     pub app: AppOptions,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Probe {
+        #[command(flatten)]
+        limits: QueryLimits,
+        #[command(flatten)]
+        http: HttpLimits,
+    }
+
+    #[test]
+    fn defaults_are_the_declared_ones_and_flags_override_them() {
+        let limits = QueryLimits::default();
+        assert_eq!((limits.max_tokens, limits.max_depth), (5_000, 16));
+        assert!(limits.introspection());
+        assert_eq!(HttpLimits::default().idle_timeout, Duration::from_secs(60));
+        assert_eq!(
+            WebSocketLimits::default().close_timeout,
+            Duration::from_secs(3)
+        );
+        let probe = Probe::parse_from([
+            "probe",
+            "--max-tokens",
+            "9",
+            "--no-introspection",
+            "--idle-timeout-secs",
+            "2",
+        ]);
+        assert_eq!(probe.limits.max_tokens, 9);
+        assert!(!probe.limits.introspection());
+        assert_eq!(probe.http.idle_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn switches_read_from_the_environment() {
+        // SAFETY: no other test reads or writes this variable; the defaults never read the environment.
+        unsafe { std::env::set_var("GLOSSARY_NO_INTROSPECTION", "true") };
+        let probe = Probe::parse_from(["probe"]);
+        unsafe { std::env::remove_var("GLOSSARY_NO_INTROSPECTION") };
+        assert!(!probe.limits.introspection(), "{probe:?}");
+    }
 }

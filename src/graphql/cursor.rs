@@ -8,10 +8,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     content::term_list::{SortValue, TermKey, TermOrderField},
     error::Error,
 };
+
+/// The largest page a connection field returns; `first` or `last` above it is refused, never clamped.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// The page size when a connection is asked for neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
 
 /// The page size of a list paged forward only (`first`): the default when omitted, refused outside
 /// 1–max.

@@ -8,8 +8,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use super::state::AppState;
 use crate::{
-    AppState,
     client_address::ClientAddress,
     error::ErrorCode,
     rate_limit::{Decision, RateLimit},

@@ -61,7 +61,7 @@ impl AppState {
         let mail = Dispatcher::start(db.clone(), options.mail);
         let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
         let schema_options = config::SchemaOptions {
-            introspection: options.query_limits.introspection,
+            introspection: options.query_limits.introspection(),
             ..options.schema
         };
         let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, schema_options);

@@ -19,8 +19,8 @@ use async_graphql::{
 use async_graphql_value::{ConstValue, Value};
 
 use crate::{
-    config::DEFAULT_PAGE_SIZE,
     content::pack::MAX_RELATED_TERMS,
+    graphql::cursor::DEFAULT_PAGE_SIZE,
     graphql::schema_index::{
         IntrospectionSizes, OutputField, SchemaIndex, fragment_type, named_type,
     },

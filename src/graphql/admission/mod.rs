@@ -243,7 +243,7 @@ impl Admission {
                 errors.push(over_limit(code, message, measured, limit));
             }
         }
-        if cost.introspection && !limits.introspection {
+        if cost.introspection && !limits.introspection() {
             errors.push(refusal(
                 ErrorCode::IntrospectionDisabled,
                 "introspection (__schema, __type) is switched off on this server; the schema is \
@@ -356,7 +356,7 @@ mod tests {
             ["\"QUERY_TOO_COMPLEX\""]
         );
         let closed = admission_with(QueryLimits {
-            introspection: false,
+            no_introspection: true,
             ..QueryLimits::default()
         });
         assert_eq!(

@@ -6,13 +6,12 @@ use sea_orm::DatabaseConnection;
 
 use super::term::Term;
 use crate::{
-    config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     content::{
         term_list::{self, PageSize, PageWindow, TermFilter, TermOrder, TermOrderField},
         visibility::Visibility,
     },
     error::Error,
-    graphql::cursor,
+    graphql::cursor::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
 };
 
 /// What term lists can be ordered by.

@@ -15,14 +15,13 @@ use super::{
 };
 use crate::{
     auth::Role,
-    config::MAX_PAGE_SIZE,
     content::{
         markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
         revisions, term_rows,
     },
     error::Error,
     graphql::{
-        cursor::{self, PositionList},
+        cursor::{self, MAX_PAGE_SIZE, PositionList},
         global_id::{self, NodeKind},
         guards::RoleGuard,
         loader,
