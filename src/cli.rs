@@ -11,8 +11,8 @@ use crate::{
     client_address::TrustedProxies,
     config::{
         self, AppOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BIND, DEFAULT_DATABASE_URL,
-        DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat, NewsletterOptions,
-        QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
+        DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat, MailSettings,
+        NewsletterOptions, QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
     },
     database::MigrateAction,
     error::Result,
@@ -179,18 +179,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     newsletter: NewsletterOptions,
 
-    /// Send mail through this SMTP server (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
-    /// `smtps://user:pass@host`); without it mail is written to the log.
-    #[arg(long, env = "GLOSSARY_SMTP_URL")]
-    pub smtp_url: Option<String>,
-
-    /// The sender of outgoing mail.
-    #[arg(
-        long,
-        env = "GLOSSARY_MAIL_FROM",
-        default_value = "Glossary <newsletter@localhost>"
-    )]
-    pub mail_from: String,
+    #[command(flatten)]
+    mail: MailSettings,
 
     /// Requests one client may make per minute without a valid API key, all at once if need be; 0
     /// switches the limit off.
@@ -239,8 +229,8 @@ impl ServeArgs {
             event_buffer: self.event_buffer,
             newsletter: self.newsletter.clone(),
             mail: MailOptions {
-                mailer: match &self.smtp_url {
-                    Some(url) => Arc::new(SmtpMailer::new(url, &self.mail_from)?),
+                mailer: match &self.mail.smtp_url {
+                    Some(url) => Arc::new(SmtpMailer::new(url, &self.mail.mail_from)?),
                     None => Arc::new(LogMailer),
                 },
                 ..MailOptions::default()

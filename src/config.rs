@@ -347,6 +347,22 @@ impl Default for NewsletterOptions {
     }
 }
 
+/// Where outgoing mail goes.
+#[derive(Clone, Debug, clap::Args)]
+pub struct MailSettings {
+    /// Send mail through this SMTP server (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host`); without it mail is written to the log.
+    #[arg(long, env = "GLOSSARY_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail.
+    #[arg(
+        long,
+        env = "GLOSSARY_MAIL_FROM",
+        default_value = "Glossary <newsletter@localhost>"
+    )]
+    pub mail_from: String,
+}
+
 /// Everything that tunes a running app (as opposed to where it listens and what it does at start-up).
 #[derive(Clone, Debug)]
 pub struct AppOptions {
