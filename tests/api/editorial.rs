@@ -12,29 +12,15 @@ struct Editors {
 
 async fn editors(app: &TestApp) -> Editors {
     Editors {
-        editor: format!(
-            "Bearer {}",
-            api_keys::create(app.db(), "alice", Role::Editor)
-                .await
-                .unwrap()
-                .1
-        ),
-        admin: format!(
-            "Bearer {}",
-            api_keys::create(app.db(), "root", Role::Admin)
-                .await
-                .unwrap()
-                .1
-        ),
+        editor: app.key("alice", Role::Editor).await,
+        admin: app.key("root", Role::Admin).await,
     }
 }
 
 /// Runs a mutation as `key` and returns its payload (the first field of `data`), asserting no top-level error.
 async fn mutate(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
-    let (status, body) = app.post_as(Some(key), query, variables).await;
-    assert_eq!(status, 200, "{query}: {body}");
-    assert!(body.get("errors").is_none(), "{query}: {body}");
-    body["data"]
+    app.gql_as(key, query, variables)
+        .await
         .as_object()
         .unwrap()
         .values()
@@ -275,21 +261,14 @@ async fn updates_rename_with_aliases_and_refuse_bad_input() {
     assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND");
 }
 
-#[tokio::test]
-async fn lists_faqs_categories_and_delete() {
+/// Two published terms and a draft `subject` with two FAQ entries; the editors' keys; `subject`'s id.
+async fn subject_with_faqs() -> (TestApp, Editors, String) {
     let app = spawn_app_with(&pack(&[
         term_line("other", "Other", json!({})),
         term_line("third", "Third", json!({})),
     ]))
     .await;
     let keys = editors(&app).await;
-    let cat = mutate(&app, &keys.editor, "mutation { createCategory(input: {slug: \"roles\", name: \"Roles\"}) { category { id slug name } userErrors { code } } }", json!({})).await;
-    assert_eq!(cat["category"]["name"], "Roles");
-    let dup = mutate(&app, &keys.editor, "mutation { createCategory(input: {slug: \"roles\", name: \"Again\"}) { category { id } userErrors { field code } } }", json!({})).await;
-    assert_eq!(
-        dup["userErrors"],
-        json!([{"field": ["input", "slug"], "code": "TAKEN"}])
-    );
     let (id, _) = create(
         &app,
         &keys.editor,
@@ -297,6 +276,28 @@ async fn lists_faqs_categories_and_delete() {
         json!({"faqs": [{"question": "A?", "answer": "a"}, {"question": "B?", "answer": "b"}]}),
     )
     .await;
+    (app, keys, id)
+}
+
+const CREATE_ROLES: &str = "mutation { createCategory(input: {slug: \"roles\", name: \"Roles\"}) { category { id slug name } userErrors { code } } }";
+/// Sets the subject's categories by slug and returns the mutation payload.
+async fn set_categories(app: &TestApp, key: &str, id: &str, slugs: &[&str]) -> Value {
+    let query = "mutation($input: SetTermCategoriesInput!) { setTermCategories(input: $input) { term { version } userErrors { code } } }";
+    mutate(
+        app,
+        key,
+        query,
+        json!({"input": {"id": id, "categories": slugs}}),
+    )
+    .await
+}
+
+const SET_RELATED: &str = "mutation($input: SetRelatedTermsInput!) { setRelatedTerms(input: $input) { term { version } userErrors { field message code } } }";
+
+#[tokio::test]
+async fn ordered_lists_and_the_call_to_action_are_replaced_or_refused() {
+    let (app, keys, id) = subject_with_faqs().await;
+    mutate(&app, &keys.editor, CREATE_ROLES, json!({})).await;
 
     let sections = "mutation($input: SetTermSectionsInput!) { setTermSections(input: $input) { term { version } userErrors { field code } } }";
     let payload = mutate(&app, &keys.editor, sections, json!({"input": {"id": id, "sections": [{"heading": "One", "body": "1"}, {"heading": "Two", "body": "- a\n  - b"}]}})).await;
@@ -313,11 +314,10 @@ async fn lists_faqs_categories_and_delete() {
         json!([{"field": ["input", "sections", "0", "heading"], "code": "INVALID"}])
     );
 
-    let related = "mutation($input: SetRelatedTermsInput!) { setRelatedTerms(input: $input) { term { version } userErrors { field message code } } }";
     mutate(
         &app,
         &keys.editor,
-        related,
+        SET_RELATED,
         json!({"input": {"id": id, "related": ["third", "other"]}}),
     )
     .await;
@@ -329,27 +329,14 @@ async fn lists_faqs_categories_and_delete() {
         let payload = mutate(
             &app,
             &keys.editor,
-            related,
+            SET_RELATED,
             json!({"input": {"id": id, "related": list}}),
         )
         .await;
         assert_eq!(payload["userErrors"][0]["code"], code, "{list}");
     }
-    let categories = "mutation($input: SetTermCategoriesInput!) { setTermCategories(input: $input) { term { version } userErrors { code } } }";
-    mutate(
-        &app,
-        &keys.editor,
-        categories,
-        json!({"input": {"id": id, "categories": ["roles"]}}),
-    )
-    .await;
-    let payload = mutate(
-        &app,
-        &keys.editor,
-        categories,
-        json!({"input": {"id": id, "categories": ["nope"]}}),
-    )
-    .await;
+    set_categories(&app, &keys.editor, &id, &["roles"]).await;
+    let payload = set_categories(&app, &keys.editor, &id, &["nope"]).await;
     assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND");
     let cta = "mutation($input: SetCallToActionInput!) { setCallToAction(input: $input) { term { version } userErrors { field code } } }";
     mutate(&app, &keys.editor, cta, json!({"input": {"id": id, "callToAction": {"heading": "H", "text": "T", "label": "Go", "url": "/start"}}})).await;
@@ -359,7 +346,23 @@ async fn lists_faqs_categories_and_delete() {
         json!(["input", "callToAction", "url"])
     );
 
-    // FAQs keep their ids through edits and reorders.
+    let term = preview(&app, &keys.editor, "subject").await;
+    assert_eq!(
+        term["relatedTerms"],
+        json!([{"slug": "third"}, {"slug": "other"}]),
+        "in the editor's order"
+    );
+    assert_eq!(term["categories"], json!([{"slug": "roles"}]));
+    assert_eq!(term["callToAction"], json!({"label": "Go"}));
+    assert_eq!(
+        term["sections"],
+        json!([{"heading": "One"}, {"heading": "Two"}])
+    );
+}
+
+#[tokio::test]
+async fn faqs_keep_their_ids_through_adds_updates_reorders_and_removals() {
+    let (app, keys, id) = subject_with_faqs().await;
     let term = preview(&app, &keys.editor, "subject").await;
     let faq_ids: Vec<String> = term["faqs"]
         .as_array()
@@ -367,11 +370,6 @@ async fn lists_faqs_categories_and_delete() {
         .iter()
         .map(|f| f["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(
-        term["relatedTerms"],
-        json!([{"slug": "third"}, {"slug": "other"}]),
-        "in the editor's order"
-    );
     let add = "mutation($input: AddFaqInput!) { addFaq(input: $input) { term { faqs { id question } } userErrors { field code } } }";
     let payload = mutate(
         &app,
@@ -441,16 +439,19 @@ async fn lists_faqs_categories_and_delete() {
     )
     .await;
     assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND");
+}
 
-    let term = preview(&app, &keys.editor, "subject").await;
-    assert_eq!(term["categories"], json!([{"slug": "roles"}]));
-    assert_eq!(term["callToAction"], json!({"label": "Go"}));
+#[tokio::test]
+async fn categories_are_created_renamed_and_deleted_and_their_terms_stay() {
+    let (app, keys, id) = subject_with_faqs().await;
+    let cat = mutate(&app, &keys.editor, CREATE_ROLES, json!({})).await;
+    assert_eq!(cat["category"]["name"], "Roles");
+    let dup = mutate(&app, &keys.editor, "mutation { createCategory(input: {slug: \"roles\", name: \"Again\"}) { category { id } userErrors { field code } } }", json!({})).await;
     assert_eq!(
-        term["sections"],
-        json!([{"heading": "One"}, {"heading": "Two"}])
+        dup["userErrors"],
+        json!([{"field": ["input", "slug"], "code": "TAKEN"}])
     );
-
-    // Categories: rename, delete (terms stay), and refusals.
+    set_categories(&app, &keys.editor, &id, &["roles"]).await;
     let cat_id = cat["category"]["id"].clone();
     let renamed = mutate(&app, &keys.editor, "mutation($id: ID!) { updateCategory(input: {id: $id, name: \"People\", description: \"Who does what.\"}) { category { slug name description } userErrors { code } } }", json!({"id": cat_id})).await;
     assert_eq!(
@@ -469,14 +470,17 @@ async fn lists_faqs_categories_and_delete() {
         preview(&app, &keys.editor, "subject").await["categories"],
         json!([])
     );
+}
 
-    // Deleting a term removes links to it from others.
+#[tokio::test]
+async fn deleting_a_term_checks_its_version_and_removes_links_to_it() {
+    let (app, keys, id) = subject_with_faqs().await;
     let other_id =
         app.gql("{ term(slug: \"other\") { id } }", json!({})).await["term"]["id"].clone();
     mutate(
         &app,
         &keys.editor,
-        related,
+        SET_RELATED,
         json!({"input": {"id": other_id, "related": ["subject"]}}),
     )
     .await;
@@ -485,7 +489,7 @@ async fn lists_faqs_categories_and_delete() {
         &app,
         &keys.admin,
         delete,
-        json!({"input": {"id": id, "expectedVersion": 1}}),
+        json!({"input": {"id": id, "expectedVersion": 7}}),
     )
     .await;
     assert_eq!(payload["userErrors"][0]["code"], "CONFLICT");
@@ -599,13 +603,7 @@ async fn revisions_record_every_change_and_restore() {
 async fn auth_matrix_for_every_mutation() {
     let app = spawn_app_with(&pack(&[term_line("t", "T", json!({}))])).await;
     let keys = editors(&app).await;
-    let revoked = format!(
-        "Bearer {}",
-        api_keys::create(app.db(), "gone", Role::Editor)
-            .await
-            .unwrap()
-            .1
-    );
+    let revoked = app.key("gone", Role::Editor).await;
     api_keys::revoke(app.db(), "gone").await.unwrap();
     let id = app.gql("{ term(slug: \"t\") { id } }", json!({})).await["term"]["id"].clone();
     let id = id.as_str().unwrap();

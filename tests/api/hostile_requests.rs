@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use glossary::{
-    auth::{Role, api_keys},
+    auth::Role,
     config::{AppOptions, ExecutionLimits, QueryLimits},
 };
 use serde_json::{Value, json};
@@ -89,7 +89,7 @@ fn with_content_type(mut case: Case, value: Option<&'static str>) -> Case {
 }
 
 fn cases(editor: &str) -> Vec<Case> {
-    let bearer = format!("Bearer {editor}");
+    let bearer = editor.to_owned();
     let mut cases = vec![
         // The envelope.
         post_raw("broken JSON", b"{\"query\":".to_vec(), 400, "BAD_REQUEST"),
@@ -881,9 +881,7 @@ async fn hostile_and_careless_requests_get_coded_answers_and_write_nothing() {
     glossary::import::import_pack(app.db(), &fixture())
         .await
         .unwrap();
-    let (_, editor) = api_keys::create(app.db(), "editor", Role::Editor)
-        .await
-        .unwrap();
+    let editor = app.key("editor", Role::Editor).await;
     let before = row_counts(&app).await;
     let cases = cases(&editor);
     assert!(cases.len() >= 60, "{} cases", cases.len());
@@ -992,9 +990,7 @@ async fn requests_out_of_time_are_abandoned_and_write_nothing() {
     glossary::import::import_pack(app.db(), &fixture())
         .await
         .unwrap();
-    let (_, editor) = api_keys::create(app.db(), "editor", Role::Editor)
-        .await
-        .unwrap();
+    let editor = app.key("editor", Role::Editor).await;
     let (status, body) = app.post("{ terms { nodes { slug } } }", json!({})).await;
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "REQUEST_TIMEOUT");
@@ -1003,7 +999,7 @@ async fn requests_out_of_time_are_abandoned_and_write_nothing() {
     let before = row_counts(&app).await;
     let (status, body) = app
         .post_as(
-            Some(&format!("Bearer {editor}")),
+            Some(&editor),
             "mutation { createTerm(input: { slug: \"late\", name: \"Late\", title: \"Late?\", definition: \"Late.\" }) { term { id } } }",
             json!({}),
         )

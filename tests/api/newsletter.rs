@@ -14,7 +14,7 @@ use std::{
 use crate::common::{TestApp, spawn_app_with_options};
 use entity::{newsletter_subscriber, outbox_email};
 use glossary::{
-    auth::{Role, api_keys, secrets::secret_hash},
+    auth::{Role, secrets::secret_hash},
     config::{AppOptions, NewsletterOptions},
     mail::{Email, MailOptions, Mailer},
     rate_limit::RateLimit,
@@ -378,23 +378,16 @@ async fn admins_list_and_export_subscribers() {
     newsletter.call(CONFIRM, json!({"token": token})).await;
 
     let app = &newsletter.app;
-    let (_, editor) = api_keys::create(app.db(), "ed", Role::Editor)
-        .await
-        .unwrap();
-    let (_, admin) = api_keys::create(app.db(), "root", Role::Admin)
-        .await
-        .unwrap();
+    let editor = app.key("ed", Role::Editor).await;
+    let admin = app.key("root", Role::Admin).await;
     let (_, anonymous) = app.post(SUBSCRIBERS, json!({})).await;
     assert_eq!(
         anonymous["errors"][0]["extensions"]["code"],
         "UNAUTHENTICATED"
     );
-    let (_, refused) = app
-        .post_as(Some(&format!("Bearer {editor}")), SUBSCRIBERS, json!({}))
-        .await;
+    let (_, refused) = app.post_as(Some(&editor), SUBSCRIBERS, json!({})).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
 
-    let admin = format!("Bearer {admin}");
     let (_, first) = app
         .post_as(Some(&admin), SUBSCRIBERS, json!({"first": 2}))
         .await;

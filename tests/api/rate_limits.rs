@@ -4,11 +4,7 @@
 use std::time::Duration;
 
 use futures_util::SinkExt;
-use glossary::{
-    auth::{Role, api_keys},
-    config::AppOptions,
-    rate_limit::RateLimit,
-};
+use glossary::{auth::Role, config::AppOptions, rate_limit::RateLimit};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -81,10 +77,7 @@ async fn anonymous_requests_beyond_the_limit_get_429_with_rate_limit_headers() {
     assert_eq!(guess.status(), 429);
 
     // A valid key is not counted.
-    let (_, key) = api_keys::create(app.db(), "pipeline", Role::Editor)
-        .await
-        .unwrap();
-    let bearer = format!("Bearer {key}");
+    let bearer = app.key("pipeline", Role::Editor).await;
     for _ in 0..5 {
         let response = typename(&app, &[("authorization", &bearer)]).await;
         assert_eq!(response.status(), 200);

@@ -7,18 +7,12 @@ use crate::common::{
     websocket,
 };
 use futures_util::SinkExt;
-use glossary::auth::{Role, api_keys};
+use glossary::auth::Role;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn editor_key(app: &TestApp) -> String {
-    format!(
-        "Bearer {}",
-        api_keys::create(app.db(), "alice", Role::Editor)
-            .await
-            .unwrap()
-            .1
-    )
+    app.key("alice", Role::Editor).await
 }
 
 /// Opens a `graphql-transport-ws` connection (with a key when given) and subscribes with `query`.
@@ -47,10 +41,7 @@ async fn subscribe(app: &TestApp, key: Option<&str>, query: &str) -> Socket {
 }
 
 async fn mutate(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
-    let (status, body) = app.post_as(Some(key), query, variables).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"].clone()
+    app.gql_as(key, query, variables).await
 }
 
 async fn term_id(app: &TestApp, key: &str, slug: &str) -> Value {
@@ -144,13 +135,7 @@ async fn drafts_reach_editors_only_and_refused_writes_send_nothing() {
 async fn slug_filter_unpublish_and_delete_over_legacy_protocol() {
     let app = spawn_app_with(&fixture()).await;
     let key = editor_key(&app).await;
-    let admin = format!(
-        "Bearer {}",
-        api_keys::create(app.db(), "root", Role::Admin)
-            .await
-            .unwrap()
-            .1
-    );
+    let admin = app.key("root", Role::Admin).await;
     let public = term_id(&app, &key, "public-term").await;
 
     let mut socket = websocket(&app, "graphql-ws").await;

@@ -102,10 +102,7 @@ async fn refused_upgrade(app: &TestApp, status: u16) {
 }
 
 async fn editor_key(app: &TestApp) -> String {
-    let (_, key) = api_keys::create(app.db(), "alice", Role::Editor)
-        .await
-        .unwrap();
-    format!("Bearer {key}")
+    app.key("alice", Role::Editor).await
 }
 
 /// Retitles the public term through the HTTP API (one `termUpdated` event).

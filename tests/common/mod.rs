@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use glossary::{
     AppState,
+    auth::{Role, api_keys},
     config::AppOptions,
     database::{self, MigrateAction},
     import, server,
@@ -223,6 +224,24 @@ impl TestApp {
             .expect("request sent");
         let status = response.status().as_u16();
         (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Creates an API key named `name` with `role` and returns it as an `Authorization` value
+    /// (`Bearer glsk_…`).
+    pub async fn key(&self, name: &str, role: Role) -> String {
+        let (_, secret) = api_keys::create(self.db(), name, role)
+            .await
+            .expect("a new key");
+        format!("Bearer {secret}")
+    }
+
+    /// Runs a request as the holder of `authorization` (a `Bearer …` value); it must answer 200 without
+    /// errors. Returns its `data`.
+    pub async fn gql_as(&self, authorization: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_as(Some(authorization), query, variables).await;
+        assert_eq!(status, 200, "status of {query}: {body}");
+        assert!(body.get("errors").is_none(), "errors from {query}: {body}");
+        body["data"].clone()
     }
 
     /// Runs a query that must succeed and returns its `data`.
