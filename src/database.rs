@@ -42,7 +42,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
 }
 
 /// Counts the SQL statements run through one connection pool. Tests read it to prove that a request costs
-/// a bounded number of statements; the metrics endpoint will export it.
+/// a bounded number of statements; `GET /metrics` exports it as `glossary_sql_statements_total`.
 #[derive(Clone, Debug, Default)]
 pub struct StatementCounter(Arc<AtomicU64>);
 

@@ -479,6 +479,9 @@ impl<'a> Editorial<'a> {
 }
 
 #[cfg(test)]
+mod service_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

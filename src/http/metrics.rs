@@ -162,6 +162,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Requests answered 429 because their client was over its rate limit.",
         counter(&server.rate_limited),
     );
+    metric(
+        &mut out,
+        "glossary_sql_statements_total",
+        "counter",
+        "SQL statements run through the connection pool since the server started.",
+        state.statements.get(),
+    );
     let refusals = server
         .refusals
         .lock()

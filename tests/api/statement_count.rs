@@ -1,5 +1,6 @@
 //! The N+1 guard: a 50-term page asking for every list under each term costs a small constant number of SQL
-//! statements, whatever the page size. Prints the figure; fails above the budget of 6.
+//! statements, whatever the page size. Prints the figure; fails above the budget of 6. `/metrics` exports the
+//! same counter.
 
 use crate::common::{pack, spawn_app_with, term_line};
 use serde_json::json;
@@ -70,5 +71,25 @@ async fn a_full_page_costs_a_constant_number_of_statements() {
     assert!(
         counts.windows(2).all(|w| w[0] == w[1]),
         "the count does not grow with the page: {counts:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_metrics_page_exports_the_statement_count() {
+    let app = spawn_app_with(&fixture(10)).await;
+    app.gql(PAGE, json!({"first": 10})).await;
+    let before = app.statements();
+    let metrics = app.metrics().await;
+    let after = app.statements();
+    let exported: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("glossary_sql_statements_total "))
+        .expect("the counter is exported")
+        .parse()
+        .unwrap();
+    // Background work (the mail outbox) may run statements meanwhile, never fewer than were counted.
+    assert!(
+        before >= 1 && (before..=after).contains(&exported),
+        "{before} ≤ {exported} ≤ {after}"
     );
 }
