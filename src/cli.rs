@@ -1,6 +1,6 @@
 //! The command line: `serve` (the default), `migrate`, `import`, `export`, `print-schema`, `api-key` and
-//! `subscribers`.
-//! Every flag can also be set by the environment variable named beside it.
+//! `subscribers`, parsed into [`Cli`] (`commands` runs them). Every flag of `serve`, and the global
+//! `--database-url` and `--log-format`, can also be set by the environment variable named beside it.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 

@@ -1,5 +1,6 @@
-//! Opening the database: SQLite (embedded default) or PostgreSQL, chosen by the URL's scheme, with the
-//! settings each engine needs, and a counter of every SQL statement the pool runs.
+//! The database as a whole: opening it (SQLite, the embedded default, or PostgreSQL, chosen by the URL's
+//! scheme, with the settings each engine needs), a counter of every SQL statement the pool runs, the
+//! transaction every write opens ([`begin_write`]), and running migrations.
 
 use std::{
     sync::{

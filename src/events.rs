@@ -1,11 +1,12 @@
 //! Content events: what changed, published only after the write committed, fanned out to every replica.
 //!
 //! A write (the editorial service, through [`ChangeFeed`]) computes its events from the term before and
-//! after, stages them inside its transaction and releases them after commit. On PostgreSQL staging is a `pg_notify` in the transaction itself, which the
-//! server delivers only on commit and to every replica listening (each runs one `LISTEN` connection); a
-//! rolled-back write sends nothing. On SQLite (one process) the events go straight to an in-process broadcast
-//! after commit. Subscribers read the broadcast; one that falls more than the buffer behind is told so and its
-//! subscription ends (see `graphql::subscription::terms`).
+//! after, stages them inside its transaction and releases them after commit. On PostgreSQL staging is a
+//! `pg_notify` in the transaction itself, which the server delivers only on commit and to every replica
+//! listening (each runs one `LISTEN` connection); a rolled-back write sends nothing. On SQLite (one
+//! process) the events go straight to an in-process broadcast after commit. Subscribers read the
+//! broadcast; one that falls more than the buffer behind is told so and its subscription ends (see
+//! `graphql::subscription::terms`).
 
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod client_address;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod content;
 pub mod database;

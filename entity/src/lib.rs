@@ -1,6 +1,8 @@
 //! SeaORM entities of the glossary database, one module per table.
 //!
-//! The migration crate creates these tables; the server's `content` module is the only code that queries them.
+//! The migration crate creates these tables. In the server, each table is queried by one module only: the
+//! content tables by `content`, `api_key` by `auth`, `newsletter_subscriber` by `newsletter`, and
+//! `outbox_email` by `mail`.
 
 pub mod api_key;
 pub mod category;

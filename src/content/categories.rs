@@ -1,4 +1,5 @@
-//! Reading categories and the categories of terms.
+//! Categories: reading them and the categories of terms, and creating, renaming and deleting them (in the
+//! caller's transaction; the editorial service owns it).
 
 use entity::{category, term_category};
 use sea_orm::{

@@ -1,4 +1,4 @@
-//! Changing terms one at a time, for the editorial API: load a term as a pack document, change the document,
+//! Changing terms one at a time, for the editorial service: load a term as a pack document, change the document,
 //! check it, and save it in the caller's transaction with a version check, slug aliases and a revision.
 //!
 //! The pack document is the one shape of a whole term: imports write it, exports read it, revisions store it

@@ -1,5 +1,15 @@
-//! The domain and data layer: every SQL statement the service runs is built here, never in a resolver.
-//! Reads go through [`visibility::Visibility`] so one rule decides what anonymous readers can reach.
+//! The content layer: terms, their lists, categories and revisions, read and written. Every SQL statement
+//! on those tables is built here, never in a resolver; the other tables keep theirs beside their own
+//! service (API keys in `auth`, subscribers in `newsletter`, the outbox in `mail`; `events` sends
+//! `NOTIFY`, `database` runs migrations).
+//!
+//! - Reads: [`terms`], [`term_list`] (filters, orderings, keyset pages), [`sections`], [`faqs`],
+//!   [`relations`], [`categories`], [`revisions`], each through [`visibility::Visibility`] so that one
+//!   rule decides what anonymous readers can reach.
+//! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
+//!   [`editor`] loads and saves one term inside it; refusals are [`refusal`]'s.
+//! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
+//!   [`markdown`] (what is rendered at write time); [`bulk`] writes and reads whole packs.
 
 pub mod bulk;
 pub mod categories;

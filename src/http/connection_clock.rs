@@ -28,7 +28,7 @@ use tokio::{
     time::{Instant, Sleep},
 };
 
-use super::metrics::{ConnectionTimeout, ServerMetrics};
+use super::server_metrics::{ConnectionTimeout, ServerMetrics};
 use crate::config::HttpLimits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

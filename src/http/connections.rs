@@ -24,7 +24,7 @@ use tower_service::Service;
 
 use super::{
     connection_clock::{ClockedIo, ConnectionClock, GuardedBody},
-    metrics::ServerMetrics,
+    server_metrics::ServerMetrics,
 };
 use crate::{config::HttpLimits, error::ErrorCode};
 

@@ -1,89 +1,16 @@
 //! `GET /metrics`: counters in the Prometheus text format, one for every way a request or connection can
 //! be refused or cut short (refusals by code, load shedding, rate limits, abandoned requests, connection
-//! timeouts) and the WebSocket layer's. Meant for an internal scrape, not the public internet.
+//! timeouts; kept in [`super::server_metrics`]), the WebSocket layer's, and the SQL statements run. Meant
+//! for an internal scrape, not the public internet.
 
 use std::{
-    collections::BTreeMap,
     fmt::Write,
-    sync::{
-        Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::atomic::{AtomicU64, Ordering},
 };
 
 use axum::{extract::State, http::header, response::IntoResponse};
 
 use super::state::AppState;
-
-/// Which limit closed a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnectionTimeout {
-    /// The request head did not arrive in time.
-    Head,
-    /// The connection sat idle too long between requests.
-    Idle,
-    /// A write stayed blocked on a client that does not read.
-    Write,
-}
-
-/// The server's counters; shared by every request and connection.
-#[derive(Debug, Default)]
-pub struct ServerMetrics {
-    head_timeouts: AtomicU64,
-    idle_timeouts: AtomicU64,
-    write_timeouts: AtomicU64,
-    body_timeouts: AtomicU64,
-    shed: AtomicU64,
-    rate_limited: AtomicU64,
-    /// Errors of refused or abandoned requests, by `extensions.code`.
-    refusals: Mutex<BTreeMap<String, u64>>,
-}
-
-impl ServerMetrics {
-    /// Counts a connection closed by one of its time limits.
-    pub fn count_connection_timeout(&self, timeout: ConnectionTimeout) {
-        let counter = match timeout {
-            ConnectionTimeout::Head => &self.head_timeouts,
-            ConnectionTimeout::Idle => &self.idle_timeouts,
-            ConnectionTimeout::Write => &self.write_timeouts,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a request whose body did not arrive in time.
-    pub fn count_body_timeout(&self) {
-        self.body_timeouts.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a request answered 503 because the server was full.
-    pub fn count_shed(&self) {
-        self.shed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a request answered 429.
-    pub fn count_rate_limited(&self) {
-        self.rate_limited.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts the errors of a request refused before it ran, or abandoned, by their codes.
-    pub fn count_refusal(&self, errors: &[async_graphql::ServerError]) {
-        let mut refusals = self
-            .refusals
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for error in errors {
-            let code = error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| match extensions.get("code") {
-                    Some(async_graphql::Value::String(code)) => Some(code.clone()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "UNCODED".to_owned());
-            *refusals.entry(code).or_default() += 1;
-        }
-    }
-}
 
 /// One metric with its help line and type.
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {

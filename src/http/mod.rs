@@ -10,6 +10,7 @@ pub mod health;
 pub mod load_shedding;
 pub mod media_type;
 pub mod metrics;
+pub mod server_metrics;
 pub mod state;
 pub mod websocket;
 

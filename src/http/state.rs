@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
-use super::{metrics::ServerMetrics, websocket::hub::WebSocketHub};
+use super::{server_metrics::ServerMetrics, websocket::hub::WebSocketHub};
 use crate::{
     client_address, config,
     config::{AppOptions, ExecutionLimits, HttpLimits},

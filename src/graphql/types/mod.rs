@@ -1,4 +1,6 @@
-//! The GraphQL object, input and enum types of the public read API.
+//! The GraphQL object, input and enum types that roots return and take: terms and their parts, categories,
+//! connections, revisions, mutation payloads, API keys and the newsletter's. Root fields live in `query`,
+//! `mutation` and `subscription`.
 
 pub mod api_key;
 pub mod category;
