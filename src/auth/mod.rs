@@ -2,18 +2,16 @@
 //!
 //! Requests without `Authorization` are anonymous readers. `Authorization: Bearer <key>` with a valid key
 //! makes the request an editor's or an admin's; a malformed, unknown or revoked key is refused outright (401,
-//! `UNAUTHENTICATED`) rather than silently read as anonymous. Resolvers that need a role use the GraphQL
-//! layer's `RoleGuard`.
+//! `UNAUTHENTICATED`) rather than silently read as anonymous. Nothing here knows GraphQL: resolvers that
+//! need a role use `graphql::guards::RoleGuard`, and the schema's `Role` enum mirrors [`Role`].
 
 pub mod api_keys;
 pub mod secrets;
 
-use async_graphql::Enum;
-
 use crate::error::Error;
 
 /// What a key may do. Ordered: an admin can do everything an editor can.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Enum, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Role {
     /// Reads drafts and changes content.
     Editor,

@@ -1,9 +1,19 @@
 //! The `Viewer` and `ApiKey` types: who is asking, and the keys admins manage.
 
-use async_graphql::{ID, SimpleObject};
+use async_graphql::{Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::auth::{KeyHolder, Role, api_keys::ApiKeyInfo};
+use crate::auth::{self, KeyHolder, api_keys::ApiKeyInfo};
+
+/// What a key may do. Ordered: an admin can do everything an editor can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "auth::Role")]
+pub enum Role {
+    /// Reads drafts and changes content.
+    Editor,
+    /// Everything an editor does, plus managing keys and subscribers.
+    Admin,
+}
 
 /// The API key a request was made with.
 #[derive(Clone, Debug, SimpleObject)]
@@ -19,7 +29,7 @@ impl From<&KeyHolder> for ViewerObject {
     fn from(holder: &KeyHolder) -> Self {
         Self {
             name: holder.name.clone(),
-            role: holder.role,
+            role: holder.role.into(),
         }
     }
 }
@@ -46,7 +56,7 @@ impl From<ApiKeyInfo> for ApiKey {
         Self {
             id: ID(key.id.to_string()),
             name: key.name,
-            role: key.role,
+            role: key.role.into(),
             created_at: key.created_at,
             last_used_at: key.last_used_at,
             revoked_at: key.revoked_at,
