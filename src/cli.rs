@@ -10,9 +10,9 @@ use crate::{
     auth::Role,
     client_address::TrustedProxies,
     config::{
-        self, AppOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BIND, DEFAULT_DATABASE_URL,
-        DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat, MailSettings,
-        NewsletterOptions, QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
+        self, AppOptions, CacheOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BIND,
+        DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat,
+        MailSettings, NewsletterOptions, QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
     },
     database::MigrateAction,
     error::Result,
@@ -163,6 +163,9 @@ pub struct ServeArgs {
     query_limits: QueryLimits,
 
     #[command(flatten)]
+    cache: CacheOptions,
+
+    #[command(flatten)]
     execution: ExecutionLimits,
 
     #[command(flatten)]
@@ -223,6 +226,7 @@ impl ServeArgs {
                 ..self.schema
             },
             query_limits: self.query_limits,
+            cache: self.cache,
             execution: self.execution,
             http: self.http,
             websocket: self.websocket,

@@ -130,6 +130,21 @@ impl Default for QueryLimits {
     }
 }
 
+/// Memory the server spends so that repeated requests cost less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
+pub struct CacheOptions {
+    /// Bytes of parsed GraphQL documents kept (an estimate of their size in memory), so that a document
+    /// seen before is not parsed again; 0 switches the cache off.
+    #[arg(long, env = "GLOSSARY_DOCUMENT_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub document_cache_bytes: usize,
+}
+
+impl Default for CacheOptions {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
 /// What one admitted request may take while it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct ExecutionLimits {
@@ -370,6 +385,8 @@ pub struct AppOptions {
     pub schema: SchemaOptions,
     /// What a document may cost before it runs.
     pub query_limits: QueryLimits,
+    /// Caches of repeated work.
+    pub cache: CacheOptions,
     /// What a request may take while it runs.
     pub execution: ExecutionLimits,
     /// The HTTP server's timeouts and caps.
@@ -407,6 +424,7 @@ impl Default for AppOptions {
         Self {
             schema: Default::default(),
             query_limits: Default::default(),
+            cache: Default::default(),
             execution: Default::default(),
             http: Default::default(),
             websocket: Default::default(),

@@ -68,6 +68,7 @@ impl AppState {
         let admission = Arc::new(Admission::new(
             SchemaIndex::from_sdl(&schema.sdl()),
             options.query_limits,
+            options.cache.document_cache_bytes,
         ));
         Ok(Self {
             db,

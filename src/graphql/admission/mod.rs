@@ -9,7 +9,10 @@
 
 mod coercion;
 mod cost;
+mod documents;
 mod tokens;
+
+use std::sync::Arc;
 
 use async_graphql::{
     ServerError, Variables,
@@ -19,8 +22,11 @@ use async_graphql::{
     },
 };
 
-use self::cost::Unmeasurable;
 pub use self::cost::{DocumentCost, MAX_SELECTION_NESTING};
+use self::{
+    cost::Unmeasurable,
+    documents::{DocumentCache, Parsed},
+};
 use super::{request_errors::label, response_shape::selected_operation, schema_index::SchemaIndex};
 use crate::{config::QueryLimits, error::ErrorCode};
 
@@ -32,7 +38,7 @@ pub const MAX_BRACKET_NESTING: usize = 64;
 #[derive(Debug)]
 pub struct AdmittedRequest {
     /// The parsed document, with arguments given absent variables left out.
-    pub document: ExecutableDocument,
+    pub document: Arc<ExecutableDocument>,
     /// The operation to run, as the request named it.
     pub operation_name: Option<String>,
     /// Query, mutation or subscription.
@@ -50,16 +56,17 @@ impl AdmittedRequest {
         if let Some(name) = &self.operation_name {
             request = request.operation_name(name.clone());
         }
-        request.set_parsed_query(self.document.clone());
+        request.set_parsed_query(ExecutableDocument::clone(&self.document));
         request
     }
 }
 
-/// The schema's index and the limits, shared by every request.
+/// The schema's index, the limits and the parsed documents kept, shared by every request.
 #[derive(Debug)]
 pub struct Admission {
     index: SchemaIndex,
     limits: QueryLimits,
+    documents: DocumentCache,
 }
 
 /// A request error with a code.
@@ -87,9 +94,14 @@ fn count(value: u64) -> String {
 }
 
 impl Admission {
-    /// Admission over a schema's index with these limits.
-    pub fn new(index: SchemaIndex, limits: QueryLimits) -> Self {
-        Self { index, limits }
+    /// Admission over a schema's index with these limits, keeping about `document_cache_bytes` of parsed
+    /// documents.
+    pub fn new(index: SchemaIndex, limits: QueryLimits, document_cache_bytes: usize) -> Self {
+        Self {
+            index,
+            limits,
+            documents: DocumentCache::new(document_cache_bytes),
+        }
     }
 
     /// The schema's index (response shaping uses it too).
@@ -109,6 +121,74 @@ impl Admission {
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> Result<AdmittedRequest, Vec<ServerError>> {
+        let parsed = match self.documents.get(query) {
+            Some(parsed) => parsed,
+            None => {
+                let parsed = Arc::new(self.parse(query)?);
+                self.documents.insert(query, Arc::clone(&parsed));
+                parsed
+            }
+        };
+        let document = &parsed.document;
+        let operation_type = match selected_operation(document, operation_name) {
+            Some(operation) => operation.ty,
+            None => {
+                let message = match (operation_name, &document.operations) {
+                    (Some(name), _) => format!("Unknown operation named \"{name}\"."),
+                    (None, DocumentOperations::Multiple(operations)) if operations.is_empty() => {
+                        "The document has no operation.".to_owned()
+                    }
+                    (None, _) => "Operation name required in request.".to_owned(),
+                };
+                return Err(vec![refusal(ErrorCode::GraphqlValidationFailed, message)]);
+            }
+        };
+        let operation =
+            selected_operation(document, operation_name).expect("the operation was found above");
+
+        let coerced = coercion::coerce_variables(&self.index, operation, variables);
+        let mut invalid = parsed.invalid_literals.clone();
+        let coerced = match coerced {
+            Ok(coerced) if invalid.is_empty() => coerced,
+            Ok(_) => return Err(validation_failed(invalid)),
+            Err(errors) => {
+                invalid.splice(0..0, errors);
+                return Err(validation_failed(invalid));
+            }
+        };
+
+        let cost =
+            cost::measure(&self.index, document, &coerced.values).map_err(|unmeasurable| {
+                match unmeasurable {
+                    Unmeasurable::FragmentCycle(error) => {
+                        vec![label(error, ErrorCode::GraphqlValidationFailed)]
+                    }
+                    Unmeasurable::TooDeep(error) => vec![label(error, ErrorCode::QueryTooDeep)],
+                }
+            })?;
+        let errors = self.over_limits(&cost);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let document = if coerced.absent.is_empty() {
+            Arc::clone(document)
+        } else {
+            let mut document = ExecutableDocument::clone(document);
+            coercion::leave_out_absent_variables(&mut document, operation_name, &coerced.absent);
+            Arc::new(document)
+        };
+        Ok(AdmittedRequest {
+            document,
+            operation_name: operation_name.map(str::to_owned),
+            operation_type,
+            variables: coerced.values,
+            cost,
+        })
+    }
+
+    /// Scans and parses a document not seen before, and checks its literals.
+    fn parse(&self, query: &str) -> Result<Parsed, Vec<ServerError>> {
         let limits = &self.limits;
         let scan = tokens::scan(query);
         let mut errors = Vec::new();
@@ -137,61 +217,16 @@ impl Admission {
         if !errors.is_empty() {
             return Err(errors);
         }
-
-        let mut document = parse_query(query).map_err(|error| {
+        let document = parse_query(query).map_err(|error| {
             vec![label(
                 ServerError::from(error),
                 ErrorCode::GraphqlParseFailed,
             )]
         })?;
-        let operation_type = match selected_operation(&document, operation_name) {
-            Some(operation) => operation.ty,
-            None => {
-                let message = match (operation_name, &document.operations) {
-                    (Some(name), _) => format!("Unknown operation named \"{name}\"."),
-                    (None, DocumentOperations::Multiple(operations)) if operations.is_empty() => {
-                        "The document has no operation.".to_owned()
-                    }
-                    (None, _) => "Operation name required in request.".to_owned(),
-                };
-                return Err(vec![refusal(ErrorCode::GraphqlValidationFailed, message)]);
-            }
-        };
-        let operation =
-            selected_operation(&document, operation_name).expect("the operation was found above");
-
-        let coerced = coercion::coerce_variables(&self.index, operation, variables);
-        let mut invalid = coercion::check_literals(&self.index, &document);
-        let coerced = match coerced {
-            Ok(coerced) if invalid.is_empty() => coerced,
-            Ok(_) => return Err(validation_failed(invalid)),
-            Err(errors) => {
-                invalid.splice(0..0, errors);
-                return Err(validation_failed(invalid));
-            }
-        };
-
-        let cost =
-            cost::measure(&self.index, &document, &coerced.values).map_err(|unmeasurable| {
-                match unmeasurable {
-                    Unmeasurable::FragmentCycle(error) => {
-                        vec![label(error, ErrorCode::GraphqlValidationFailed)]
-                    }
-                    Unmeasurable::TooDeep(error) => vec![label(error, ErrorCode::QueryTooDeep)],
-                }
-            })?;
-        let errors = self.over_limits(&cost);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-
-        coercion::leave_out_absent_variables(&mut document, operation_name, &coerced.absent);
-        Ok(AdmittedRequest {
-            document,
-            operation_name: operation_name.map(str::to_owned),
-            operation_type,
-            variables: coerced.values,
-            cost,
+        let invalid_literals = coercion::check_literals(&self.index, &document);
+        Ok(Parsed {
+            document: Arc::new(document),
+            invalid_literals,
         })
     }
 
@@ -267,7 +302,11 @@ mod tests {
     use super::*;
 
     fn admission_with(limits: QueryLimits) -> Admission {
-        Admission::new(SchemaIndex::from_sdl(&crate::graphql::schema_sdl()), limits)
+        Admission::new(
+            SchemaIndex::from_sdl(&crate::graphql::schema_sdl()),
+            limits,
+            1024 * 1024,
+        )
     }
 
     fn codes(result: Result<AdmittedRequest, Vec<ServerError>>) -> Vec<String> {
@@ -323,6 +362,34 @@ mod tests {
                 "{name}: {cost:?}"
             );
             assert!(cost.depth < limits.max_depth, "{name}");
+        }
+    }
+
+    /// A document seen before is taken from the cache; leaving out an absent variable's argument changes
+    /// the request's copy, never the kept one, and a refused document is refused again.
+    #[test]
+    fn documents_are_parsed_once() {
+        let admission = admission_with(QueryLimits::default());
+        let query = "query($first: Int) { terms(first: $first) { totalCount } }";
+        let given = Variables::from_json(serde_json::json!({"first": 5}));
+        let first = admission.admit(query, None, &given).unwrap();
+        let again = admission.admit(query, None, &given).unwrap();
+        assert!(Arc::ptr_eq(&first.document, &again.document));
+        let absent = admission.admit(query, None, &Variables::default()).unwrap();
+        assert!(!Arc::ptr_eq(&first.document, &absent.document));
+        let arguments = |admitted: &AdmittedRequest| {
+            format!("{:?}", admitted.document).matches("first").count()
+        };
+        assert!(arguments(&absent) < arguments(&first));
+        let after = admission.admit(query, None, &given).unwrap();
+        assert!(Arc::ptr_eq(&first.document, &after.document));
+        assert_eq!(arguments(&after), arguments(&first));
+        let wrong = "{ terms(first: \"ten\") { totalCount } }";
+        for _ in 0..2 {
+            assert_eq!(
+                codes(admission.admit(wrong, None, &Variables::default())),
+                ["\"GRAPHQL_VALIDATION_FAILED\""]
+            );
         }
     }
 
