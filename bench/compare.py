@@ -351,7 +351,7 @@ def servers(args, binary, sqlite_url, pg_url):
 
     for cache in args.cache_modes:
         suffix = "" if cache == "off" else "+cache"
-        cache_flags = [] if cache == "off" else ["--response-cache"]
+        cache_flags = ["--response-cache-bytes", "0"] if cache == "off" else []
         if args.needs("ours-sqlite"):
             found.append(Server(f"ours-sqlite{suffix}", "ours", [*perf(f"ours-sqlite{suffix}"), binary,
                                                                   "--database-url", sqlite_url, *flags,
@@ -414,7 +414,7 @@ def main():
     ap.add_argument("--connections", default="32,256")
     ap.add_argument("--queries", default="q1,q2,q3,q4")
     ap.add_argument("--servers", default="ours-sqlite,ours-postgres,postgraphile")
-    ap.add_argument("--cache", default="off", choices=["off", "on", "both"],
+    ap.add_argument("--cache", default="both", choices=["off", "on", "both"],
                     help="our response cache in the runs of our server")
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "out", "compare.json"))
     ap.add_argument("--perf-dir", help="record our servers under `perf record` (call graphs), one file per "

@@ -137,6 +137,14 @@ pub struct CacheOptions {
     /// seen before is not parsed again; 0 switches the cache off.
     #[arg(long, env = "GLOSSARY_DOCUMENT_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub document_cache_bytes: usize,
+    /// Bytes of anonymous query answers kept in memory and sent again to identical anonymous requests
+    /// until content changes (on any replica); 0 switches the response cache off.
+    #[arg(long, env = "GLOSSARY_RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub response_cache_bytes: usize,
+    /// `max-age` of `Cache-Control: public` on anonymous GET answers, for browsers and CDNs; 0 makes them
+    /// check every time (a 304 when the `ETag` still matches).
+    #[arg(long, env = "GLOSSARY_PUBLIC_MAX_AGE_SECS", default_value_t = 0)]
+    pub public_max_age_secs: u32,
 }
 
 impl Default for CacheOptions {

@@ -7,12 +7,19 @@
 //! process) the events go straight to an in-process broadcast after commit. Subscribers read the
 //! broadcast; one that falls more than the buffer behind is told so and its subscription ends (see
 //! `graphql::subscription::terms`).
+//!
+//! Every committed change, to a term or to other content (categories, an imported pack, which travel
+//! on a second channel without subscribers), also moves the [`ContentEpoch`] on, which is what tells
+//! the public response cache that what it holds is stale.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::term;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    sqlx::postgres::PgListener,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, broadcast};
 
@@ -23,11 +30,15 @@ use crate::{
         terms,
         visibility::Visibility,
     },
+    content_epoch::ContentEpoch,
     error::{Error, Result},
 };
 
-/// The PostgreSQL channel events travel on.
+/// The PostgreSQL channel term events travel on.
 const CHANNEL: &str = "glossary_events";
+
+/// The PostgreSQL channel that says other content (categories, imported packs) changed.
+const CONTENT_CHANNEL: &str = "glossary_content_changed";
 
 /// What happened to a term.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,8 +144,70 @@ impl Delivery {
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Delivery>>,
     backend: DbBackend,
+    /// Moved on by every committed change, here or on another replica.
+    epoch: Arc<ContentEpoch>,
     /// The PostgreSQL listener task, stopped at shutdown so that its connection does not hold the pool open.
     listener: Option<tokio::task::AbortHandle>,
+}
+
+/// Opens a `LISTEN` connection on both channels.
+async fn listen(db: &DatabaseConnection) -> Result<PgListener> {
+    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool())
+        .await
+        .map_err(|error| Error::Internal(format!("cannot open the event listener: {error}")))?;
+    listener
+        .listen_all([CHANNEL, CONTENT_CHANNEL])
+        .await
+        .map_err(|error| Error::Internal(format!("cannot LISTEN for events: {error}")))?;
+    Ok(listener)
+}
+
+/// Relays notifications to the process until the pool closes. A lost connection is opened again
+/// explicitly, with the epoch out of sync meanwhile: notifications sent while it was down are lost.
+async fn relay(
+    db: DatabaseConnection,
+    mut listener: PgListener,
+    sender: broadcast::Sender<Arc<Delivery>>,
+    epoch: Arc<ContentEpoch>,
+) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                epoch.advance();
+                if notification.channel() != CHANNEL {
+                    continue;
+                }
+                match serde_json::from_str::<TermEvent>(notification.payload()) {
+                    Ok(event) => {
+                        let _ = sender.send(Delivery::new(event));
+                    }
+                    Err(error) => tracing::warn!(%error, "ignoring an unreadable content event"),
+                }
+            }
+            // The pool is closing (shutdown): let go of the connection so the close can finish.
+            Err(sea_orm::sqlx::Error::PoolClosed) => break,
+            lost => {
+                if let Err(error) = lost {
+                    tracing::warn!(%error, "event listener failed; reconnecting");
+                } else {
+                    tracing::warn!("event listener lost its connection; reconnecting");
+                }
+                epoch.lose_sync();
+                drop(listener);
+                listener = loop {
+                    match listen(&db).await {
+                        Ok(listener) => break listener,
+                        Err(_) if db.get_postgres_connection_pool().is_closed() => return,
+                        Err(error) => {
+                            tracing::warn!(error = error.describe(), "event listener still down");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                    }
+                };
+                epoch.regain_sync();
+            }
+        }
+    }
 }
 
 impl EventBus {
@@ -143,46 +216,22 @@ impl EventBus {
     pub async fn start(db: &DatabaseConnection, buffer: usize) -> Result<Self> {
         let (sender, _) = broadcast::channel(buffer.max(1));
         let backend = db.get_database_backend();
+        let epoch = Arc::new(ContentEpoch::default());
         let mut task = None;
         if backend == DbBackend::Postgres {
-            let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(
-                db.get_postgres_connection_pool(),
-            )
-            .await
-            .map_err(|error| Error::Internal(format!("cannot open the event listener: {error}")))?;
-            listener
-                .listen(CHANNEL)
-                .await
-                .map_err(|error| Error::Internal(format!("cannot LISTEN for events: {error}")))?;
-            let relay = sender.clone();
-            let handle = tokio::spawn(async move {
-                loop {
-                    match listener.recv().await {
-                        Ok(notification) => {
-                            match serde_json::from_str::<TermEvent>(notification.payload()) {
-                                Ok(event) => {
-                                    let _ = relay.send(Delivery::new(event));
-                                }
-                                Err(error) => {
-                                    tracing::warn!(%error, "ignoring an unreadable content event")
-                                }
-                            }
-                        }
-                        // The pool is closing (shutdown): let go of the connection so the close can finish.
-                        Err(sea_orm::sqlx::Error::PoolClosed) => break,
-                        // The listener reconnects by itself on the next recv; events sent meanwhile are lost.
-                        Err(error) => {
-                            tracing::warn!(%error, "event listener lost its connection; reconnecting");
-                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        }
-                    }
-                }
-            });
+            let listener = listen(db).await?;
+            let handle = tokio::spawn(relay(
+                db.clone(),
+                listener,
+                sender.clone(),
+                Arc::clone(&epoch),
+            ));
             task = Some(handle.abort_handle());
         }
         Ok(Self {
             sender,
             backend,
+            epoch,
             listener: task,
         })
     }
@@ -199,6 +248,11 @@ impl EventBus {
         self.sender.subscribe()
     }
 
+    /// The content epoch this bus moves on.
+    pub fn epoch(&self) -> Arc<ContentEpoch> {
+        Arc::clone(&self.epoch)
+    }
+
     /// Stages events inside the write transaction `db` (PostgreSQL: delivered on commit, to every replica).
     pub async fn stage(&self, db: &impl ConnectionTrait, events: &[TermEvent]) -> Result<()> {
         if self.backend != DbBackend::Postgres {
@@ -207,19 +261,16 @@ impl EventBus {
         for event in events {
             let payload = serde_json::to_string(event)
                 .map_err(|error| Error::Internal(format!("cannot encode an event: {error}")))?;
-            db.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+            notify(db, CHANNEL, payload).await?;
         }
         Ok(())
     }
 
-    /// Releases events after their transaction committed (SQLite: to this process's subscribers; on
-    /// PostgreSQL the commit delivered them).
+    /// Releases events after their transaction committed: this process's epoch moves on at once (so the
+    /// writer's next read is fresh), and on SQLite the events go to this process's subscribers (on
+    /// PostgreSQL the commit delivered them, to every replica).
     pub fn committed(&self, events: Vec<TermEvent>) {
+        self.epoch.advance();
         if self.backend == DbBackend::Postgres {
             return;
         }
@@ -228,6 +279,26 @@ impl EventBus {
             let _ = self.sender.send(Delivery::new(event));
         }
     }
+}
+
+/// Stages, inside the write transaction `db`, word that content other than a term changed (categories, an
+/// imported pack), for the replicas to move their epoch on (PostgreSQL; SQLite has one process, whose
+/// epoch the caller moves on after the commit).
+pub async fn stage_content_change(db: &impl ConnectionTrait) -> Result<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    notify(db, CONTENT_CHANNEL, String::new()).await
+}
+
+async fn notify(db: &impl ConnectionTrait, channel: &str, payload: String) -> Result<()> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [channel.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// The editorial service announces its changes through the bus.
@@ -245,5 +316,11 @@ impl ChangeFeed for EventBus {
         EventBus::stage(self, transaction, &events).await?;
         let bus = self.clone();
         Ok(Box::new(move || bus.committed(events)))
+    }
+
+    async fn stage_content_change(&self, transaction: &DatabaseTransaction) -> Result<Release> {
+        stage_content_change(transaction).await?;
+        let epoch = self.epoch();
+        Ok(Box::new(move || epoch.advance()))
     }
 }

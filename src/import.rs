@@ -16,6 +16,7 @@ use crate::{
     },
     database,
     error::{Error, Result},
+    events,
 };
 
 /// The author recorded in the first revision of imported terms.
@@ -81,6 +82,8 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
         IMPORT_AUTHOR,
     )
     .await?;
+    // Replicas serving from PostgreSQL forget their cached responses when this commits.
+    events::stage_content_change(&transaction).await?;
     transaction.commit().await?;
     bulk::refresh_planner_statistics(db).await?;
     Ok(summary)

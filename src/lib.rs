@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod content;
+pub mod content_epoch;
 pub mod database;
 pub mod error;
 pub mod events;

@@ -25,7 +25,7 @@ use crate::{database, error::Result};
 /// What releases a staged announcement once its transaction has committed.
 pub type Release = Box<dyn FnOnce() + Send>;
 
-/// Where committed term changes are announced (to subscribers).
+/// Where committed changes are announced (term changes to subscribers; every change to caches).
 #[async_trait::async_trait]
 pub trait ChangeFeed: Send + Sync {
     /// Stages the announcement of a term going from `before` to `after` (`None`: it did not exist, or no
@@ -36,6 +36,10 @@ pub trait ChangeFeed: Send + Sync {
         before: Option<&term::Model>,
         after: Option<&term::Model>,
     ) -> Result<Release>;
+
+    /// Stages the announcement that content other than a term's own (a category) changed inside
+    /// `transaction`; released after the commit.
+    async fn stage_content_change(&self, transaction: &DatabaseTransaction) -> Result<Release>;
 }
 
 /// New values for a term's own fields; `None` keeps a value, and `seo: Some(None)` removes the SEO
@@ -311,6 +315,14 @@ impl<'a> Editorial<'a> {
         Ok(())
     }
 
+    /// Commits `transaction`, a change to content other than a term's own, with its announcement.
+    async fn commit_content_change(&self, transaction: DatabaseTransaction) -> Result<()> {
+        let release = self.feed.stage_content_change(&transaction).await?;
+        transaction.commit().await?;
+        release();
+        Ok(())
+    }
+
     /// Creates a draft term from a document, with its first revision.
     pub async fn create_term(&self, mut document: TermDocument) -> Edit<term::Model> {
         document.status = TermStatus::Draft;
@@ -446,7 +458,7 @@ impl<'a> Editorial<'a> {
         let transaction = database::begin_write(self.db).await?;
         let outcome = categories::create(&transaction, slug, name, description).await?;
         if outcome.is_ok() {
-            transaction.commit().await?;
+            self.commit_content_change(transaction).await?;
         }
         Ok(outcome)
     }
@@ -462,7 +474,7 @@ impl<'a> Editorial<'a> {
         let transaction = database::begin_write(self.db).await?;
         let outcome = categories::update(&transaction, id, slug, name, description).await?;
         if outcome.is_ok() {
-            transaction.commit().await?;
+            self.commit_content_change(transaction).await?;
         }
         Ok(outcome)
     }
@@ -472,7 +484,7 @@ impl<'a> Editorial<'a> {
         let transaction = database::begin_write(self.db).await?;
         let outcome = categories::delete(&transaction, id).await?;
         if outcome.is_ok() {
-            transaction.commit().await?;
+            self.commit_content_change(transaction).await?;
         }
         Ok(outcome)
     }

@@ -98,3 +98,20 @@ pub async fn ids_by_slug_any_status(
     }
     Ok(found)
 }
+
+/// When the public content next changes by itself: the earliest publication time still to come of a
+/// published term (scheduled with a future `publishedAt`), if any. One SQL statement.
+pub async fn next_scheduled_publication(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let next: Option<Option<chrono::DateTime<chrono::Utc>>> = term::Entity::find()
+        .select_only()
+        .column_as(term::Column::PublishedAt.min(), "next")
+        .filter(term::Column::Status.eq(entity::TermStatus::Published))
+        .filter(term::Column::PublishedAt.gt(now))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(next.flatten())
+}

@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod request_errors;
+pub mod request_key;
 pub mod response_shape;
 pub mod schema_index;
 pub mod subscription;

@@ -11,10 +11,13 @@
 //!   carries its code (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, or a limit's).
 //! - A query that runs out of its budget has no `data` either: 504 out of time, 422 out of space.
 //! - A mutation over GET is 405 with `Allow: POST`.
+//! - An anonymous query is answered from the public response cache when an identical one was answered
+//!   since content last changed (see `response_cache`); GET answers carry `Cache-Control` and, for public
+//!   content, an `ETag` that `If-None-Match` can match for a 304 (see `cache_headers`).
 
 use async_graphql::{ServerError, Variables, parser::types::OperationType};
 use axum::{
-    body::Body,
+    body::{Body, Bytes},
     extract::{Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -26,7 +29,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{
     anonymous_rate_limit,
+    cache_headers::{self, Cacheability},
     media_type::{self, ResponseMediaType},
+    response_cache::Lookup,
 };
 use crate::{
     auth::{Viewer, api_keys},
@@ -35,6 +40,7 @@ use crate::{
     graphql::{
         execution::{self, Outcome},
         execution_budget::Exhausted,
+        request_key,
     },
     http::state::AppState,
 };
@@ -72,14 +78,15 @@ fn json_response(status: StatusCode, media: ResponseMediaType, body: &Value) -> 
     text_response(status, media, body.to_string())
 }
 
-fn text_response(status: StatusCode, media: ResponseMediaType, body: String) -> Response {
-    let mut response = (status, body).into_response();
+fn text_response(status: StatusCode, media: ResponseMediaType, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(media.content_type()),
     );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(header::VARY, cache_headers::VARY);
     response
 }
 
@@ -205,12 +212,19 @@ fn request_errors_response(media: ResponseMediaType, errors: &[ServerError]) -> 
 }
 
 fn serialized(status: StatusCode, media: ResponseMediaType, body: &ResponseBody<'_>) -> Response {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| {
-        ErrorCode::InternalServerError
-            .request_error_body("Internal server error")
-            .to_string()
-    });
-    text_response(status, media, text)
+    text_response(status, media, to_bytes(body))
+}
+
+/// A response body's JSON.
+fn to_bytes(body: &ResponseBody<'_>) -> Bytes {
+    serde_json::to_vec(body)
+        .unwrap_or_else(|_| {
+            ErrorCode::InternalServerError
+                .request_error_body("Internal server error")
+                .to_string()
+                .into_bytes()
+        })
+        .into()
 }
 
 /// Which methods may run which operations.
@@ -239,24 +253,90 @@ async fn execute(
         },
     };
     let mut response = match viewer {
-        Ok(viewer) => admit_and_run(state, client, media, method, params, viewer).await,
+        Ok(viewer) => admit_and_run(state, client, headers, media, method, params, viewer).await,
         Err(refusal) => refusal,
     };
     if let Some(allowance) = allowance {
         allowance.add_headers(response.headers_mut());
     }
+    // GET answers are cacheable by HTTP caches unless told otherwise: say it for every one that is not
+    // public content (errors, refusals, and anything asked with a key).
+    if method == Method::Get && !response.headers().contains_key(header::CACHE_CONTROL) {
+        let cacheability = if headers.contains_key(header::AUTHORIZATION) {
+            Cacheability::Private
+        } else {
+            Cacheability::NoStore
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, cacheability.header());
+    }
     response
 }
 
-/// Admits the request, runs it and shapes the HTTP response.
+/// The answer to an anonymous query that ran without errors (or was kept from one that did): over GET
+/// with `Cache-Control: public`, its `ETag`, and 304 when `If-None-Match` names that tag.
+fn public_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: ResponseMediaType,
+    method: Method,
+    body: Bytes,
+    etag: Option<HeaderValue>,
+) -> Response {
+    if method == Method::Post {
+        return text_response(StatusCode::OK, media, body);
+    }
+    let etag = etag.unwrap_or_else(|| cache_headers::etag_of(&body));
+    let cacheability = Cacheability::Public {
+        max_age_secs: state.public_max_age_secs,
+    };
+    if cache_headers::not_modified(headers, &etag) {
+        return cache_headers::not_modified_response(etag, cacheability);
+    }
+    let mut response = text_response(StatusCode::OK, media, body);
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::ETAG, etag);
+    response_headers.insert(header::CACHE_CONTROL, cacheability.header());
+    response
+}
+
+/// Answers an anonymous request from the response cache when it can; else admits the request, runs it
+/// and shapes the HTTP response (keeping an anonymous query's error-free answer in the cache).
 async fn admit_and_run(
     state: &AppState,
     client: ClientAddress,
+    headers: &HeaderMap,
     media: ResponseMediaType,
     method: Method,
     params: GraphqlParams,
     viewer: Viewer,
 ) -> Response {
+    let anonymous = matches!(viewer, Viewer::Anonymous);
+    let cached = if anonymous && state.responses.is_on() {
+        state.responses.lookup(request_key::of(
+            &params.query,
+            params.operation_name.as_deref(),
+            &params.variables,
+            &params.extensions,
+        ))
+    } else {
+        Lookup::Bypass
+    };
+    let cached = match cached {
+        Lookup::Hit(entry) => {
+            return public_answer(
+                state,
+                headers,
+                media,
+                method,
+                entry.body.clone(),
+                Some(entry.etag.clone()),
+            );
+        }
+        Lookup::Miss(ticket) => Some(ticket),
+        Lookup::Bypass => None,
+    };
     let variables = Variables::from_json(Value::Object(params.variables));
     let admitted =
         match state
@@ -318,12 +398,27 @@ async fn admit_and_run(
         }
         // Serialised straight from async-graphql's values: they keep the field order of the query.
         Outcome::Completed(response) => {
-            let body = ResponseBody {
+            let body = to_bytes(&ResponseBody {
                 data: Some(&response.data),
                 errors: &response.errors,
                 extensions: &response.extensions,
-            };
-            serialized(StatusCode::OK, media, &body)
+            });
+            let public = anonymous
+                && response.errors.is_empty()
+                && admitted.operation_type == OperationType::Query;
+            if !public {
+                return text_response(StatusCode::OK, media, body);
+            }
+            let mut etag = None;
+            if let Some(ticket) = cached {
+                let tag = cache_headers::etag_of(&body);
+                state
+                    .responses
+                    .keep(ticket, body.clone(), tag.clone())
+                    .await;
+                etag = Some(tag);
+            }
+            public_answer(state, headers, media, method, body, etag)
         }
     }
 }

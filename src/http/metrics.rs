@@ -1,7 +1,7 @@
 //! `GET /metrics`: counters in the Prometheus text format, one for every way a request or connection can
 //! be refused or cut short (refusals by code, load shedding, rate limits, abandoned requests, connection
-//! timeouts; kept in [`super::server_metrics`]), the WebSocket layer's, and the SQL statements run. Meant
-//! for an internal scrape, not the public internet.
+//! timeouts; kept in [`super::server_metrics`]), the WebSocket layer's, the response cache's, and the SQL
+//! statements run. Meant for an internal scrape, not the public internet.
 
 use std::{
     fmt::Write,
@@ -95,6 +95,42 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "counter",
         "SQL statements run through the connection pool since the server started.",
         state.statements.get(),
+    );
+    let responses = &state.responses;
+    metric(
+        &mut out,
+        "glossary_response_cache_hits_total",
+        "counter",
+        "Anonymous queries answered from the response cache.",
+        counter(&responses.counters.hits),
+    );
+    metric(
+        &mut out,
+        "glossary_response_cache_misses_total",
+        "counter",
+        "Anonymous queries the response cache had no fresh answer for.",
+        counter(&responses.counters.misses),
+    );
+    metric(
+        &mut out,
+        "glossary_response_cache_stored_total",
+        "counter",
+        "Answers kept in the response cache.",
+        counter(&responses.counters.stored),
+    );
+    metric(
+        &mut out,
+        "glossary_response_cache_entries",
+        "gauge",
+        "Answers in the response cache now.",
+        responses.len() as u64,
+    );
+    metric(
+        &mut out,
+        "glossary_response_cache_bytes",
+        "gauge",
+        "Bytes of answers in the response cache now.",
+        responses.weight(),
     );
     let refusals = server
         .refusals

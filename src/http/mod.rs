@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, the per-request tracing span, and graceful shutdown.
 
 pub mod anonymous_rate_limit;
+pub mod cache_headers;
 pub mod client_address;
 pub mod connection_clock;
 pub mod connections;
@@ -10,6 +11,7 @@ pub mod health;
 pub mod load_shedding;
 pub mod media_type;
 pub mod metrics;
+pub mod response_cache;
 pub mod server_metrics;
 pub mod state;
 pub mod websocket;

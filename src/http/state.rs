@@ -6,7 +6,9 @@ use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
-use super::{server_metrics::ServerMetrics, websocket::hub::WebSocketHub};
+use super::{
+    response_cache::ResponseCache, server_metrics::ServerMetrics, websocket::hub::WebSocketHub,
+};
 use crate::{
     client_address, config,
     config::{AppOptions, ExecutionLimits, HttpLimits},
@@ -30,6 +32,10 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// What a request must pass before it runs (and the schema index that response shaping uses too).
     pub admission: Arc<Admission>,
+    /// Anonymous query answers kept in memory.
+    pub responses: Arc<ResponseCache>,
+    /// `max-age` of public GET answers.
+    pub public_max_age_secs: u32,
     /// What a request may take while it runs.
     pub execution: ExecutionLimits,
     /// The HTTP server's timeouts and caps.
@@ -70,11 +76,18 @@ impl AppState {
             options.query_limits,
             options.cache.document_cache_bytes,
         ));
+        let responses = Arc::new(ResponseCache::new(
+            db.clone(),
+            events.epoch(),
+            options.cache.response_cache_bytes,
+        ));
         Ok(Self {
             db,
             schema,
             statements,
             admission,
+            responses,
+            public_max_age_secs: options.cache.public_max_age_secs,
             execution: options.execution,
             http: options.http,
             requests_in_flight: Arc::new(tokio::sync::Semaphore::new(

@@ -17,6 +17,7 @@ mod pagination;
 mod rate_limits;
 mod read_api;
 mod request_fuzz;
+mod response_cache;
 mod schema_file;
 mod server_limits;
 mod statement_count;

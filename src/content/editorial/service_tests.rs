@@ -17,6 +17,9 @@ type Announcement = (Option<i32>, Option<i32>);
 struct RecordingFeed {
     staged: Mutex<usize>,
     released: Arc<Mutex<Vec<Announcement>>>,
+    /// Changes to other content (categories) staged, and released after their commit.
+    content_changes: Mutex<usize>,
+    content_changes_released: Arc<Mutex<usize>>,
 }
 
 #[async_trait::async_trait]
@@ -31,6 +34,12 @@ impl ChangeFeed for RecordingFeed {
         let released = self.released.clone();
         let change = (before.map(|t| t.version), after.map(|t| t.version));
         Ok(Box::new(move || released.lock().unwrap().push(change)))
+    }
+
+    async fn stage_content_change(&self, _transaction: &DatabaseTransaction) -> Result<Release> {
+        *self.content_changes.lock().unwrap() += 1;
+        let released = self.content_changes_released.clone();
+        Ok(Box::new(move || *released.lock().unwrap() += 1))
     }
 }
 
@@ -330,4 +339,7 @@ async fn categories_refuse_a_taken_slug_and_commit_the_rest() {
     let gone = editorial.delete_category(roles.id).await.unwrap();
     assert_eq!(gone.unwrap_err()[0].code, ProblemCode::NotFound);
     assert!(desk.feed.released().is_empty());
+    // Create, rename and delete were announced (for caches) after their commits; the two refusals not.
+    assert_eq!(*desk.feed.content_changes.lock().unwrap(), 3);
+    assert_eq!(*desk.feed.content_changes_released.lock().unwrap(), 3);
 }

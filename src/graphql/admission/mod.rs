@@ -10,7 +10,7 @@
 mod coercion;
 mod cost;
 mod documents;
-mod tokens;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -21,7 +21,38 @@ pub fn scan(source: &str) -> TokenScan {
     let mut scan = TokenScan::default();
     let mut nesting = 0usize;
     let mut at = 0;
+    while let Some((start, end)) = next_token(bytes, at) {
+        match bytes[start] {
+            b'{' | b'[' | b'(' => {
+                nesting += 1;
+                scan.deepest_nesting = scan.deepest_nesting.max(nesting);
+            }
+            b'}' | b']' | b')' => nesting = nesting.saturating_sub(1),
+            _ => {}
+        }
+        scan.tokens += 1;
+        at = end;
+    }
+    scan
+}
+
+/// The bytes of each lexical token of `source`, in order: what is left of a document once white space,
+/// commas and comments, which mean nothing, are dropped (two documents with the same tokens are the same
+/// document).
+pub fn tokens(source: &str) -> impl Iterator<Item = &[u8]> {
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (start, end) = next_token(bytes, at)?;
+        at = end;
+        Some(&bytes[start..end])
+    })
+}
+
+/// Where the first token at or after `at` starts and ends, if there is one.
+fn next_token(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
     while at < bytes.len() {
+        let start = at;
         let byte = bytes[at];
         match byte {
             b' ' | b'\t' | b'\n' | b'\r' | b',' => {
@@ -36,15 +67,6 @@ pub fn scan(source: &str) -> TokenScan {
             b'#' => {
                 at = line_end(bytes, at);
                 continue;
-            }
-            b'{' | b'[' | b'(' => {
-                nesting += 1;
-                scan.deepest_nesting = scan.deepest_nesting.max(nesting);
-                at += 1;
-            }
-            b'}' | b']' | b')' => {
-                nesting = nesting.saturating_sub(1);
-                at += 1;
             }
             b'.' => {
                 at += if bytes[at..].starts_with(b"...") {
@@ -72,9 +94,9 @@ pub fn scan(source: &str) -> TokenScan {
             // Punctuators and anything the parser will refuse: one token per character.
             _ => at += utf8_width(byte),
         }
-        scan.tokens += 1;
+        return Some((start, at.min(bytes.len())));
     }
-    scan
+    None
 }
 
 /// The index just past the line that starts before `at`.
@@ -156,5 +178,21 @@ mod tests {
         assert_eq!(scan("\"unterminated\n{ a }").tokens, 4);
         assert_eq!(scan("{ é ☃ \0 }").tokens, 5);
         assert_eq!(scan("").tokens, 0);
+    }
+
+    #[test]
+    fn tokens_leave_out_what_means_nothing() {
+        let spaced = "query  Q($a:Int){\n  # note\n  term(slug: \"a b\", first: -1) { name } }";
+        let tight = "query Q($a:Int){term(slug:\"a b\" first:-1){name}}";
+        let words = |source| tokens(source).map(|t| String::from_utf8_lossy(t).into_owned());
+        assert_eq!(
+            words(spaced).collect::<Vec<_>>(),
+            words(tight).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            words(tight).take(6).collect::<Vec<_>>(),
+            ["query", "Q", "(", "$", "a", ":"]
+        );
+        assert_eq!(tokens("\"open").count(), 1);
     }
 }
