@@ -23,7 +23,7 @@ BUCKETS = [
     ("SQLite engine", r"sqlite3"),
     ("JSON (serde_json)", r"serde_json::"),
     ("tracing", r"tracing::|tracing_core::|tracing_subscriber::"),
-    ("malloc/free", r"malloc|_int_free|cfree|__libc_free|realloc|_int_malloc"),
+    ("malloc/free (glibc or mimalloc)", r"malloc|_int_free|cfree|__libc_free|realloc|_int_malloc|mi_free|_mi_"),
     ("memcpy/memmove", r"memmove|memcpy"),
     ("tokio scheduler and wakeups", r"tokio::runtime::scheduler|tokio::runtime::task::(waker|raw)|park"),
     ("kernel (syscalls, network, scheduling)", r"\[k\]|entry_SYSCALL|do_syscall|asm_sysvec|irqentry"),

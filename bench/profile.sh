@@ -18,7 +18,7 @@ command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq lin
 command -v inferno-flamegraph >/dev/null || cargo install --locked --quiet inferno
 
 for query in ${queries//,/ }; do
-  GLOSSARY_BENCH_PROFILE=profiling bash bench/compare.sh --servers "$servers" --queries "$query" \
+  GLOSSARY_BENCH_PROFILE=profiling bash bench/compare.sh --servers "$servers" --queries "$query" --cache off \
     --connections 32 --warmup 1 --duration "$seconds" --perf-dir "$out" --json "$out/compare-$query.json"
 done
 

@@ -12,7 +12,8 @@ use crate::{
     config::{
         self, AppOptions, CacheOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BIND,
         DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat,
-        MailSettings, NewsletterOptions, QueryLimits, SchemaOptions, ServeConfig, WebSocketLimits,
+        MailSettings, NewsletterOptions, PoolOptions, QueryLimits, SchemaOptions, ServeConfig,
+        WebSocketLimits,
     },
     database::MigrateAction,
     error::Result,
@@ -163,6 +164,9 @@ pub struct ServeArgs {
     query_limits: QueryLimits,
 
     #[command(flatten)]
+    pool: PoolOptions,
+
+    #[command(flatten)]
     cache: CacheOptions,
 
     #[command(flatten)]
@@ -213,6 +217,7 @@ impl ServeArgs {
     pub fn config(&self) -> Result<ServeConfig> {
         Ok(ServeConfig {
             bind: self.bind,
+            pool: self.pool,
             migrate: !self.no_migrate,
             load_sample_content: !self.no_sample_content,
             app: self.app_options()?,
@@ -280,5 +285,41 @@ impl Default for Command {
     /// `serve` with every flag at its default.
     fn default() -> Self {
         Command::Serve(Box::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap's own checks of the command line (unique argument names, valid defaults), which otherwise
+    /// run only when a debug binary starts.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_takes_the_pool_and_cache_flags() {
+        let cli = Cli::try_parse_from([
+            "glossary",
+            "serve",
+            "--database-max-connections",
+            "3",
+            "--response-cache-bytes",
+            "0",
+            "--public-max-age-secs",
+            "60",
+        ])
+        .unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve parses");
+        };
+        let config = args.config().unwrap();
+        assert_eq!(config.pool.max_connections, 3);
+        assert_eq!(config.app.cache.response_cache_bytes, 0);
+        assert_eq!(config.app.cache.public_max_age_secs, 60);
     }
 }

@@ -153,6 +153,27 @@ impl Default for CacheOptions {
     }
 }
 
+/// The database connection pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
+pub struct PoolOptions {
+    /// Connections the pool may open; 0 picks the engine's default: on SQLite two per core (each
+    /// connection works on its own thread, and more threads than that only add hand-offs between them),
+    /// on PostgreSQL 10.
+    #[arg(
+        id = "database_max_connections",
+        long = "database-max-connections",
+        env = "GLOSSARY_DATABASE_MAX_CONNECTIONS",
+        default_value_t = 0
+    )]
+    pub max_connections: u32,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
 /// What one admitted request may take while it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct ExecutionLimits {
@@ -450,6 +471,8 @@ impl Default for AppOptions {
 pub struct ServeConfig {
     /// Where the HTTP server listens.
     pub bind: SocketAddr,
+    /// The database connection pool.
+    pub pool: PoolOptions,
     /// Run pending migrations before serving.
     pub migrate: bool,
     /// Load the bundled sample glossary when the database holds no term.

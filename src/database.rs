@@ -16,7 +16,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::error::Result;
+use crate::{config::PoolOptions, error::Result};
 
 /// What `migrate` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,10 +58,35 @@ impl StatementCounter {
     }
 }
 
-/// Connects to `url` and installs the statement counter.
+/// Connects to `url` with the default pool and installs the statement counter.
 pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)> {
+    connect_with(url, PoolOptions::default()).await
+}
+
+/// Connections a pool opens when not told: SQLite runs each connection on a thread of its own, so a
+/// couple per core keeps every core busy without threads waking each other for nothing; PostgreSQL
+/// works in its own processes, and sqlx's default of 10 suits it.
+fn default_max_connections(url: &str) -> u32 {
+    if url.starts_with("sqlite:") {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        (2 * cores).max(2)
+    } else {
+        10
+    }
+}
+
+/// Connects to `url` with a pool sized by `pool` and installs the statement counter.
+pub async fn connect_with(
+    url: &str,
+    pool: PoolOptions,
+) -> Result<(DatabaseConnection, StatementCounter)> {
     let mut options = ConnectOptions::new(url.to_owned());
+    let max_connections = match pool.max_connections {
+        0 => default_max_connections(url),
+        n => n,
+    };
     options
+        .max_connections(max_connections)
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(10))
         .map_sqlx_sqlite_opts(|sqlite| {
@@ -98,6 +123,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x676c_6f73_7361_7279; // "glossary"
 /// same moment take turns instead of racing to create the same tables: the first migrates, the others then
 /// find nothing pending. SQLite serialises writers by itself.
 pub async fn migrate(connection: &DatabaseConnection, action: MigrateAction) -> Result<()> {
+    if connection.get_database_backend() == DbBackend::Sqlite {
+        return migrate_sqlite(connection, action).await;
+    }
     if connection.get_database_backend() != DbBackend::Postgres {
         return run_migration(connection, action).await;
     }
@@ -110,6 +138,25 @@ pub async fn migrate(connection: &DatabaseConnection, action: MigrateAction) -> 
     run_migration(&transaction, action).await?;
     transaction.commit().await?;
     Ok(())
+}
+
+/// Runs a migration action on SQLite over one connection of its own: the migrator switches foreign key
+/// checks off with a `PRAGMA`, which holds only on the connection that ran it, so every statement after
+/// it must run there too (on a pool, `fresh` could drop a table on another connection, with checks on,
+/// and fail with "no such table").
+async fn migrate_sqlite(connection: &DatabaseConnection, action: MigrateAction) -> Result<()> {
+    let options = connection.get_sqlite_connection_pool().connect_options();
+    let single = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with((*options).clone())
+        .await
+        .map_err(|error| {
+            crate::error::Error::Internal(format!("cannot open a migration connection: {error}"))
+        })?;
+    let single = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(single);
+    let outcome = run_migration(&single, action).await;
+    single.close().await?;
+    outcome
 }
 
 /// Every migration with whether it is applied, in order.

@@ -17,7 +17,7 @@ pub const WEBSOCKET_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the server until a shutdown signal.
 pub async fn serve(database_url: &str, config: ServeConfig) -> Result<()> {
-    let (db, statements) = database::connect(database_url).await?;
+    let (db, statements) = database::connect_with(database_url, config.pool).await?;
     tracing::info!(engine = database::engine_name(&db), "database connected");
     if config.migrate {
         database::migrate(&db, MigrateAction::Up).await?;
