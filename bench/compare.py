@@ -5,7 +5,8 @@ installs wrk, PostGraphile and psycopg2 and builds the release binaries first.
 
 Each query runs for --warmup seconds (discarded), then --duration seconds under wrk (one thread, N
 connections). Figures: requests/s, p50, p99, errors (socket errors and non-2xx answers), the server's peak
-RSS during the run (PostGraphile: master and workers together), and SQL statements per request. Every
+RSS during the run (PostGraphile: master and workers together), its CPU time per request (steadier than
+requests/s when other tenants take cores away), and SQL statements per request. Every
 throughput is also given as a ratio to PostGraphile and as a share of the ceiling from the same run, since
 absolute figures on shared machines move from run to run. Prints a table and writes the same as JSON.
 
@@ -148,6 +149,29 @@ def tree_rss_bytes(pid):
     return total
 
 
+def tree_cpu_seconds(pid):
+    """CPU time (user + system) used so far by a process and all its descendants."""
+    children = {}
+    times = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            child = int(stat.split("/")[2])
+            children.setdefault(int(fields[1]), []).append(child)
+            # After the ")": state is fields[0], so utime and stime (fields 14 and 15 of stat) are [11], [12].
+            times[child] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        total += times.get(p, 0.0)
+    return total
+
+
 class RssSampler(threading.Thread):
     def __init__(self, pid):
         super().__init__(daemon=True)
@@ -240,7 +264,9 @@ def measure(server, key, connections, args, workdir, slugs, base):
     before = our_statements(base) if base else None
     sampler = RssSampler(server.process.pid)
     sampler.start()
+    cpu_before = tree_cpu_seconds(server.process.pid)
     result = wrk(server.url, script, connections, args.duration)
+    cpu_used = tree_cpu_seconds(server.process.pid) - cpu_before
     sampler.stop.set()
     sampler.join()
     after = our_statements(base) if base else None
@@ -252,13 +278,17 @@ def measure(server, key, connections, args, workdir, slugs, base):
         "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000, "max_ms": result["max_us"] / 1000,
         "requests": result["requests"], "errors": errors, "error_kinds": result["errors"],
         "rss_mib": sampler.peak / 2**20,
+        # The server's own CPU time per request (its database's too on SQLite; not PostgreSQL's): steadier
+        # than requests/s on a shared machine, where other tenants take cores away.
+        "cpu_ms_per_request": 1000 * cpu_used / max(result["requests"], 1),
         "response_bytes": result["bytes"] / max(result["requests"], 1),
     }
     if before is not None and after is not None and result["requests"]:
         row["sql_per_request"] = (after - before) / result["requests"]
     log(f"  {server.name:<22} {key} c={connections:<4} {row['requests_per_second']:9.0f} req/s  "
         f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  errors {errors}  "
-        f"RSS {row['rss_mib']:.0f} MiB" + (f"  SQL/req {row['sql_per_request']:.2f}" if "sql_per_request" in row else ""))
+        f"RSS {row['rss_mib']:.0f} MiB  CPU {row['cpu_ms_per_request']:.3f} ms/req"
+        + (f"  SQL/req {row['sql_per_request']:.2f}" if "sql_per_request" in row else ""))
     return row
 
 
@@ -376,7 +406,8 @@ def table(rows, ceiling):
     peer = {(r["query"], r["connections"]): r for r in rows if r["server"] == "postgraphile"}
     out = []
     header = (f"{'server':<20} {'query':<22} {'conns':>5} {'req/s':>8} {'×peer':>6} {'ceiling':>8} "
-              f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MiB':>8} {'SQL 1 req':>9} {'SQL load':>8}")
+              f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MiB':>8} {'CPU ms/req':>10} {'SQL 1 req':>9} "
+              f"{'SQL load':>8}")
     out += [header, "-" * len(header)]
     for r in rows:
         p = peer.get((r["query"], r["connections"]))
@@ -391,11 +422,12 @@ def table(rows, ceiling):
         loaded_text = "-" if loaded is None else f"{loaded:.2f}"
         out.append(f"{r['server']:<20} {QUERIES[r['query']][0]:<22} {r['connections']:>5} "
                    f"{r['requests_per_second']:>8.0f} {ratio:>6} {share:>8} {r['p50_ms']:>8.2f} "
-                   f"{r['p99_ms']:>8.2f} {r['errors']:>6} {r['rss_mib']:>8.0f} {alone_text:>9} {loaded_text:>8}")
+                   f"{r['p99_ms']:>8.2f} {r['errors']:>6} {r['rss_mib']:>8.0f} {r['cpu_ms_per_request']:>10.3f} "
+                   f"{alone_text:>9} {loaded_text:>8}")
     for conns, c in sorted(ceiling.items()):
         out.append(f"{'ceiling':<20} {'fixed 3.6 kB body':<22} {conns:>5} {c['requests_per_second']:>8.0f} "
                    f"{'':>6} {'100.0%':>8} {c['p50_ms']:>8.2f} {c['p99_ms']:>8.2f} {c['errors']:>6} "
-                   f"{c['rss_mib']:>8.0f} {'-':>9} {'-':>8}")
+                   f"{c['rss_mib']:>8.0f} {c['cpu_ms_per_request']:>10.3f} {'-':>9} {'-':>8}")
     return "\n".join(out)
 
 
@@ -483,7 +515,9 @@ def main():
     print("×peer: requests/s over PostGraphile's for the same query and connections; ceiling: share of the "
           "fixed-body server's requests/s at the same connections. SQL 1 req: statements per request sent one "
           "at a time (ours: /metrics; * = PostGraphile's, counted in the PostgreSQL log, BEGIN/COMMIT "
-          "included); SQL load: per request during the run (our DataLoader batches across requests).")
+          "included); SQL load: per request during the run (our DataLoader batches across requests). CPU ms/req: "
+          "the server's own CPU time (all its processes) per request during the run; PostgreSQL's backends are "
+          "not in it, SQLite's work is.")
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit, "machine": {"cores": os.cpu_count(), "kernel": platform.release()},

@@ -5,8 +5,9 @@
 # the release binaries, then runs bench/compare.py, which prints one table and writes it as JSON.
 #
 # usage: bench/compare.sh [compare.py options]     e.g. --duration 5 --queries q1,q3 --cache both
-#        (defaults: 10 000 terms, 3 s warm-up + 15 s per run, 32 and 256 connections, cache off)
-# Takes about 10 minutes with the defaults, 20 with --cache both; stops by itself.
+#        (defaults: 10 000 terms, 3 s warm-up + 15 s per run, 32 and 256 connections, our response cache
+#        off then on)
+# Takes about 15 minutes with the defaults, 10 with --cache off; stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

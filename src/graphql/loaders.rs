@@ -30,6 +30,10 @@ pub struct FaqsByTerm(pub i64);
 /// The visible related terms of a term, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RelatedTermsByTerm(pub i64);
+/// The visible related terms of a term, in order, with only their short columns
+/// ([`relations::TermColumns::Summary`]): for selections that read nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RelatedTermSummariesByTerm(pub i64);
 /// The categories of a term, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CategoriesByTerm(pub i64);
@@ -180,8 +184,34 @@ impl Loader<RelatedTermsByTerm> for ContentLoader {
         keys: &[RelatedTermsByTerm],
     ) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = relations::related_by_term_ids(&self.db, Visibility::public(), &ids).await?;
+        let rows = relations::related_by_term_ids(
+            &self.db,
+            Visibility::public(),
+            &ids,
+            relations::TermColumns::All,
+        )
+        .await?;
         Ok(group(keys, rows, RelatedTermsByTerm))
+    }
+}
+
+impl Loader<RelatedTermSummariesByTerm> for ContentLoader {
+    type Value = Vec<term::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[RelatedTermSummariesByTerm],
+    ) -> LoadResult<RelatedTermSummariesByTerm, Vec<term::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = relations::related_by_term_ids(
+            &self.db,
+            Visibility::public(),
+            &ids,
+            relations::TermColumns::Summary,
+        )
+        .await?;
+        Ok(group(keys, rows, RelatedTermSummariesByTerm))
     }
 }
 

@@ -365,3 +365,72 @@ async fn related_terms_first_is_checked() {
         assert_eq!(error["message"], message);
     }
 }
+
+#[tokio::test]
+async fn related_terms_read_short_or_whole_rows_as_their_selection_needs() {
+    let app = spawn_app_with(&fixture()).await;
+    let whole = json!({
+        "definition": "A developer who builds the **server side** of applications.",
+        "seo": {"description": "All about backend developers."},
+        "callToAction": {"label": "Start"}
+    });
+    // Short fields only: read without the long texts, and nothing is missing.
+    let data = app
+        .gql(
+            r#"{ term(slug: "backend-developer") { relatedTerms { __typename id slug name title status version relatedTerms { slug } } } }"#,
+            json!({}),
+        )
+        .await;
+    let first = &data["term"]["relatedTerms"][0];
+    assert_eq!(
+        (
+            first["slug"].clone(),
+            first["title"].clone(),
+            first["status"].clone()
+        ),
+        (
+            json!("frontend-developer"),
+            json!("What is Frontend developer?"),
+            json!("PUBLISHED")
+        )
+    );
+    assert_eq!(
+        first["relatedTerms"],
+        json!([{"slug": "backend-developer"}])
+    );
+    // Each long text asked for in any way (plain, aliased, in a named or an inline fragment) reads whole
+    // rows: one field alone beside short ones is enough.
+    for (long, expected) in [
+        ("definition", whole["definition"].clone()),
+        ("seo { description }", whole["seo"].clone()),
+        ("callToAction { label }", whole["callToAction"].clone()),
+    ] {
+        let key = long.split(' ').next().unwrap();
+        for (selection, fragment, answer_key) in [
+            (format!("slug {long}"), String::new(), key.to_owned()),
+            (
+                format!("slug long: {long}"),
+                String::new(),
+                "long".to_owned(),
+            ),
+            (
+                "slug ...F".to_owned(),
+                format!("fragment F on Term {{ {long} }}"),
+                key.to_owned(),
+            ),
+            (
+                format!("slug ... on Term {{ {long} }}"),
+                String::new(),
+                key.to_owned(),
+            ),
+        ] {
+            let query = format!(
+                r#"query {{ term(slug: "frontend-developer") {{ relatedTerms {{ {selection} }} }} }} {fragment}"#
+            );
+            let data = app.gql(&query, json!({})).await;
+            let related = &data["term"]["relatedTerms"][0];
+            assert_eq!(related["slug"], "backend-developer");
+            assert_eq!(related[answer_key.as_str()], expected, "{query}");
+        }
+    }
+}

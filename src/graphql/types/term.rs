@@ -25,7 +25,10 @@ use crate::{
         global_id::{self, NodeKind},
         guards::RoleGuard,
         loader,
-        loaders::{CategoriesByTerm, FaqsByTerm, RelatedTermsByTerm, SectionsByTerm},
+        loaders::{
+            CategoriesByTerm, FaqsByTerm, RelatedTermSummariesByTerm, RelatedTermsByTerm,
+            SectionsByTerm,
+        },
     },
 };
 
@@ -46,6 +49,39 @@ pub enum TermStatus {
 
 /// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
 pub struct Term(pub term::Model);
+
+/// The fields of `Term` answered from the short columns alone (or loaded by the term's id): a related-terms
+/// list asking for these only is read with [`crate::content::relations::TermColumns::Summary`]. A field
+/// reading a long text (`definition`, `seo`, `callToAction`) must never be listed here.
+const SUMMARY_FIELDS: &[&str] = &[
+    "__typename",
+    "id",
+    "slug",
+    "name",
+    "title",
+    "initial",
+    "status",
+    "publishedAt",
+    "createdAt",
+    "updatedAt",
+    "version",
+    "readingTimeMinutes",
+    "sections",
+    "tableOfContents",
+    "faqs",
+    "relatedTerms",
+    "categories",
+    "revisions",
+];
+
+/// Whether the current field's selection (through fragments and under any alias) asks for no field but
+/// those in `fields`. Directives are not weighed: a field under `@skip` still counts, which can only make
+/// the answer "no".
+fn selects_only(ctx: &Context<'_>, fields: &[&str]) -> bool {
+    ctx.field()
+        .selection_set()
+        .all(|field| fields.contains(&field.name()))
+}
 
 /// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis when it cut.
 fn shorten(text: &str, max: usize) -> String {
@@ -168,7 +204,15 @@ impl Term {
             }
             Some(n) => n as usize,
         };
-        let related = loader(ctx).load_one(RelatedTermsByTerm(self.0.id)).await?;
+        // A selection that reads only short columns gets rows without the long texts (which would be
+        // copied and decoded for nothing); any other field, under any alias or fragment, reads them all.
+        let related = if selects_only(ctx, SUMMARY_FIELDS) {
+            loader(ctx)
+                .load_one(RelatedTermSummariesByTerm(self.0.id))
+                .await?
+        } else {
+            loader(ctx).load_one(RelatedTermsByTerm(self.0.id)).await?
+        };
         Ok(related
             .unwrap_or_default()
             .into_iter()
