@@ -125,20 +125,32 @@ def wait_ready(url, process, seconds=60):
     raise SystemExit(f"the server at {url} did not answer within {seconds} s")
 
 
-def tree_rss_bytes(pid):
-    """RSS of a process and all its descendants (PostGraphile's cluster workers)."""
-    children = {}
+def process_tree(pid):
+    """A process and all its descendants (PostGraphile's cluster workers), with each one's /proc stat
+    fields after the command name."""
+    children, stats = {}, {}
     for stat in glob.glob("/proc/[0-9]*/stat"):
         try:
             with open(stat) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
+            child = int(stat.split("/")[2])
+            children.setdefault(int(fields[1]), []).append(child)
+            stats[child] = fields
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
+    found, todo = {}, [pid]
     while todo:
         p = todo.pop()
         todo.extend(children.get(p, []))
+        if p in stats:
+            found[p] = stats[p]
+    return found
+
+
+def tree_rss_bytes(pid):
+    """RSS of a process and all its descendants."""
+    total = 0
+    for p in process_tree(pid):
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
@@ -151,25 +163,9 @@ def tree_rss_bytes(pid):
 
 def tree_cpu_seconds(pid):
     """CPU time (user + system) used so far by a process and all its descendants."""
-    children = {}
-    times = {}
     tick = os.sysconf("SC_CLK_TCK")
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(stat) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            child = int(stat.split("/")[2])
-            children.setdefault(int(fields[1]), []).append(child)
-            # After the ")": state is fields[0], so utime and stime (fields 14 and 15 of stat) are [11], [12].
-            times[child] = (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
-        total += times.get(p, 0.0)
-    return total
+    # After the command name, state is field [0], so utime and stime (14 and 15 of stat) are [11] and [12].
+    return sum(int(fields[11]) + int(fields[12]) for fields in process_tree(pid).values()) / tick
 
 
 class RssSampler(threading.Thread):
