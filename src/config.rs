@@ -193,6 +193,15 @@ pub struct ExecutionLimits {
     /// Errors listed per response; the rest are summed up in one final error (`TOO_MANY_ERRORS`).
     #[arg(long, env = "GLOSSARY_MAX_ERRORS", default_value_t = 100)]
     pub max_errors: usize,
+    /// Complexity (as admission scores it) executing at once across all requests; a request that does
+    /// not fit waits within its deadline, so memory stays bounded under a flood of heavy pages. 0 switches
+    /// the gate off.
+    #[arg(
+        long,
+        env = "GLOSSARY_MAX_COMPLEXITY_IN_FLIGHT",
+        default_value_t = 250_000
+    )]
+    pub max_complexity_in_flight: u64,
 }
 
 impl Default for ExecutionLimits {

@@ -9,6 +9,7 @@ use super::{
     AppSchema,
     admission::{Admission, AdmittedRequest},
     execution_budget::{ExecutionBudget, Exhausted},
+    execution_gate::ExecutionGate,
     request_errors::{self, label},
     response_shape,
 };
@@ -27,6 +28,8 @@ pub enum Outcome {
 
 /// Runs `request` (built from `admitted`, with the caller's data attached).
 ///
+/// It first waits for room under the [`ExecutionGate`]; that wait counts against its deadline.
+///
 /// A query is abandoned when its budget runs out: at the deadline even while it waits on the database.
 /// A mutation is never cut short mid-field, since each field owns a transaction that must either commit
 /// and release its events or roll back: fields that had not started by the deadline fail with
@@ -35,10 +38,17 @@ pub async fn run(
     schema: &AppSchema,
     admission: &Admission,
     limits: &ExecutionLimits,
+    gate: &ExecutionGate,
     admitted: &AdmittedRequest,
     request: async_graphql::Request,
 ) -> Outcome {
     let budget = ExecutionBudget::start(limits);
+    let Ok(_share) =
+        tokio::time::timeout_at(budget.deadline(), gate.enter(admitted.cost.complexity)).await
+    else {
+        budget.run_out_of_time();
+        return Outcome::Abandoned(budget.error(Exhausted::Time), Exhausted::Time);
+    };
     let request = request.data(Arc::clone(&budget));
     let is_query = admitted.operation_type == OperationType::Query;
     let mut response = if is_query {

@@ -216,6 +216,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
             max_response_bytes: 10,
             max_errors: 1,
+            max_complexity_in_flight: 0,
         });
         assert!(budget.check().is_ok());
         assert!(budget.charge(10).is_ok());

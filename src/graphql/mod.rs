@@ -5,6 +5,7 @@ pub mod admission;
 pub mod cursor;
 pub mod execution;
 pub mod execution_budget;
+pub mod execution_gate;
 pub mod global_id;
 pub mod guards;
 pub mod loaders;

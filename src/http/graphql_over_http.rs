@@ -374,6 +374,7 @@ async fn admit_and_run(
         &state.schema,
         &state.admission,
         &state.execution,
+        &state.execution_gate,
         &admitted,
         request,
     )

@@ -15,7 +15,10 @@ use crate::{
     database::StatementCounter,
     error,
     events::EventBus,
-    graphql::{self, AppSchema, admission::Admission, schema_index::SchemaIndex},
+    graphql::{
+        self, AppSchema, admission::Admission, execution_gate::ExecutionGate,
+        schema_index::SchemaIndex,
+    },
     mail::outbox::Dispatcher,
     newsletter::Newsletter,
     rate_limit,
@@ -38,6 +41,8 @@ pub struct AppState {
     pub public_max_age_secs: u32,
     /// What a request may take while it runs.
     pub execution: ExecutionLimits,
+    /// How much complexity executes at once.
+    pub execution_gate: Arc<ExecutionGate>,
     /// The HTTP server's timeouts and caps.
     pub http: HttpLimits,
     /// Places for requests being handled (load shedding).
@@ -89,6 +94,9 @@ impl AppState {
             responses,
             public_max_age_secs: options.cache.public_max_age_secs,
             execution: options.execution,
+            execution_gate: Arc::new(ExecutionGate::new(
+                options.execution.max_complexity_in_flight,
+            )),
             http: options.http,
             requests_in_flight: Arc::new(tokio::sync::Semaphore::new(
                 options.http.max_requests_in_flight.max(1),

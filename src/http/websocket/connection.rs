@@ -525,6 +525,7 @@ impl Session {
                     &state.schema,
                     &state.admission,
                     &state.execution,
+                    &state.execution_gate,
                     &admitted,
                     graphql_request,
                 )
