@@ -175,6 +175,26 @@ impl Loader<FaqsByTerm> for ContentLoader {
     }
 }
 
+impl ContentLoader {
+    /// The visible related terms of the parents `keys` name, read with `columns`, grouped per key: what
+    /// both related-terms loaders do, with their own key type.
+    async fn related_terms<K>(
+        &self,
+        keys: &[K],
+        parent_of: impl Fn(&K) -> i64,
+        key_of: impl Fn(i64) -> K,
+        columns: relations::TermColumns,
+    ) -> LoadResult<K, Vec<term::Model>>
+    where
+        K: std::hash::Hash + Eq + Clone,
+    {
+        let ids: Vec<i64> = keys.iter().map(parent_of).collect();
+        let rows =
+            relations::related_by_term_ids(&self.db, Visibility::public(), &ids, columns).await?;
+        Ok(group(keys, rows, key_of))
+    }
+}
+
 impl Loader<RelatedTermsByTerm> for ContentLoader {
     type Value = Vec<term::Model>;
     type Error = async_graphql::Error;
@@ -183,15 +203,13 @@ impl Loader<RelatedTermsByTerm> for ContentLoader {
         &self,
         keys: &[RelatedTermsByTerm],
     ) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = relations::related_by_term_ids(
-            &self.db,
-            Visibility::public(),
-            &ids,
+        self.related_terms(
+            keys,
+            |k| k.0,
+            RelatedTermsByTerm,
             relations::TermColumns::All,
         )
-        .await?;
-        Ok(group(keys, rows, RelatedTermsByTerm))
+        .await
     }
 }
 
@@ -203,15 +221,13 @@ impl Loader<RelatedTermSummariesByTerm> for ContentLoader {
         &self,
         keys: &[RelatedTermSummariesByTerm],
     ) -> LoadResult<RelatedTermSummariesByTerm, Vec<term::Model>> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = relations::related_by_term_ids(
-            &self.db,
-            Visibility::public(),
-            &ids,
+        self.related_terms(
+            keys,
+            |k| k.0,
+            RelatedTermSummariesByTerm,
             relations::TermColumns::Summary,
         )
-        .await?;
-        Ok(group(keys, rows, RelatedTermSummariesByTerm))
+        .await
     }
 }
 

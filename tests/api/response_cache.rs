@@ -11,7 +11,8 @@ use reqwest::header;
 use serde_json::{Value, json};
 
 use crate::common::{
-    TestApp, on_postgres, pack, spawn_app_with, spawn_app_with_options, spawn_replica, term_line,
+    TestApp, on_postgres, pack, spawn_app_with, spawn_app_with_pack_and_options, spawn_replica,
+    term_line,
 };
 
 fn fixture() -> String {
@@ -293,8 +294,7 @@ async fn while_the_listener_is_down_nothing_is_served_from_the_cache() {
 async fn the_cache_can_be_switched_off() {
     let mut options = AppOptions::default();
     options.cache.response_cache_bytes = 0;
-    let app = spawn_app_with_options(options).await;
-    import::import_pack(app.db(), &fixture()).await.unwrap();
+    let app = spawn_app_with_pack_and_options(&fixture(), options).await;
     page(&app, PAGE, "api").await;
     assert!(page(&app, PAGE, "api").await.1 > 0);
     assert_eq!(
@@ -325,8 +325,7 @@ async fn get(app: &TestApp, key: Option<&str>, if_none_match: Option<&str>) -> r
 async fn get_answers_say_how_to_cache_them_and_a_matching_etag_gets_304() {
     let mut options = AppOptions::default();
     options.cache.public_max_age_secs = 30;
-    let app = spawn_app_with_options(options).await;
-    import::import_pack(app.db(), &fixture()).await.unwrap();
+    let app = spawn_app_with_pack_and_options(&fixture(), options).await;
     let key = app.key("ed", Role::Editor).await;
 
     let first = get(&app, None, None).await;

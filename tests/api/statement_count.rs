@@ -2,7 +2,7 @@
 //! statements, whatever the page size. Prints the figure; fails above the budget of 6. `/metrics` exports the
 //! same counter.
 
-use crate::common::{TestApp, pack, spawn_app_with, spawn_app_with_options, term_line};
+use crate::common::{TestApp, pack, spawn_app_with, spawn_app_with_pack_and_options, term_line};
 use serde_json::json;
 
 /// page + totalCount + sections + FAQs + related terms + categories.
@@ -50,11 +50,7 @@ const PAGE: &str = r#"query($first: Int!) {
 async fn uncached_app(terms: usize) -> TestApp {
     let mut options = glossary::config::AppOptions::default();
     options.cache.response_cache_bytes = 0;
-    let app = spawn_app_with_options(options).await;
-    glossary::import::import_pack(app.db(), &fixture(terms))
-        .await
-        .unwrap();
-    app
+    spawn_app_with_pack_and_options(&fixture(terms), options).await
 }
 
 #[tokio::test]

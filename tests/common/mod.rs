@@ -169,7 +169,12 @@ async fn start_app(
 
 /// Starts the app and imports `pack` (JSON Lines) into its database.
 pub async fn spawn_app_with(pack: &str) -> TestApp {
-    let app = spawn_app().await;
+    spawn_app_with_pack_and_options(pack, AppOptions::default()).await
+}
+
+/// Starts the app tuned by `options` and imports `pack` (JSON Lines) into its database.
+pub async fn spawn_app_with_pack_and_options(pack: &str, options: AppOptions) -> TestApp {
+    let app = spawn_app_with_options(options).await;
     import::import_pack(app.db(), pack)
         .await
         .expect("the test pack imports");
