@@ -69,9 +69,12 @@ fn specificity(range: &str, essence: &str) -> Option<u8> {
 
 /// Picks the response media type for the request's `Accept` headers, or `None` when neither is acceptable.
 ///
-/// A missing or empty `Accept` means `application/graphql-response+json`, as the GraphQL-over-HTTP spec asks
-/// of servers since 2025. Each candidate gets the quality of the most specific range that matches it; the
-/// higher quality wins, and `application/graphql-response+json` wins ties.
+/// A missing or empty `Accept` means `application/json`, as the GraphQL-over-HTTP spec asks of servers for
+/// legacy clients (SHOULD; `application/graphql-response+json` there is only a MAY). Each candidate gets
+/// the quality of the most specific range that matches it; the higher quality wins. At equal quality
+/// the candidate named by the more specific range wins, and when neither is named more specifically
+/// than the other (`*/*`, `application/*`, or both listed) the rule above decides between a wildcard
+/// (`application/json`) and a client that names both (`application/graphql-response+json`).
 pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMediaType> {
     let values: Vec<&str> = headers
         .get_all(header::ACCEPT)
@@ -80,9 +83,10 @@ pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMediaType> {
         .filter(|v| !v.trim().is_empty())
         .collect();
     if values.is_empty() {
-        return Some(ResponseMediaType::GraphqlResponseJson);
+        return Some(ResponseMediaType::Json);
     }
-    let quality_of = |candidate: ResponseMediaType| -> f32 {
+    // (quality, specificity) of the most specific range matching `candidate`.
+    let match_of = |candidate: ResponseMediaType| -> (f32, u8) {
         values
             .iter()
             .flat_map(|v| media_ranges(v))
@@ -90,17 +94,26 @@ pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMediaType> {
                 specificity(range.essence, candidate.essence()).map(|s| (s, range.quality))
             })
             .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
-            .map_or(0.0, |(_, quality)| quality)
+            .map_or((0.0, 0), |(specificity, quality)| (quality, specificity))
     };
-    let preferred = quality_of(ResponseMediaType::GraphqlResponseJson);
-    let legacy = quality_of(ResponseMediaType::Json);
+    let (preferred, preferred_specificity) = match_of(ResponseMediaType::GraphqlResponseJson);
+    let (legacy, legacy_specificity) = match_of(ResponseMediaType::Json);
     if preferred <= 0.0 && legacy <= 0.0 {
-        None
-    } else if preferred >= legacy {
-        Some(ResponseMediaType::GraphqlResponseJson)
-    } else {
-        Some(ResponseMediaType::Json)
+        return None;
     }
+    let pick = preferred
+        .total_cmp(&legacy)
+        .then(preferred_specificity.cmp(&legacy_specificity));
+    Some(match pick {
+        std::cmp::Ordering::Greater => ResponseMediaType::GraphqlResponseJson,
+        std::cmp::Ordering::Less => ResponseMediaType::Json,
+        // Both named explicitly: the client speaks the current spec.
+        std::cmp::Ordering::Equal if preferred_specificity == 3 => {
+            ResponseMediaType::GraphqlResponseJson
+        }
+        // Only wildcards: a legacy client.
+        std::cmp::Ordering::Equal => ResponseMediaType::Json,
+    })
 }
 
 /// Is the request body declared as JSON (`application/json`, any charset parameter but UTF-8 refused)?
@@ -137,7 +150,7 @@ mod tests {
     #[test]
     fn negotiation() {
         use ResponseMediaType::*;
-        assert_eq!(negotiate(&HeaderMap::new()), Some(GraphqlResponseJson));
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Json));
         assert_eq!(accept("application/json"), Some(Json));
         assert_eq!(
             accept("application/graphql-response+json"),
@@ -151,7 +164,20 @@ mod tests {
             accept("application/graphql-response+json;q=0.5, application/json"),
             Some(Json)
         );
-        assert_eq!(accept("*/*"), Some(GraphqlResponseJson));
+        assert_eq!(accept("*/*"), Some(Json));
+        assert_eq!(accept("application/*"), Some(Json));
+        assert_eq!(
+            accept("application/graphql-response+json, */*"),
+            Some(GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/json, application/graphql-response+json"),
+            Some(GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.9, */*"),
+            Some(Json)
+        );
         assert_eq!(
             accept("application/*;q=0.8, application/json;q=0.9"),
             Some(Json)

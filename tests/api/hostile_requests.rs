@@ -790,6 +790,9 @@ fn cases(editor: &str) -> Vec<Case> {
 }
 
 /// Sends a case and returns its status, body (JSON, or the text as a string) and the time it took.
+/// The media type under which request errors get 4xx status codes.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
 async fn send(app: &TestApp, case: &Case) -> (u16, Value, Duration) {
     let started = Instant::now();
     let client = reqwest::Client::builder()
@@ -808,6 +811,13 @@ async fn send(app: &TestApp, case: &Case) -> (u16, Value, Duration) {
             if let Some(content_type) = content_type {
                 request = request.header("content-type", *content_type);
             }
+            // The current spec's media type (request errors are 4xx), unless the case sends its own.
+            if !headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("accept"))
+            {
+                request = request.header("accept", GRAPHQL_RESPONSE_JSON);
+            }
             for (name, value) in headers {
                 request = request.header(
                     *name,
@@ -816,7 +826,9 @@ async fn send(app: &TestApp, case: &Case) -> (u16, Value, Duration) {
             }
             request
         }
-        Send::Get(query) => client.get(format!("{}/graphql?{query}", app.address)),
+        Send::Get(query) => client
+            .get(format!("{}/graphql?{query}", app.address))
+            .header("accept", GRAPHQL_RESPONSE_JSON),
         Send::Other(method, path) => client.request(
             reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
             format!("{}{path}", app.address),

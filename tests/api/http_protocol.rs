@@ -30,6 +30,8 @@ async fn raw_post(app: &TestApp, headers: &[(&str, &str)], body: &str) -> (u16, 
 }
 
 const JSON_BODY: (&str, &str) = ("content-type", "application/json");
+/// Asks for the current spec's media type, under which request errors are 4xx.
+const ACCEPT_GRAPHQL_RESPONSE: (&str, &str) = ("accept", "application/graphql-response+json");
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json; charset=utf-8";
 const LEGACY_JSON: &str = "application/json; charset=utf-8";
 
@@ -38,7 +40,7 @@ async fn accept_header_picks_the_response_media_type() {
     let app = spawn_app().await;
     let body = r#"{"query":"{ __typename }"}"#;
     for (accept, expected) in [
-        (None, GRAPHQL_RESPONSE),
+        (None, LEGACY_JSON),
         (Some("application/graphql-response+json"), GRAPHQL_RESPONSE),
         (Some("application/json"), LEGACY_JSON),
         (
@@ -49,7 +51,12 @@ async fn accept_header_picks_the_response_media_type() {
             Some("application/json, application/graphql-response+json;q=0.5"),
             LEGACY_JSON,
         ),
-        (Some("*/*"), GRAPHQL_RESPONSE),
+        (Some("*/*"), LEGACY_JSON),
+        (Some("application/*"), LEGACY_JSON),
+        (
+            Some("application/graphql-response+json, */*"),
+            GRAPHQL_RESPONSE,
+        ),
     ] {
         let mut headers = vec![JSON_BODY];
         if let Some(accept) = accept {
@@ -137,7 +144,8 @@ async fn parse_and_validation_errors_are_4xx_without_data() {
         ),
     ];
     for (body, code) in cases {
-        let (status, content_type, json) = raw_post(&app, &[JSON_BODY], body).await;
+        let (status, content_type, json) =
+            raw_post(&app, &[JSON_BODY, ACCEPT_GRAPHQL_RESPONSE], body).await;
         assert_eq!(status, 400, "{body}: {json}");
         assert_eq!(content_type, GRAPHQL_RESPONSE);
         assert!(
@@ -146,11 +154,15 @@ async fn parse_and_validation_errors_are_4xx_without_data() {
         );
         assert_eq!(json["errors"][0]["extensions"]["code"], code, "{body}");
 
-        // Legacy application/json clients get 200 with the same body.
+        // Legacy application/json clients get 200 with the same body, and so does a request that
+        // says nothing of what it accepts (the spec's rule for legacy clients).
         let (status, content_type, legacy) =
             raw_post(&app, &[JSON_BODY, ("accept", "application/json")], body).await;
         assert_eq!((status, content_type.as_str()), (200, LEGACY_JSON));
         assert_eq!(legacy, json);
+        let (status, content_type, unsaid) = raw_post(&app, &[JSON_BODY], body).await;
+        assert_eq!((status, content_type.as_str()), (200, LEGACY_JSON));
+        assert_eq!(unsaid, json);
     }
     let (_, _, json) = raw_post(&app, &[JSON_BODY], r#"{"query":"{ terms { "}"#).await;
     assert!(
@@ -193,7 +205,8 @@ async fn get_runs_queries_but_never_mutations() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], GRAPHQL_RESPONSE);
+    // No `Accept`: answered as a legacy client would expect.
+    assert_eq!(response.headers()["content-type"], LEGACY_JSON);
     assert_eq!(
         response.json::<Value>().await.unwrap(),
         json!({"data": {"term": {"name": "API"}}})
@@ -223,6 +236,7 @@ async fn get_runs_queries_but_never_mutations() {
         .client
         .get(&url)
         .query(&[("query", "{ nope }")])
+        .header(ACCEPT_GRAPHQL_RESPONSE.0, ACCEPT_GRAPHQL_RESPONSE.1)
         .send()
         .await
         .unwrap();
