@@ -1,6 +1,7 @@
 //! The glossary GraphQL content API as a library: [`app`] builds the whole HTTP service over a database so
 //! that `main.rs` stays thin and tests run the real app in-process.
 
+pub mod allocator;
 pub mod auth;
 pub mod cli;
 pub mod client_address;

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use glossary::{cli::Cli, commands, error::Error, telemetry};
+use glossary::{allocator, cli::Cli, commands, error::Error, telemetry};
 
 /// mimalloc rather than glibc's malloc: about a fifth of a request's time went to glibc's allocator, and
 /// its per-thread arenas kept memory after load (docs/performance.md).
@@ -15,6 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const RUNTIME_SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn main() -> ExitCode {
+    allocator::return_memory_promptly();
     let cli = Cli::parse_with_serve_default();
     telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
