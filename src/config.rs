@@ -199,7 +199,7 @@ pub struct ExecutionLimits {
     #[arg(
         long,
         env = "GLOSSARY_MAX_COMPLEXITY_IN_FLIGHT",
-        default_value_t = 250_000
+        default_value_t = 100_000
     )]
     pub max_complexity_in_flight: u64,
 }
