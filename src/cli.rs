@@ -12,8 +12,8 @@ use crate::{
     config::{
         self, AppOptions, CacheOptions, DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_BIND,
         DEFAULT_DATABASE_URL, DEFAULT_EVENT_BUFFER, ExecutionLimits, HttpLimits, LogFormat,
-        MailSettings, NewsletterOptions, PoolOptions, QueryLimits, SchemaOptions, ServeConfig,
-        WebSocketLimits,
+        MailSettings, NewsletterOptions, PersistedDocumentOptions, PoolOptions, QueryLimits,
+        SchemaOptions, ServeConfig, WebSocketLimits,
     },
     database::MigrateAction,
     error::Result,
@@ -170,6 +170,9 @@ pub struct ServeArgs {
     cache: CacheOptions,
 
     #[command(flatten)]
+    persisted_documents: PersistedDocumentOptions,
+
+    #[command(flatten)]
     execution: ExecutionLimits,
 
     #[command(flatten)]
@@ -232,6 +235,7 @@ impl ServeArgs {
             },
             query_limits: self.query_limits,
             cache: self.cache,
+            persisted_documents: Arc::new(self.persisted_documents.load()?),
             execution: self.execution,
             http: self.http,
             websocket: self.websocket,

@@ -153,6 +153,47 @@ impl Default for CacheOptions {
     }
 }
 
+/// Documents named by hash (src/graphql/persisted_documents.rs).
+#[derive(Clone, Debug, clap::Args)]
+pub struct PersistedDocumentOptions {
+    /// Bytes of document text kept for Apollo's automatic persisted queries (`extensions.persistedQuery`),
+    /// per replica; 0 switches them off (`PERSISTED_QUERY_NOT_SUPPORTED`).
+    #[arg(
+        long,
+        env = "GLOSSARY_PERSISTED_QUERY_CACHE_BYTES",
+        default_value_t = 2 * 1024 * 1024
+    )]
+    pub persisted_query_cache_bytes: usize,
+    /// Run only the documents of this manifest (`{"<sha256>": "<document>"}`, the
+    /// `persisted-documents.json` of GraphQL Code Generator's client preset), for every client, over HTTP
+    /// and WebSocket; anything else gets `TRUSTED_DOCUMENT_REQUIRED`. Automatic persisted queries are off
+    /// in this mode.
+    #[arg(long, env = "GLOSSARY_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<std::path::PathBuf>,
+}
+
+impl Default for PersistedDocumentOptions {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
+impl PersistedDocumentOptions {
+    /// The store these options describe: the manifest read and checked, or an automatic store.
+    pub fn load(
+        &self,
+    ) -> crate::error::Result<crate::graphql::persisted_documents::PersistedDocuments> {
+        use crate::graphql::persisted_documents::PersistedDocuments;
+        match &self.trusted_documents {
+            Some(path) => PersistedDocuments::trusted_from_file(path)
+                .map_err(|error| crate::error::Error::bad_input("--trusted-documents", error.0)),
+            None => Ok(PersistedDocuments::automatic(
+                self.persisted_query_cache_bytes,
+            )),
+        }
+    }
+}
+
 /// The database connection pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct PoolOptions {
@@ -425,6 +466,9 @@ pub struct AppOptions {
     pub query_limits: QueryLimits,
     /// Caches of repeated work.
     pub cache: CacheOptions,
+    /// Documents named by hash: automatic persisted queries, or only a manifest's trusted documents.
+    pub persisted_documents:
+        std::sync::Arc<crate::graphql::persisted_documents::PersistedDocuments>,
     /// What a request may take while it runs.
     pub execution: ExecutionLimits,
     /// The HTTP server's timeouts and caps.
@@ -463,6 +507,11 @@ impl Default for AppOptions {
             schema: Default::default(),
             query_limits: Default::default(),
             cache: Default::default(),
+            persisted_documents: std::sync::Arc::new(
+                PersistedDocumentOptions::default()
+                    .load()
+                    .expect("no manifest by default"),
+            ),
             execution: Default::default(),
             http: Default::default(),
             websocket: Default::default(),

@@ -45,6 +45,15 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The HTTP request itself is malformed: bad JSON body, missing `query`, bad `variables`.
     BadRequest,
+    /// An automatic persisted query named by its hash alone, and the server does not hold that hash (yet):
+    /// send the query text with the hash once, then the hash alone (Apollo's protocol; the message is
+    /// `PersistedQueryNotFound`, as Apollo's clients expect).
+    PersistedQueryNotFound,
+    /// Automatic persisted queries are switched off on this server (`--persisted-query-cache-bytes 0`):
+    /// send the query text without `extensions.persistedQuery`.
+    PersistedQueryNotSupported,
+    /// The server runs only the documents of its trusted-documents manifest, and this is not one of them.
+    TrustedDocumentRequired,
     /// An argument has a value the API refuses: a page size over the maximum, a malformed cursor or id.
     BadUserInput,
     /// The operation needs an API key and none was sent, or the key sent is malformed, unknown or revoked.
@@ -86,6 +95,9 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            ErrorCode::TrustedDocumentRequired => "TRUSTED_DOCUMENT_REQUIRED",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",

@@ -22,6 +22,7 @@ pub mod newsletter;
 pub mod paging;
 pub mod rate_limit;
 pub mod sample_content;
+pub mod schema_evolution;
 pub mod server;
 pub mod telemetry;
 

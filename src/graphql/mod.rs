@@ -10,6 +10,7 @@ pub mod global_id;
 pub mod guards;
 pub mod loaders;
 pub mod mutation;
+pub mod persisted_documents;
 pub mod query;
 pub mod request_errors;
 pub mod request_key;

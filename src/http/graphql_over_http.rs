@@ -40,14 +40,17 @@ use crate::{
     graphql::{
         execution::{self, Outcome},
         execution_budget::Exhausted,
-        request_key,
+        persisted_documents, request_errors, request_key,
     },
     http::state::AppState,
 };
 
 /// The parameters of one GraphQL request, from a JSON body or a query string.
 struct GraphqlParams {
-    query: String,
+    /// The document's text; absent when the request names a persisted document by hash alone.
+    query: Option<String>,
+    /// A top-level `documentId` naming a persisted document (`sha256:<hex>`).
+    document_id: Option<String>,
     operation_name: Option<String>,
     variables: Map<String, Value>,
     extensions: Map<String, Value>,
@@ -118,9 +121,14 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
         );
     };
     let query = match object.remove("query") {
-        Some(Value::String(query)) => query,
-        None | Some(Value::Null) => return Err("query is required".to_owned()),
+        Some(Value::String(query)) => Some(query),
+        None | Some(Value::Null) => None,
         Some(_) => return Err("query must be a string".to_owned()),
+    };
+    let document_id = match object.remove("documentId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(_) => return Err("documentId must be a string".to_owned()),
     };
     let operation_name = match object.remove("operationName") {
         None | Some(Value::Null) => None,
@@ -129,6 +137,7 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
     };
     Ok(GraphqlParams {
         query,
+        document_id,
         operation_name,
         variables: object_member(object.remove("variables"), "variables")?,
         extensions: object_member(object.remove("extensions"), "extensions")?,
@@ -136,9 +145,7 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
 }
 
 fn params_from_query_string(mut query: HashMap<String, String>) -> Result<GraphqlParams, String> {
-    let document = query
-        .remove("query")
-        .ok_or("the query parameter is required")?;
+    let document = query.remove("query");
     let parse_object = |text: Option<String>, name: &str| -> Result<Map<String, Value>, String> {
         match text.filter(|t| !t.is_empty()) {
             None => Ok(Map::new()),
@@ -151,6 +158,7 @@ fn params_from_query_string(mut query: HashMap<String, String>) -> Result<Graphq
     };
     Ok(GraphqlParams {
         query: document,
+        document_id: query.remove("documentId").filter(|id| !id.is_empty()),
         operation_name: query.remove("operationName").filter(|n| !n.is_empty()),
         variables: parse_object(query.remove("variables"), "variables")?,
         extensions: parse_object(query.remove("extensions"), "extensions")?,
@@ -225,6 +233,27 @@ fn to_bytes(body: &ResponseBody<'_>) -> Bytes {
                 .into_bytes()
         })
         .into()
+}
+
+/// A request whose document could not be settled: a malformed hash or a missing query is a bad request
+/// (400 whatever the media type); a persisted document that is not held, not supported or not trusted
+/// is a request error like a validation failure (400, or 200 under legacy `application/json`).
+fn persisted_document_refusal(
+    state: &AppState,
+    media: ResponseMediaType,
+    refusal: persisted_documents::Refusal,
+) -> Response {
+    if refusal.code == ErrorCode::BadRequest {
+        return request_failure(
+            StatusCode::BAD_REQUEST,
+            media,
+            refusal.code,
+            &refusal.message,
+        );
+    }
+    let error = request_errors::label(ServerError::new(refusal.message, None), refusal.code);
+    state.metrics.count_refusal(std::slice::from_ref(&error));
+    request_errors_response(media, &[error])
 }
 
 /// Which methods may run which operations.
@@ -312,10 +341,20 @@ async fn admit_and_run(
     params: GraphqlParams,
     viewer: Viewer,
 ) -> Response {
+    let settled = match persisted_documents::requested_hash(
+        params.extensions.get("persistedQuery"),
+        params.document_id.as_deref(),
+    )
+    .and_then(|hash| state.persisted_documents.settle(params.query, hash))
+    {
+        Ok(settled) => settled,
+        Err(refusal) => return persisted_document_refusal(state, media, refusal),
+    };
+    let query = settled.query;
     let anonymous = matches!(viewer, Viewer::Anonymous);
     let cached = if anonymous && state.responses.is_on() {
         state.responses.lookup(request_key::of(
-            &params.query,
+            &query,
             params.operation_name.as_deref(),
             &params.variables,
             &params.extensions,
@@ -338,14 +377,14 @@ async fn admit_and_run(
         Lookup::Bypass => None,
     };
     let variables = Variables::from_json(Value::Object(params.variables));
-    let admitted =
-        match state
-            .admission
-            .admit(&params.query, params.operation_name.as_deref(), &variables)
-        {
-            Ok(admitted) => admitted,
-            Err(errors) => return request_errors_response(media, &errors),
-        };
+    let admitted = match state
+        .admission
+        .admit(&query, params.operation_name.as_deref(), &variables)
+    {
+        Ok(admitted) => admitted,
+        Err(errors) => return request_errors_response(media, &errors),
+    };
+
     if method == Method::Get && admitted.operation_type == OperationType::Mutation {
         let mut response = request_failure(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -358,7 +397,7 @@ async fn admit_and_run(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let mut request = admitted.to_request(&params.query).data(viewer).data(client);
+    let mut request = admitted.to_request(&query).data(viewer).data(client);
     request.extensions = async_graphql::Extensions(
         params
             .extensions
@@ -370,7 +409,7 @@ async fn admit_and_run(
             })
             .collect(),
     );
-    match execution::run(
+    let outcome = execution::run(
         &state.schema,
         &state.admission,
         &state.execution,
@@ -378,12 +417,20 @@ async fn admit_and_run(
         &admitted,
         request,
     )
-    .await
+    .await;
+    // A new automatic persisted query is kept once its document passed validation (a refused one never
+    // is: async-graphql validates when it runs the request).
+    if let Some(hash) = settled.register
+        && !matches!(outcome, Outcome::Refused(_))
     {
+        state.persisted_documents.register(hash, &query);
+    }
+    match outcome {
         Outcome::Refused(errors) => {
             state.metrics.count_refusal(&errors);
             request_errors_response(media, &errors)
         }
+
         Outcome::Abandoned(error, exhausted) => {
             state.metrics.count_refusal(std::slice::from_ref(&error));
             let status = match exhausted {

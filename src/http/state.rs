@@ -17,7 +17,7 @@ use crate::{
     events::EventBus,
     graphql::{
         self, AppSchema, admission::Admission, execution_gate::ExecutionGate,
-        schema_index::SchemaIndex,
+        persisted_documents::PersistedDocuments, schema_index::SchemaIndex,
     },
     mail::outbox::Dispatcher,
     newsletter::Newsletter,
@@ -37,6 +37,8 @@ pub struct AppState {
     pub admission: Arc<Admission>,
     /// Anonymous query answers kept in memory.
     pub responses: Arc<ResponseCache>,
+    /// Documents named by hash (automatic persisted queries, or the trusted manifest).
+    pub persisted_documents: Arc<PersistedDocuments>,
     /// `max-age` of public GET answers.
     pub public_max_age_secs: u32,
     /// What a request may take while it runs.
@@ -92,6 +94,7 @@ impl AppState {
             statements,
             admission,
             responses,
+            persisted_documents: options.persisted_documents,
             public_max_age_secs: options.cache.public_max_age_secs,
             execution: options.execution,
             execution_gate: Arc::new(ExecutionGate::new(

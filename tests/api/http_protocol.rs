@@ -1,7 +1,10 @@
 //! The HTTP surface: GraphQL over HTTP to the letter of the spec (media types, status codes, GET rules), the
 //! WebSocket endpoint in both sub-protocols, GraphiQL, the SDL, and the health probes.
 
-use crate::common::{TestApp, next_json, pack, spawn_app, spawn_app_with, term_line, websocket};
+use crate::common::{
+    TestApp, acknowledged_websocket, next_json, pack, spawn_app, spawn_app_with, term_line,
+    websocket,
+};
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -327,15 +330,7 @@ async fn schema_graphiql_and_health_endpoints() {
 #[tokio::test]
 async fn websocket_speaks_graphql_transport_ws() {
     let app = spawn_app_with(&pack(&[term_line("api", "API", json!({}))])).await;
-    let mut socket = websocket(&app, "graphql-transport-ws").await;
-    socket
-        .send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
-        .await
-        .unwrap();
-    assert_eq!(
-        next_json(&mut socket, false).await["type"],
-        "connection_ack"
-    );
+    let mut socket = acknowledged_websocket(&app, None).await;
 
     socket
         .send(Message::text(r#"{"type":"ping"}"#))

@@ -8,7 +8,7 @@ use glossary::{auth::Role, config::AppOptions, rate_limit::RateLimit};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{TestApp, next_json, spawn_app_with_options, websocket};
+use crate::common::{TestApp, acknowledged_websocket, next_json, spawn_app_with_options};
 
 async fn app_with(burst: u32, trusted_proxies: &str) -> TestApp {
     spawn_app_with_options(AppOptions {
@@ -139,17 +139,7 @@ async fn behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client()
 async fn anonymous_websocket_operations_count_too() {
     let app = app_with(3, "").await;
     // The upgrade is one request.
-    let mut socket = websocket(&app, "graphql-transport-ws").await;
-    socket
-        .send(Message::text(
-            json!({"type": "connection_init"}).to_string(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(
-        next_json(&mut socket, false).await["type"],
-        "connection_ack"
-    );
+    let mut socket = acknowledged_websocket(&app, None).await;
     for id in ["1", "2"] {
         socket
             .send(Message::text(

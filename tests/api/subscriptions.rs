@@ -3,8 +3,8 @@
 //! to another through PostgreSQL.
 
 use crate::common::{
-    Socket, TestApp, next_json, on_postgres, pack, spawn_app_with, spawn_replica, term_line,
-    websocket,
+    Socket, TestApp, acknowledged_websocket, next_json, on_postgres, pack, spawn_app_with,
+    spawn_replica, term_line, websocket,
 };
 use futures_util::SinkExt;
 use glossary::auth::Role;
@@ -17,18 +17,7 @@ async fn editor_key(app: &TestApp) -> String {
 
 /// Opens a `graphql-transport-ws` connection (with a key when given) and subscribes with `query`.
 async fn subscribe(app: &TestApp, key: Option<&str>, query: &str) -> Socket {
-    let mut socket = websocket(app, "graphql-transport-ws").await;
-    let payload = key.map_or(json!({}), |key| json!({"Authorization": key}));
-    socket
-        .send(Message::text(
-            json!({"type": "connection_init", "payload": payload}).to_string(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(
-        next_json(&mut socket, false).await["type"],
-        "connection_ack"
-    );
+    let mut socket = acknowledged_websocket(app, key).await;
     socket
         .send(Message::text(
             json!({"id": "1", "type": "subscribe", "payload": {"query": query}}).to_string(),

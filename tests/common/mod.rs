@@ -304,6 +304,25 @@ pub async fn websocket(app: &TestApp, protocol: &str) -> Socket {
     socket
 }
 
+/// A `graphql-transport-ws` connection, initialised (with this `Authorization` value when given) and
+/// acknowledged.
+pub async fn acknowledged_websocket(app: &TestApp, key: Option<&str>) -> Socket {
+    use futures_util::SinkExt;
+    let mut socket = websocket(app, "graphql-transport-ws").await;
+    let payload = key.map_or(json!({}), |key| json!({"Authorization": key}));
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text(
+            json!({"type": "connection_init", "payload": payload}).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut socket, false).await["type"],
+        "connection_ack"
+    );
+    socket
+}
+
 /// The next JSON message, within 5 seconds; legacy keep-alives (`ka`) are skipped when asked.
 pub async fn next_json(socket: &mut Socket, skip_keep_alive: bool) -> Value {
     use futures_util::StreamExt;

@@ -37,7 +37,7 @@ use crate::{
     error::ErrorCode,
     graphql::{
         execution::{self, Outcome},
-        request_errors,
+        persisted_documents, request_errors,
     },
     http::state::AppState,
     rate_limit::Decision,
@@ -481,8 +481,29 @@ impl Session {
             );
             return self.send(protocol::error(&id, &[error]));
         }
+        // Documents named by hash (and the trusted-documents mode) hold here as over HTTP.
+        let persisted_query = request
+            .extensions
+            .get("persistedQuery")
+            .and_then(|value| value.clone().into_json().ok());
+        let settled = match persisted_documents::requested_hash(persisted_query.as_ref(), None)
+            .and_then(|hash| {
+                self.state
+                    .persisted_documents
+                    .settle(Some(request.query.clone()), hash)
+            }) {
+            Ok(settled) => settled,
+            Err(refusal) => {
+                let error =
+                    request_errors::label(ServerError::new(refusal.message, None), refusal.code);
+                self.state
+                    .metrics
+                    .count_refusal(std::slice::from_ref(&error));
+                return self.send(protocol::error(&id, &[error]));
+            }
+        };
         let admitted = match self.state.admission.admit(
-            &request.query,
+            &settled.query,
             request.operation_name.as_deref(),
             &request.variables,
         ) {
@@ -492,8 +513,10 @@ impl Session {
                 return self.send(protocol::error(&id, &errors));
             }
         };
+        // New automatic persisted queries are registered over HTTP only (where Apollo's link sends
+        // them); a socket may name by hash a document registered there, or run its text.
         let graphql_request = admitted
-            .to_request(&request.query)
+            .to_request(&settled.query)
             .data(self.viewer.clone())
             .data(self.client);
         let state = self.state.clone();
