@@ -220,7 +220,7 @@ impl ServeArgs {
     pub fn config(&self) -> Result<ServeConfig> {
         Ok(ServeConfig {
             bind: self.bind,
-            pool: self.pool,
+            pool: self.pool.clone(),
             migrate: !self.no_migrate,
             load_sample_content: !self.no_sample_content,
             app: self.app_options()?,

@@ -194,8 +194,25 @@ impl PersistedDocumentOptions {
     }
 }
 
-/// The database connection pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
+/// TLS to PostgreSQL, as libpq's `sslmode` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SslMode {
+    /// Never.
+    Disable,
+    /// Only if the server insists.
+    Allow,
+    /// When the server offers it (the default of PostgreSQL clients).
+    Prefer,
+    /// Always, without checking the server's certificate.
+    Require,
+    /// Always, with a certificate that chains to a trusted CA.
+    VerifyCa,
+    /// Always, with a certificate that chains to a trusted CA and names the host connected to.
+    VerifyFull,
+}
+
+/// The database connection pool, and how its connections are made.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct PoolOptions {
     /// Connections the pool may open; 0 picks the engine's default: on SQLite two per core (each
     /// connection works on its own thread, and more threads than that only add hand-offs between them),
@@ -207,6 +224,68 @@ pub struct PoolOptions {
         default_value_t = 0
     )]
     pub max_connections: u32,
+    /// Connections kept open while idle, so that a burst after a quiet time does not wait for new ones.
+    #[arg(
+        id = "database_min_connections",
+        long = "database-min-connections",
+        env = "GLOSSARY_DATABASE_MIN_CONNECTIONS",
+        default_value_t = 0
+    )]
+    pub min_connections: u32,
+    /// Seconds a query waits for a free connection before it fails (the request gets
+    /// `INTERNAL_SERVER_ERROR`, and the wait counts against its time budget).
+    #[arg(
+        id = "database_acquire_timeout",
+        long = "database-acquire-timeout-secs",
+        env = "GLOSSARY_DATABASE_ACQUIRE_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
+    pub acquire_timeout: Duration,
+    /// Seconds to open a connection (TCP, TLS and authentication) before giving up.
+    #[arg(
+        id = "database_connect_timeout",
+        long = "database-connect-timeout-secs",
+        env = "GLOSSARY_DATABASE_CONNECT_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "10"
+    )]
+    pub connect_timeout: Duration,
+    /// Seconds an idle connection above the minimum is kept before it is closed; 0 keeps it.
+    #[arg(
+        id = "database_idle_timeout",
+        long = "database-idle-timeout-secs",
+        env = "GLOSSARY_DATABASE_IDLE_TIMEOUT_SECS",
+        value_parser = seconds,
+        default_value = "600"
+    )]
+    pub idle_timeout: Duration,
+    /// Seconds a connection serves at most before it is replaced, so that the pool follows a fail-over
+    /// or a proxy's rebalancing; 0 keeps connections for ever.
+    #[arg(
+        id = "database_max_lifetime",
+        long = "database-max-lifetime-secs",
+        env = "GLOSSARY_DATABASE_MAX_LIFETIME_SECS",
+        value_parser = seconds,
+        default_value = "1800"
+    )]
+    pub max_lifetime: Duration,
+    /// TLS to PostgreSQL; unset, the URL's `sslmode` decides (`prefer` when it has none). Managed
+    /// databases want `require` or, better, `verify-full`.
+    #[arg(
+        long = "database-ssl-mode",
+        env = "GLOSSARY_DATABASE_SSL_MODE",
+        value_enum
+    )]
+    pub ssl_mode: Option<SslMode>,
+    /// CA certificates (PEM) that PostgreSQL's certificate must chain to under `verify-ca` and
+    /// `verify-full` (the URL's `sslrootcert` does the same); unset, the Mozilla roots built in.
+    #[arg(
+        id = "database_ca_file",
+        long = "database-ca-file",
+        env = "GLOSSARY_DATABASE_CA_FILE"
+    )]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for PoolOptions {

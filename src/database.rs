@@ -16,7 +16,11 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::{config::PoolOptions, error::Result};
+use crate::{
+    config::{PoolOptions, SslMode},
+    error::{Error, Result},
+};
+use sea_orm::sqlx::postgres::PgSslMode;
 
 /// What `migrate` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,11 +79,44 @@ fn default_max_connections(url: &str) -> u32 {
     }
 }
 
-/// Connects to `url` with a pool sized by `pool` and installs the statement counter.
+/// `0` as "never" for the pool's optional durations.
+fn unless_zero(duration: Duration) -> Option<Duration> {
+    (!duration.is_zero()).then_some(duration)
+}
+
+/// sqlx's name for a TLS mode.
+fn sqlx_ssl_mode(mode: SslMode) -> PgSslMode {
+    match mode {
+        SslMode::Disable => PgSslMode::Disable,
+        SslMode::Allow => PgSslMode::Allow,
+        SslMode::Prefer => PgSslMode::Prefer,
+        SslMode::Require => PgSslMode::Require,
+        SslMode::VerifyCa => PgSslMode::VerifyCa,
+        SslMode::VerifyFull => PgSslMode::VerifyFull,
+    }
+}
+
+/// Connects to `url` with a pool shaped by `pool` (sizes, timeouts, TLS to PostgreSQL) and installs the
+/// statement counter. TLS settings on a SQLite URL are refused rather than ignored.
 pub async fn connect_with(
     url: &str,
     pool: PoolOptions,
 ) -> Result<(DatabaseConnection, StatementCounter)> {
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite && (pool.ssl_mode.is_some() || pool.ca_file.is_some()) {
+        return Err(Error::bad_input(
+            "--database-ssl-mode",
+            "TLS settings apply to PostgreSQL; the database URL is a SQLite file",
+        ));
+    }
+    if let Some(ca_file) = &pool.ca_file
+        && let Err(error) = std::fs::metadata(ca_file)
+    {
+        return Err(Error::bad_input(
+            "--database-ca-file",
+            format!("cannot read {}: {error}", ca_file.display()),
+        ));
+    }
     let mut options = ConnectOptions::new(url.to_owned());
     let max_connections = match pool.max_connections {
         0 => default_max_connections(url),
@@ -87,8 +124,22 @@ pub async fn connect_with(
     };
     options
         .max_connections(max_connections)
+        .min_connections(pool.min_connections.min(max_connections))
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(pool.acquire_timeout)
+        .connect_timeout(pool.connect_timeout)
+        .idle_timeout(unless_zero(pool.idle_timeout))
+        .max_lifetime(unless_zero(pool.max_lifetime))
+        .map_sqlx_postgres_opts(move |postgres| {
+            let postgres = match pool.ssl_mode {
+                Some(mode) => postgres.ssl_mode(sqlx_ssl_mode(mode)),
+                None => postgres,
+            };
+            match &pool.ca_file {
+                Some(ca_file) => postgres.ssl_root_cert(ca_file),
+                None => postgres,
+            }
+        })
         .map_sqlx_sqlite_opts(|sqlite| {
             // WAL lets readers proceed while an import writes; the busy timeout makes concurrent writers wait
             // for each other instead of failing at once. Foreign keys are on (sqlx's default) so cascades work.

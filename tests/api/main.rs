@@ -16,6 +16,7 @@ mod migrations;
 mod newsletter;
 mod pagination;
 mod persisted_queries;
+mod postgres_tls;
 mod rate_limits;
 mod read_api;
 mod request_fuzz;

@@ -1,0 +1,225 @@
+//! Production connections: PostgreSQL over TLS (`--database-ssl-mode`, `--database-ca-file`, or the
+//! URL's `sslmode`), checked against the local PostgreSQL served with a certificate of our own
+//! (`tests/postgres_tls/enable.sh`, run here when the server does not use it yet), and the pool's sizes
+//! and timeouts as flags. The TLS cases run on PostgreSQL only (`TEST_DATABASE_URL`).
+
+use std::{path::PathBuf, time::Duration};
+
+use glossary::{
+    config::{PoolOptions, SslMode},
+    database,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::common::{fresh_database, on_postgres};
+
+/// The CA of the local PostgreSQL's certificate, after making sure the server uses ours.
+async fn test_ca(url: &str) -> PathBuf {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/postgres_tls/enable.sh");
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash").arg(script).status()
+    })
+    .await
+    .unwrap()
+    .expect("tests/postgres_tls/enable.sh runs");
+    assert!(status.success(), "tests/postgres_tls/enable.sh failed");
+    let (db, _) = database::connect(url).await.unwrap();
+    let cert_file = scalar(&db, "SHOW ssl_cert_file").await;
+    PathBuf::from(cert_file).with_file_name("ca.crt")
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> String {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .expect("a row");
+    row.try_get_by_index::<String>(0)
+        .or_else(|_| row.try_get_by_index::<bool>(0).map(|b| b.to_string()))
+        .unwrap()
+}
+
+/// Whether this session's connection is encrypted, and with which protocol.
+async fn session_tls(db: &DatabaseConnection) -> String {
+    scalar(
+        db,
+        "SELECT CASE WHEN ssl THEN version ELSE 'none' END FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    )
+    .await
+}
+
+fn tls(mode: SslMode, ca_file: Option<PathBuf>) -> PoolOptions {
+    PoolOptions {
+        ssl_mode: Some(mode),
+        ca_file,
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(5),
+        ..PoolOptions::default()
+    }
+}
+
+/// `url` with its host replaced (`localhost` for the name check of verify-full, say).
+fn with_host(url: &str, host: &str) -> String {
+    url.replacen("127.0.0.1", host, 1)
+}
+
+#[tokio::test]
+async fn postgres_over_tls_with_each_mode() {
+    if !on_postgres() {
+        return;
+    }
+    let (url, _guard) = fresh_database().await;
+    let ca = test_ca(&url).await;
+
+    // Encrypted without checking, and with the certificate checked against our CA and the host name,
+    // by flag and by the URL's own parameters.
+    for (url, options) in [
+        (url.clone(), tls(SslMode::Require, None)),
+        (url.clone(), tls(SslMode::VerifyCa, Some(ca.clone()))),
+        (url.clone(), tls(SslMode::VerifyFull, Some(ca.clone()))),
+        (
+            with_host(&url, "localhost"),
+            tls(SslMode::VerifyFull, Some(ca.clone())),
+        ),
+        (
+            format!(
+                "{url}{}sslmode=verify-full&sslrootcert={}",
+                if url.contains('?') { '&' } else { '?' },
+                ca.display()
+            ),
+            PoolOptions::default(),
+        ),
+    ] {
+        let (db, _) = database::connect_with(&url, options.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{options:?}: {}", e.describe()));
+        assert!(
+            session_tls(&db).await.starts_with("TLS"),
+            "{options:?}: not encrypted"
+        );
+        // The app's own queries work over it.
+        database::migrate(&db, database::MigrateAction::Status)
+            .await
+            .unwrap();
+    }
+
+    // Plain TCP when asked for.
+    let (db, _) = database::connect_with(&url, tls(SslMode::Disable, None))
+        .await
+        .unwrap();
+    assert_eq!(session_tls(&db).await, "none");
+
+    // A certificate that does not chain to the CA given is refused, for that reason.
+    let other_ca = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(other_ca.path(), OTHER_CA).unwrap();
+    let refused = database::connect_with(
+        &url,
+        tls(SslMode::VerifyFull, Some(other_ca.path().to_path_buf())),
+    )
+    .await
+    .map(|_| ())
+    .expect_err("a certificate from another CA is refused")
+    .describe();
+    assert!(
+        refused.to_lowercase().contains("certificate"),
+        "refused for its certificate: {refused}"
+    );
+    // Without a CA file only the built-in public roots are trusted, and our test CA is not one.
+    let untrusted = database::connect_with(&url, tls(SslMode::VerifyFull, None)).await;
+    assert!(
+        untrusted.is_err(),
+        "a private CA must be named to be trusted"
+    );
+}
+
+#[tokio::test]
+async fn tls_settings_are_refused_for_sqlite_and_a_missing_ca_file_is_named() {
+    let error = database::connect_with(
+        "sqlite::memory:",
+        PoolOptions {
+            ssl_mode: Some(SslMode::Require),
+            ..PoolOptions::default()
+        },
+    )
+    .await
+    .unwrap_err()
+    .describe();
+    assert!(error.contains("PostgreSQL"), "{error}");
+    let error = database::connect_with(
+        "postgres://postgres@127.0.0.1:5432/test",
+        tls(SslMode::VerifyFull, Some(PathBuf::from("/no/such/ca.pem"))),
+    )
+    .await
+    .unwrap_err()
+    .describe();
+    assert!(error.contains("/no/such/ca.pem"), "{error}");
+}
+
+#[tokio::test]
+async fn pool_sizes_and_timeouts_come_from_the_flags() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        pool: PoolOptions,
+    }
+    let probe = Probe::parse_from([
+        "probe",
+        "--database-max-connections",
+        "7",
+        "--database-min-connections",
+        "2",
+        "--database-acquire-timeout-secs",
+        "3",
+        "--database-connect-timeout-secs",
+        "4",
+        "--database-idle-timeout-secs",
+        "0",
+        "--database-max-lifetime-secs",
+        "60",
+        "--database-ssl-mode",
+        "verify-full",
+        "--database-ca-file",
+        "/etc/ca.pem",
+    ]);
+    assert_eq!(
+        probe.pool,
+        PoolOptions {
+            max_connections: 7,
+            min_connections: 2,
+            acquire_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(4),
+            idle_timeout: Duration::ZERO,
+            max_lifetime: Duration::from_secs(60),
+            ssl_mode: Some(SslMode::VerifyFull),
+            ca_file: Some(PathBuf::from("/etc/ca.pem")),
+        }
+    );
+    // A pool opened with them holds its minimum and answers within its limits.
+    let (url, _guard) = fresh_database().await;
+    let (db, _) = database::connect_with(
+        &url,
+        PoolOptions {
+            ssl_mode: None,
+            ca_file: None,
+            ..probe.pool
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(scalar(&db, "SELECT 'ok'").await, "ok", "the pool answers");
+}
+
+/// A real CA certificate (self-signed, its key thrown away) that signed nothing the server has.
+const OTHER_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBhjCCAS2gAwIBAgIUeRP4Y5A/mKtMR9b0uFndP1suyxQwCgYIKoZIzj0EAwIw
+GDEWMBQGA1UEAwwNb3RoZXIgdGVzdCBDQTAgFw0yNjExMjYxMDIzMDRaGA8yMTI2
+MTEwMjEwMjMwNFowGDEWMBQGA1UEAwwNb3RoZXIgdGVzdCBDQTBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABAEYEOy2fw/MiCaJk2l1SuTTrlFZK9XIPvFnCPZrmcJx
+iIPhtwTF67Ga16wBtKCin2/nwDxSKaK6bMwaS17cfYKjUzBRMB0GA1UdDgQWBBRh
+FoYMJN1yMmN6F+3TrTS/mds7ujAfBgNVHSMEGDAWgBRhFoYMJN1yMmN6F+3TrTS/
+mds7ujAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIAuoIsAcYzmO
+euDligR/C/Pm54pwFKyirovfkKzVQhHfAiAyhSPpXmDWCE487z4pEq7UX4rshgJC
+hCuLuzbndWWg7g==
+-----END CERTIFICATE-----
+";
