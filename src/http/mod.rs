@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         // Both WebSocket sub-protocols (`graphql-transport-ws` and legacy `graphql-ws`) are negotiated here.
         .route("/graphql/ws", get(websocket::graphql_ws))
         .route("/graphiql", get(graphiql::graphiql))
+        .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/schema.graphql", get(schema_sdl))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -302,8 +302,37 @@ async fn schema_graphiql_and_health_endpoints() {
             .unwrap()
             .starts_with("text/html")
     );
+    let csp = graphiql.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"));
     let page = graphiql.text().await.unwrap();
-    assert!(page.contains("GraphiQL") && page.contains("/graphql/ws"));
+    assert!(page.contains("GraphiQL") && !page.contains("https://"));
+    // Every script and stylesheet it names is served here, with its type.
+    let assets: Vec<&str> = page
+        .split('"')
+        .filter(|part| part.starts_with("/graphiql/assets/"))
+        .collect();
+    assert_eq!(assets.len(), 6, "{assets:?}");
+    for path in assets {
+        let asset = get(path).await.unwrap();
+        assert_eq!(asset.status(), 200, "{path}");
+        let content_type = asset.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            content_type.starts_with(if path.ends_with(".css") {
+                "text/css"
+            } else {
+                "text/javascript"
+            }),
+            "{path}: {content_type}"
+        );
+        assert!(!asset.bytes().await.unwrap().is_empty());
+    }
+    assert_eq!(
+        get("/graphiql/assets/nothing.js").await.unwrap().status(),
+        404
+    );
 
     let health = get("/healthz").await.unwrap();
     assert_eq!(health.status(), 200);

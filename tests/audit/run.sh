@@ -7,28 +7,10 @@
 # usage: bash tests/audit/run.sh             (CI runs it; CARGO_TARGET_DIR is honoured)
 set -euo pipefail
 cd "$(dirname "$0")"
-here="$PWD"
 root="$(cd ../.. && pwd)"
+source "$root/tests/scripts/release-server.sh"
 
-if ! cmp -s package-lock.json node_modules/.installed-lock.json 2>/dev/null; then
-  npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json node_modules/.installed-lock.json
-fi
-
-(cd "$root" && cargo build --release --quiet --bin glossary)
-binary="${CARGO_TARGET_DIR:-$root/target}/release/glossary"
-
-workdir="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-RUST_LOG=warn "$binary" --database-url "sqlite://$workdir/audit.db?mode=rwc" serve \
-  --bind "127.0.0.1:$port" >"$workdir/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$workdir"' EXIT
-
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$workdir/server.log"; exit 1; }
-  sleep 0.1
-done
-
-node "$here/audit.mjs" "http://127.0.0.1:$port/graphql"
+npm_ci_if_changed
+build_release
+start_server
+node audit.mjs "http://127.0.0.1:$port/graphql"
