@@ -19,6 +19,7 @@ pub mod http;
 pub mod import;
 pub mod mail;
 pub mod newsletter;
+pub mod observability;
 pub mod paging;
 pub mod rate_limit;
 pub mod sample_content;

@@ -1,9 +1,13 @@
 //! Running an admitted query or mutation, the same for HTTP and WebSocket: under its [`ExecutionBudget`],
 //! with the response shaped to the spec (nulls, field order), errors capped, and every error coded.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
-use async_graphql::{Response, ServerError, parser::types::OperationType};
+use async_graphql::{
+    Response, ServerError,
+    parser::types::{DocumentOperations, OperationType},
+};
+use tracing::Instrument;
 
 use super::{
     AppSchema,
@@ -13,7 +17,11 @@ use super::{
     request_errors::{self, label},
     response_shape,
 };
-use crate::{config::ExecutionLimits, error::ErrorCode};
+use crate::{
+    config::ExecutionLimits,
+    error::ErrorCode,
+    observability::{Observability, OperationOutcome, operation_type_name},
+};
 
 /// How a run ended.
 #[derive(Debug)]
@@ -34,7 +42,57 @@ pub enum Outcome {
 /// A mutation is never cut short mid-field, since each field owns a transaction that must either commit
 /// and release its events or roll back: fields that had not started by the deadline fail with
 /// `REQUEST_TIMEOUT` and the response tells what did run.
+///
+/// The run is traced in a `graphql` span carrying the operation's name and type, and counted with its
+/// outcome, latency and error codes in `observability`.
 pub async fn run(
+    schema: &AppSchema,
+    admission: &Admission,
+    limits: &ExecutionLimits,
+    gate: &ExecutionGate,
+    observability: &Observability,
+    admitted: &AdmittedRequest,
+    request: async_graphql::Request,
+) -> Outcome {
+    let started = Instant::now();
+    let name = operation_name(admitted);
+    let kind = admitted.operation_type;
+    let span = tracing::info_span!(
+        "graphql",
+        operation.name = name.unwrap_or_default(),
+        operation.r#type = operation_type_name(kind),
+    );
+    let outcome = run_admitted(schema, admission, limits, gate, admitted, request)
+        .instrument(span)
+        .await;
+    let (label, errors) = match &outcome {
+        Outcome::Refused(errors) => (OperationOutcome::Refused, errors.as_slice()),
+        Outcome::Abandoned(error, _) => (OperationOutcome::Abandoned, std::slice::from_ref(error)),
+        Outcome::Completed(response) if response.errors.is_empty() => {
+            (OperationOutcome::Success, response.errors.as_slice())
+        }
+        Outcome::Completed(response) => {
+            (OperationOutcome::PartialSuccess, response.errors.as_slice())
+        }
+    };
+    observability.operation(name, kind, label, Some(started.elapsed()), errors);
+    outcome
+}
+
+/// The operation's name: as the request gave it, or the document's only operation's.
+pub fn operation_name(admitted: &AdmittedRequest) -> Option<&str> {
+    if let Some(name) = admitted.operation_name.as_deref() {
+        return Some(name);
+    }
+    match &admitted.document.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
+}
+
+async fn run_admitted(
     schema: &AppSchema,
     admission: &Admission,
     limits: &ExecutionLimits,

@@ -14,6 +14,18 @@ pub fn label(mut error: ServerError, code: ErrorCode) -> ServerError {
     error
 }
 
+/// An error's `extensions.code`, or `UNCODED` (for counting by code).
+pub fn code_of(error: &ServerError) -> String {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| match extensions.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "UNCODED".to_owned())
+}
+
 /// Did async-graphql refuse the request before execution (validation, unknown operation)? Such a
 /// response has null data and errors that point at no field path.
 pub fn is_request_error(response: &async_graphql::Response) -> bool {

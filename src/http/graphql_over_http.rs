@@ -253,6 +253,9 @@ fn persisted_document_refusal(
     }
     let error = request_errors::label(ServerError::new(refusal.message, None), refusal.code);
     state.metrics.count_refusal(std::slice::from_ref(&error));
+    state
+        .observability
+        .errors_by_code(std::slice::from_ref(&error));
     request_errors_response(media, &[error])
 }
 
@@ -382,7 +385,10 @@ async fn admit_and_run(
         .admit(&query, params.operation_name.as_deref(), &variables)
     {
         Ok(admitted) => admitted,
-        Err(errors) => return request_errors_response(media, &errors),
+        Err(errors) => {
+            state.observability.errors_by_code(&errors);
+            return request_errors_response(media, &errors);
+        }
     };
 
     if method == Method::Get && admitted.operation_type == OperationType::Mutation {
@@ -414,6 +420,7 @@ async fn admit_and_run(
         &state.admission,
         &state.execution,
         &state.execution_gate,
+        &state.observability,
         &admitted,
         request,
     )

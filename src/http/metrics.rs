@@ -1,7 +1,9 @@
 //! `GET /metrics`: counters in the Prometheus text format, one for every way a request or connection can
 //! be refused or cut short (refusals by code, load shedding, rate limits, abandoned requests, connection
-//! timeouts; kept in [`super::server_metrics`]), the WebSocket layer's, the response cache's, and the SQL
-//! statements run. Meant for an internal scrape, not the public internet.
+//! timeouts; kept in [`super::server_metrics`]), the WebSocket layer's, the response cache's, the SQL
+//! statements run, the database pool's use, and (from [`crate::observability`]) HTTP requests by route and
+//! status, GraphQL operations by name, type and outcome, errors by code and latency histograms. Meant for
+//! an internal scrape, not the public internet.
 
 use std::{
     fmt::Write,
@@ -147,6 +149,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "glossary_graphql_refusals_total{{code=\"{code}\"}} {count}"
         );
     }
+    pool_gauges(&mut out, &state.db);
+    // HTTP requests, GraphQL operations, errors by code, latency histograms; ends with `# EOF`.
+    state.observability.encode(&mut out);
     (
         [(
             header::CONTENT_TYPE,
@@ -154,4 +159,41 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         out,
     )
+}
+
+/// The database pool: connections open, idle, and the most it may open.
+fn pool_gauges(out: &mut String, db: &sea_orm::DatabaseConnection) {
+    let (size, idle, max) = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+    };
+    let idle = idle as u64;
+    let size = u64::from(size);
+    let _ = writeln!(
+        out,
+        "# HELP glossary_database_pool_connections Database connections open, by state.\n# TYPE glossary_database_pool_connections gauge\n\
+         glossary_database_pool_connections{{state=\"in_use\"}} {}\nglossary_database_pool_connections{{state=\"idle\"}} {idle}",
+        size.saturating_sub(idle)
+    );
+    metric(
+        out,
+        "glossary_database_pool_max_connections",
+        "gauge",
+        "Connections the database pool may open.",
+        u64::from(max),
+    );
 }

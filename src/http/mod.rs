@@ -11,6 +11,7 @@ pub mod health;
 pub mod load_shedding;
 pub mod media_type;
 pub mod metrics;
+pub mod request_observation;
 pub mod response_cache;
 pub mod server_metrics;
 pub mod state;
@@ -97,6 +98,11 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        // Outermost: the request id is set before anything logs, and every answer is counted.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_observation::observe,
+        ))
         .with_state(state)
 }
 

@@ -72,15 +72,9 @@ impl ServerMetrics {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for error in errors {
-            let code = error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| match extensions.get("code") {
-                    Some(async_graphql::Value::String(code)) => Some(code.clone()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "UNCODED".to_owned());
-            *refusals.entry(code).or_default() += 1;
+            *refusals
+                .entry(crate::graphql::request_errors::code_of(error))
+                .or_default() += 1;
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::{
     },
     mail::outbox::Dispatcher,
     newsletter::Newsletter,
+    observability::Observability,
     rate_limit,
 };
 
@@ -51,6 +52,8 @@ pub struct AppState {
     pub requests_in_flight: Arc<tokio::sync::Semaphore>,
     /// The server's counters, for `/metrics`.
     pub metrics: Arc<ServerMetrics>,
+    /// HTTP requests and GraphQL operations by label, with latencies, for `/metrics`.
+    pub observability: Arc<Observability>,
     /// The per-client limit on requests without a valid API key; `None` when switched off.
     pub anonymous_limiter: Option<Arc<rate_limit::RateLimiter>>,
     /// Content events, for subscriptions.
@@ -105,6 +108,7 @@ impl AppState {
                 options.http.max_requests_in_flight.max(1),
             )),
             metrics: Arc::new(ServerMetrics::default()),
+            observability: Arc::new(Observability::new()),
             anonymous_limiter: options
                 .anonymous_rate_limit
                 .map(|limit| Arc::new(rate_limit::RateLimiter::new(limit))),

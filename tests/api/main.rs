@@ -14,6 +14,7 @@ mod http_protocol;
 mod import;
 mod migrations;
 mod newsletter;
+mod observability;
 mod pagination;
 mod persisted_queries;
 mod postgres_tls;

@@ -40,6 +40,7 @@ use crate::{
         persisted_documents, request_errors,
     },
     http::state::AppState,
+    observability::OperationOutcome,
     rate_limit::Decision,
 };
 
@@ -510,6 +511,7 @@ impl Session {
             Ok(admitted) => Arc::new(admitted),
             Err(errors) => {
                 self.state.metrics.count_refusal(&errors);
+                self.state.observability.errors_by_code(&errors);
                 return self.send(protocol::error(&id, &errors));
             }
         };
@@ -521,6 +523,14 @@ impl Session {
             .data(self.client);
         let state = self.state.clone();
         let results: Results = if admitted.operation_type == OperationType::Subscription {
+            // Counted when it starts; its events are not operations of their own.
+            self.state.observability.operation(
+                execution::operation_name(&admitted),
+                OperationType::Subscription,
+                OperationOutcome::Success,
+                None,
+                &[],
+            );
             // Events run unmetered (admission bounded their cost); each is shaped like an HTTP result.
             let stream = self.state.schema.execute_stream(graphql_request);
             let mut first = true;
@@ -549,6 +559,7 @@ impl Session {
                     &state.admission,
                     &state.execution,
                     &state.execution_gate,
+                    &state.observability,
                     &admitted,
                     graphql_request,
                 )

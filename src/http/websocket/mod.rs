@@ -22,6 +22,7 @@ use self::{
 use super::anonymous_rate_limit;
 use super::state::AppState;
 use crate::{client_address::ClientAddress, error::ErrorCode};
+use tracing::Instrument;
 
 /// The largest message a client may send: a GraphQL document with its variables, never content.
 const MAX_CLIENT_MESSAGE: usize = 256 * 1024;
@@ -94,6 +95,7 @@ pub async fn graphql_ws(
             return response;
         }
     };
+    let span = tracing::Span::current();
     upgrade
         .protocols(PROTOCOL_NAMES)
         .max_message_size(MAX_CLIENT_MESSAGE)
@@ -102,5 +104,8 @@ pub async fn graphql_ws(
         .read_buffer_size(READ_BUFFER)
         // Every message is flushed as soon as it is written; no buffer to fill first.
         .write_buffer_size(0)
-        .on_upgrade(move |socket| connection::serve(socket, protocol, state, client, permit))
+        // The session keeps the upgrade request's span, so its log lines carry the request id.
+        .on_upgrade(move |socket| {
+            connection::serve(socket, protocol, state, client, permit).instrument(span)
+        })
 }
