@@ -20,6 +20,8 @@ pub mod import;
 pub mod mail;
 pub mod newsletter;
 pub mod observability;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod paging;
 pub mod rate_limit;
 pub mod sample_content;

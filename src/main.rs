@@ -17,7 +17,7 @@ const RUNTIME_SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_
 fn main() -> ExitCode {
     allocator::return_memory_promptly();
     let cli = Cli::parse_with_serve_default();
-    telemetry::init(cli.log_format);
+    let _telemetry = telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
