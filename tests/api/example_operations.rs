@@ -119,6 +119,14 @@ async fn every_example_operation_is_valid_and_runs_on_the_sample_glossary() {
             .await
             .unwrap();
     }
+    // The server handles a connection's messages in order: once the pong is back, every subscribe
+    // before it was taken; a moment more lets each stream start listening before the writes below.
+    socket
+        .send(Message::text(json!({"type": "ping"}).to_string()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket, false).await["type"], "pong");
+    tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Reading.
     let page = run(&app, &operations, "TermPage", None, json!({"slug": "api"})).await;

@@ -275,16 +275,26 @@ async fn trusted_documents_mode_runs_only_the_manifest() {
         refused["payload"][0]["extensions"]["code"],
         "TRUSTED_DOCUMENT_REQUIRED"
     );
-    let by_hash = subscribe(
-        &mut socket,
-        "2",
-        json!({"query": "", "extensions": persisted(SUBSCRIPTION)}),
-    );
-    // A running subscription sends nothing until an event; a refusal would arrive at once.
-    let nothing = tokio::time::timeout(std::time::Duration::from_millis(300), by_hash).await;
-    assert!(
-        nothing.is_err(),
-        "the manifest's subscription runs: {nothing:?}"
+    // The manifest's subscription by hash starts: a refusal would come back before the pong to the
+    // ping sent after it (a connection's messages are handled in order), a running subscription
+    // sends nothing until an event.
+    socket
+        .send(Message::text(
+            json!({"type": "subscribe", "id": "2", "payload": {
+                "query": "", "extensions": persisted(SUBSCRIPTION)
+            }})
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    socket
+        .send(Message::text(json!({"type": "ping"}).to_string()))
+        .await
+        .unwrap();
+    let next = next_json(&mut socket, false).await;
+    assert_eq!(
+        next["type"], "pong",
+        "the manifest's subscription runs: {next}"
     );
 }
 
