@@ -23,16 +23,33 @@ const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+// Labels of HTTP requests are static strings: counting a request allocates nothing.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
-    route: String,
-    method: String,
+    route: &'static str,
+    method: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
+}
+
+/// A request method as a label: the standard ones by name, anything else as `OTHER` (clients choose
+/// methods, and labels must stay few).
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -160,18 +177,22 @@ impl Observability {
     }
 
     /// Counts one HTTP request answered on `route` (the matched path pattern, never the raw path).
-    pub fn http_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    pub fn http_request(
+        &self,
+        route: &'static str,
+        method: &axum::http::Method,
+        status: u16,
+        elapsed: Duration,
+    ) {
         self.http_requests
             .get_or_create(&HttpLabels {
-                route: route.to_owned(),
-                method: method.to_owned(),
+                route,
+                method: method_label(method),
                 status,
             })
             .inc();
         self.http_duration
-            .get_or_create(&RouteLabels {
-                route: route.to_owned(),
-            })
+            .get_or_create(&RouteLabels { route })
             .observe(elapsed.as_secs_f64());
     }
 
@@ -257,7 +278,12 @@ mod tests {
                 &[async_graphql::ServerError::new("x", None)],
             );
         }
-        observability.http_request("/graphql", "POST", 200, Duration::from_millis(2));
+        observability.http_request(
+            "/graphql",
+            &axum::http::Method::POST,
+            200,
+            Duration::from_millis(2),
+        );
         let mut out = String::new();
         observability.encode(&mut out);
         assert!(out.contains(

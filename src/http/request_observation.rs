@@ -86,7 +86,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     response.headers_mut().insert(REQUEST_ID.clone(), id);
     state.observability.http_request(
         route,
-        method.as_str(),
+        &method,
         response.status().as_u16(),
         started.elapsed(),
     );
