@@ -100,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         )
         // Outermost: the request id is set before anything logs, and every answer is counted.
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.observability.clone(),
             request_observation::observe,
         ))
         .with_state(state)
