@@ -173,7 +173,7 @@ async fn a_scheduled_publication_is_visible_once_its_time_comes() {
     let app = spawn_app_with(&fixture()).await;
     let key = app.key("ed", Role::Editor).await;
     let draft = term_gid(&app, &key, "draft-term").await;
-    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(2500);
     mutate(
         &app,
         &key,
@@ -181,10 +181,20 @@ async fn a_scheduled_publication_is_visible_once_its_time_comes() {
         json!({"id": draft, "at": at.to_rfc3339()}),
     )
     .await;
-    // Hidden until then, and that answer is cached...
-    assert_eq!(page(&app, PAGE, "draft-term").await.0["term"], Value::Null);
-    let (data, cost) = page(&app, PAGE, "draft-term").await;
-    assert_eq!((data["term"].clone(), cost), (Value::Null, 0));
+    // Hidden until then, and that answer is cached (on PostgreSQL the writer also hears its own
+    // notification a moment after the write, which starts the cache afresh once: a loaded machine may
+    // answer the first page or two before it does)...
+    let mut cached = false;
+    for _ in 0..40 {
+        let (data, cost) = page(&app, PAGE, "draft-term").await;
+        assert_eq!(data["term"], Value::Null);
+        if cost == 0 {
+            cached = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(cached, "the hidden answer was never served from the cache");
     // ...until the publication time, with no write in between.
     let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + Duration::from_millis(50)).await;
