@@ -19,7 +19,7 @@ use quick_cache::{Weighter, sync::Cache};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::ErrorCode;
+use crate::{auth::secrets::hex, error::ErrorCode};
 
 /// A SHA-256 digest.
 pub type Hash = [u8; 32];
@@ -27,11 +27,6 @@ pub type Hash = [u8; 32];
 /// The SHA-256 of a document's text.
 pub fn hash_of(text: &str) -> Hash {
     Sha256::digest(text.as_bytes()).into()
-}
-
-/// Lower-case hex of a digest.
-pub fn hex_of(hash: &Hash) -> String {
-    hash.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Parses 64 hex digits (either case).
@@ -182,7 +177,7 @@ impl PersistedDocuments {
                 return Err(ManifestError(format!(
                     "manifest key {key} is not the SHA-256 of its document (it is {}); the manifest must \
                      be written with hashAlgorithm sha256",
-                    hex_of(&hash_of(&text))
+                    hex(&hash_of(&text))
                 )));
             }
             trusted.insert(hash, Arc::from(text));
@@ -311,26 +306,26 @@ mod tests {
 
     const QUERY: &str = "{ __typename }";
 
-    fn hex(text: &str) -> String {
-        hex_of(&hash_of(text))
+    fn hex_hash(text: &str) -> String {
+        hex(&hash_of(text))
     }
 
     #[test]
     fn hashes_are_read_from_the_extension_or_the_document_id() {
         let hash = hash_of(QUERY);
-        let extension = json!({"version": 1, "sha256Hash": hex(QUERY)});
+        let extension = json!({"version": 1, "sha256Hash": hex_hash(QUERY)});
         assert_eq!(requested_hash(Some(&extension), None), Ok(Some(hash)));
         assert_eq!(
-            requested_hash(None, Some(&format!("sha256:{}", hex(QUERY)))),
+            requested_hash(None, Some(&format!("sha256:{}", hex_hash(QUERY)))),
             Ok(Some(hash))
         );
         assert_eq!(
-            requested_hash(None, Some(&hex(QUERY).to_uppercase())),
+            requested_hash(None, Some(&hex_hash(QUERY).to_uppercase())),
             Ok(Some(hash))
         );
         assert_eq!(requested_hash(None, None), Ok(None));
         for bad in [
-            json!({"version": 2, "sha256Hash": hex(QUERY)}),
+            json!({"version": 2, "sha256Hash": hex_hash(QUERY)}),
             json!({"version": 1, "sha256Hash": "abc"}),
             json!({"version": 1}),
             json!("x"),
@@ -341,7 +336,7 @@ mod tests {
                 "{bad}"
             );
         }
-        let other = hex("{ other }");
+        let other = hex_hash("{ other }");
         assert_eq!(
             requested_hash(Some(&extension), Some(&other))
                 .unwrap_err()
@@ -402,7 +397,7 @@ mod tests {
 
     #[test]
     fn trusted_documents_only() {
-        let manifest = json!({ hex(QUERY): QUERY }).to_string();
+        let manifest = json!({ hex_hash(QUERY): QUERY }).to_string();
         let store = PersistedDocuments::trusted(&manifest).unwrap();
         let hash = hash_of(QUERY);
         for (query, hash) in [
@@ -430,13 +425,14 @@ mod tests {
     #[test]
     fn manifests_must_hash_right() {
         assert!(
-            PersistedDocuments::trusted(&json!({ hex("{ a }"): "{ b }" }).to_string()).is_err()
+            PersistedDocuments::trusted(&json!({ hex_hash("{ a }"): "{ b }" }).to_string())
+                .is_err()
         );
         assert!(PersistedDocuments::trusted(&json!({ "abc": "{ b }" }).to_string()).is_err());
         assert!(PersistedDocuments::trusted("[]").is_err());
         assert!(
             PersistedDocuments::trusted(
-                &json!({ format!("sha256:{}", hex("{ a }")): "{ a }" }).to_string()
+                &json!({ format!("sha256:{}", hex_hash("{ a }")): "{ a }" }).to_string()
             )
             .is_ok()
         );
