@@ -6,12 +6,10 @@
 use std::{collections::BTreeMap, time::Duration};
 
 use async_graphql::parser::{parse_query, types::OperationType};
-use futures_util::SinkExt;
 use glossary::auth::Role;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{TestApp, acknowledged_websocket, next_json, spawn_app_with};
+use crate::common::{TestApp, acknowledged_websocket, next_json, ping, send_json, spawn_app_with};
 
 /// One operation of the examples: its file, its text (the whole file) and its type.
 struct Operation {
@@ -114,18 +112,11 @@ async fn every_example_operation_is_valid_and_runs_on_the_sample_glossary() {
         let message = json!({"type": "subscribe", "id": name, "payload": {
             "query": operation.document, "operationName": name, "variables": {}
         }});
-        socket
-            .send(Message::text(message.to_string()))
-            .await
-            .unwrap();
+        send_json(&mut socket, message).await;
     }
-    // The server handles a connection's messages in order: once the pong is back, every subscribe
-    // before it was taken; a moment more lets each stream start listening before the writes below.
-    socket
-        .send(Message::text(json!({"type": "ping"}).to_string()))
-        .await
-        .unwrap();
-    assert_eq!(next_json(&mut socket, false).await["type"], "pong");
+    // Once the pong is back every subscribe was taken; a moment more lets each stream start listening
+    // before the writes below.
+    assert_eq!(ping(&mut socket).await["type"], "pong");
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Reading.

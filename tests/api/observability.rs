@@ -2,11 +2,9 @@
 //! `/metrics` with HTTP requests by route and status, GraphQL operations by name, type and outcome,
 //! latency histograms, errors by code and the database pool's use.
 
-use futures_util::SinkExt;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{acknowledged_websocket, next_json, pack, spawn_app_with, term_line};
+use crate::common::{acknowledged_websocket, pack, ping, send_json, spawn_app_with, term_line};
 
 #[tokio::test]
 async fn every_answer_carries_a_request_id() {
@@ -70,20 +68,14 @@ async fn metrics_count_requests_operations_errors_and_the_pool() {
         .await
         .unwrap();
     let mut socket = acknowledged_websocket(&app, None).await;
-    socket
-        .send(Message::text(
-            json!({"type": "subscribe", "id": "1", "payload": {
-                "query": "subscription Live { termPublished { slug } }"
-            }})
-            .to_string(),
-        ))
-        .await
-        .unwrap();
-    socket
-        .send(Message::text(json!({"type": "ping"}).to_string()))
-        .await
-        .unwrap();
-    assert_eq!(next_json(&mut socket, false).await["type"], "pong");
+    send_json(
+        &mut socket,
+        json!({"type": "subscribe", "id": "1", "payload": {
+            "query": "subscription Live { termPublished { slug } }"
+        }}),
+    )
+    .await;
+    assert_eq!(ping(&mut socket).await["type"], "pong");
 
     let metrics = app.metrics().await;
     for line in [

@@ -5,16 +5,15 @@
 use std::sync::Arc;
 
 use crate::common::{
-    Socket, TestApp, acknowledged_websocket, next_json, pack, spawn_app_with_pack_and_options,
-    term_line,
+    Socket, TestApp, acknowledged_websocket, next_json, pack, ping, send_json,
+    spawn_app_with_pack_and_options, term_line,
 };
-use futures_util::SinkExt;
 use glossary::{
+    auth::secrets::hex as hex_of,
     config::{AppOptions, PersistedDocumentOptions},
-    graphql::persisted_documents::{PersistedDocuments, hash_of, hex_of},
+    graphql::persisted_documents::{PersistedDocuments, hash_of},
 };
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
 const TERM_PAGE: &str = "query TermPage($slug: String!) { term(slug: $slug) { name } }";
 const NAMES: &str = "{ terms(first: 5) { nodes { slug } } }";
@@ -205,12 +204,11 @@ fn trusted_app_options(dir: &std::path::Path) -> PersistedDocumentOptions {
 }
 
 async fn subscribe(socket: &mut Socket, id: &str, payload: Value) -> Value {
-    socket
-        .send(Message::text(
-            json!({"type": "subscribe", "id": id, "payload": payload}).to_string(),
-        ))
-        .await
-        .unwrap();
+    send_json(
+        socket,
+        json!({"type": "subscribe", "id": id, "payload": payload}),
+    )
+    .await;
     next_json(socket, false).await
 }
 
@@ -278,20 +276,14 @@ async fn trusted_documents_mode_runs_only_the_manifest() {
     // The manifest's subscription by hash starts: a refusal would come back before the pong to the
     // ping sent after it (a connection's messages are handled in order), a running subscription
     // sends nothing until an event.
-    socket
-        .send(Message::text(
-            json!({"type": "subscribe", "id": "2", "payload": {
-                "query": "", "extensions": persisted(SUBSCRIPTION)
-            }})
-            .to_string(),
-        ))
-        .await
-        .unwrap();
-    socket
-        .send(Message::text(json!({"type": "ping"}).to_string()))
-        .await
-        .unwrap();
-    let next = next_json(&mut socket, false).await;
+    send_json(
+        &mut socket,
+        json!({"type": "subscribe", "id": "2", "payload": {
+            "query": "", "extensions": persisted(SUBSCRIPTION)
+        }}),
+    )
+    .await;
+    let next = ping(&mut socket).await;
     assert_eq!(
         next["type"], "pong",
         "the manifest's subscription runs: {next}"

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common::{
-    Socket, TestApp, next_json, pack, spawn_app_with_options, term_line, websocket,
+    Socket, TestApp, next_json, pack, send_json, spawn_app_with_options, term_line, websocket,
 };
 use futures_util::{SinkExt, StreamExt};
 use glossary::{
@@ -40,17 +40,10 @@ async fn app_with_term(limits: WebSocketLimits, extra: Value) -> TestApp {
     app
 }
 
-async fn send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::text(message.to_string()))
-        .await
-        .unwrap();
-}
-
 /// A `graphql-transport-ws` connection, acknowledged.
 async fn connected(app: &TestApp) -> Socket {
     let mut socket = websocket(app, "graphql-transport-ws").await;
-    send(&mut socket, json!({"type": "connection_init"})).await;
+    send_json(&mut socket, json!({"type": "connection_init"})).await;
     assert_eq!(
         next_json(&mut socket, false).await["type"],
         "connection_ack"
@@ -131,17 +124,17 @@ async fn the_graphql_transport_ws_rules_are_kept() {
 
     // An operation before the acknowledgement: 4401.
     let mut early = websocket(&app, "graphql-transport-ws").await;
-    send(&mut early, json!({"id": "1", "type": "subscribe", "payload": {"query": "{ glossaryIndex { letter } }"}})).await;
+    send_json(&mut early, json!({"id": "1", "type": "subscribe", "payload": {"query": "{ glossaryIndex { letter } }"}})).await;
     assert_eq!(close_frame(&mut early).await.0, 4401);
 
     // A second connection_init: 4429.
     let mut twice = connected(&app).await;
-    send(&mut twice, json!({"type": "connection_init"})).await;
+    send_json(&mut twice, json!({"type": "connection_init"})).await;
     assert_eq!(close_frame(&mut twice).await.0, 4429);
 
     // A message that is not one of the protocol's: 4400.
     let mut garbled = connected(&app).await;
-    send(
+    send_json(
         &mut garbled,
         json!({"type": "start", "id": "1", "payload": {"query": "{ __typename }"}}),
     )
@@ -150,14 +143,14 @@ async fn the_graphql_transport_ws_rules_are_kept() {
 
     let mut socket = connected(&app).await;
     // ping -> pong with the same payload.
-    send(&mut socket, json!({"type": "ping", "payload": {"n": 1}})).await;
+    send_json(&mut socket, json!({"type": "ping", "payload": {"n": 1}})).await;
     assert_eq!(
         next_json(&mut socket, false).await,
         json!({"type": "pong", "payload": {"n": 1}})
     );
 
     // A query over the socket: next, then complete.
-    send(&mut socket, json!({"id": "q", "type": "subscribe", "payload": {"query": "{ term(slug: \"public-term\") { slug } }"}})).await;
+    send_json(&mut socket, json!({"id": "q", "type": "subscribe", "payload": {"query": "{ term(slug: \"public-term\") { slug } }"}})).await;
     assert_eq!(
         next_json(&mut socket, false).await,
         json!({"id": "q", "type": "next", "payload": {"data": {"term": {"slug": "public-term"}}}})
@@ -169,7 +162,7 @@ async fn the_graphql_transport_ws_rules_are_kept() {
 
     // A document that fails validation: one `error` message with the coded errors, nothing after it, and the
     // connection stays usable.
-    send(&mut socket, json!({"id": "v", "type": "subscribe", "payload": {"query": "subscription { noSuchField }"}})).await;
+    send_json(&mut socket, json!({"id": "v", "type": "subscribe", "payload": {"query": "subscription { noSuchField }"}})).await;
     let refused = next_json(&mut socket, false).await;
     assert_eq!(
         (refused["type"].as_str(), refused["id"].as_str()),
@@ -181,8 +174,8 @@ async fn the_graphql_transport_ws_rules_are_kept() {
     );
 
     // A running subscription's id cannot be reused: 4409.
-    send(&mut socket, json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
-    send(&mut socket, json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    send_json(&mut socket, json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    send_json(&mut socket, json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
     let (code, reason) = close_frame(&mut socket).await;
     assert_eq!(code, 4409);
     assert!(
@@ -232,7 +225,7 @@ async fn keep_alive_pings_flow_and_a_silent_client_is_dropped() {
 
     // ...and `ka` messages on the legacy protocol, the first one right after the acknowledgement.
     let mut legacy = websocket(&app, "graphql-ws").await;
-    send(
+    send_json(
         &mut legacy,
         json!({"type": "connection_init", "payload": {}}),
     )
@@ -262,7 +255,7 @@ async fn operations_per_connection_are_capped() {
     let key = editor_key(&app).await;
     let mut socket = connected(&app).await;
     for id in ["a", "b", "c"] {
-        send(&mut socket, json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
+        send_json(&mut socket, json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
     }
     let refused = next_json(&mut socket, false).await;
     assert_eq!(
@@ -275,8 +268,8 @@ async fn operations_per_connection_are_capped() {
     );
 
     // Completing one makes room for another, and the connection carries on.
-    send(&mut socket, json!({"id": "a", "type": "complete"})).await;
-    send(&mut socket, json!({"id": "c", "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
+    send_json(&mut socket, json!({"id": "a", "type": "complete"})).await;
+    send_json(&mut socket, json!({"id": "c", "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     retitle(&app, &key, "Capped?").await;
     let mut ids = Vec::new();
@@ -366,10 +359,10 @@ async fn stalled_reader_is_dropped(limits: WebSocketLimits, reason_expected: &st
         .map(|n| format!("s{n}: sections {{ body }} "))
         .collect();
     let mut slow = connected(&app).await;
-    send(&mut slow, json!({"id": "heavy", "type": "subscribe", "payload": {"query": format!("subscription {{ termUpdated {{ title {heavy} }} }}")}})).await;
+    send_json(&mut slow, json!({"id": "heavy", "type": "subscribe", "payload": {"query": format!("subscription {{ termUpdated {{ title {heavy} }} }}")}})).await;
 
     let mut fast = connected(&app).await;
-    send(&mut fast, json!({"id": "light", "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
+    send_json(&mut fast, json!({"id": "light", "type": "subscribe", "payload": {"query": "subscription { termUpdated { title } }"}})).await;
     let fast_reader = tokio::spawn(async move {
         let mut titles = Vec::new();
         while let Ok(Some(Ok(message))) =
@@ -438,9 +431,9 @@ async fn stalled_reader_is_dropped(limits: WebSocketLimits, reason_expected: &st
 async fn shutdown_closes_every_socket_with_1001() {
     let mut app = app_with(WebSocketLimits::default()).await;
     let mut modern = connected(&app).await;
-    send(&mut modern, json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    send_json(&mut modern, json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
     let mut legacy = websocket(&app, "graphql-ws").await;
-    send(
+    send_json(
         &mut legacy,
         json!({"type": "connection_init", "payload": {}}),
     )
@@ -468,7 +461,7 @@ async fn the_legacy_protocol_refuses_stops_and_terminates() {
 
     // A refused key: connection_error, then the connection closes.
     let mut refused = websocket(&app, "graphql-ws").await;
-    send(
+    send_json(
         &mut refused,
         json!({"type": "connection_init", "payload": {"Authorization": "Bearer glsk_nope"}}),
     )
@@ -478,7 +471,7 @@ async fn the_legacy_protocol_refuses_stops_and_terminates() {
     assert_eq!(close_frame(&mut refused).await.0, 4403);
 
     let mut socket = websocket(&app, "graphql-ws").await;
-    send(
+    send_json(
         &mut socket,
         json!({"type": "connection_init", "payload": {}}),
     )
@@ -486,7 +479,7 @@ async fn the_legacy_protocol_refuses_stops_and_terminates() {
     assert_eq!(next_json(&mut socket, true).await["type"], "connection_ack");
 
     // A document that fails validation: `error` with the coded errors.
-    send(
+    send_json(
         &mut socket,
         json!({"id": "bad", "type": "start", "payload": {"query": "subscription { nope }"}}),
     )
@@ -502,15 +495,15 @@ async fn the_legacy_protocol_refuses_stops_and_terminates() {
     );
 
     // stop ends a running subscription with `complete`.
-    send(&mut socket, json!({"id": "s", "type": "start", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
-    send(&mut socket, json!({"id": "s", "type": "stop"})).await;
+    send_json(&mut socket, json!({"id": "s", "type": "start", "payload": {"query": "subscription { termPublished { slug } }"}})).await;
+    send_json(&mut socket, json!({"id": "s", "type": "stop"})).await;
     assert_eq!(
         next_json(&mut socket, true).await,
         json!({"type": "complete", "id": "s"})
     );
 
     // connection_terminate closes normally.
-    send(&mut socket, json!({"type": "connection_terminate"})).await;
+    send_json(&mut socket, json!({"type": "connection_terminate"})).await;
     assert_eq!(close_frame(&mut socket).await.0, 1000);
 }
 
@@ -547,7 +540,7 @@ async fn a_revoked_key_stops_working_on_sockets_already_open() {
         let app = &app;
         async move {
             let mut socket = websocket(app, "graphql-transport-ws").await;
-            send(
+            send_json(
                 &mut socket,
                 json!({"type": "connection_init", "payload": {"Authorization": key}}),
             )
@@ -561,13 +554,13 @@ async fn a_revoked_key_stops_working_on_sockets_already_open() {
     };
     // One socket with a running subscription, one that will ask for a new operation.
     let mut subscribed = open(key.clone()).await;
-    send(
+    send_json(
         &mut subscribed,
         json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { termUpdated { slug } }"}}),
     )
     .await;
     let mut asking = open(key.clone()).await;
-    send(
+    send_json(
         &mut asking,
         json!({"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { name } }"}}),
     )
@@ -580,7 +573,7 @@ async fn a_revoked_key_stops_working_on_sockets_already_open() {
 
     api_keys::revoke(app.db(), "alice").await.unwrap();
 
-    send(
+    send_json(
         &mut asking,
         json!({"id": "2", "type": "subscribe", "payload": {"query": "{ viewer { name } }"}}),
     )
@@ -607,7 +600,7 @@ async fn a_malformed_connection_init_is_refused_never_read_as_anonymous() {
         (json!("Bearer x"), 4400),
     ] {
         let mut socket = websocket(&app, "graphql-transport-ws").await;
-        send(
+        send_json(
             &mut socket,
             json!({"type": "connection_init", "payload": payload}),
         )
@@ -617,7 +610,7 @@ async fn a_malformed_connection_init_is_refused_never_read_as_anonymous() {
     }
     // The legacy protocol is told why first.
     let mut legacy = websocket(&app, "graphql-ws").await;
-    send(
+    send_json(
         &mut legacy,
         json!({"type": "connection_init", "payload": {"Authorization": ["x"]}}),
     )
@@ -644,7 +637,7 @@ async fn database_errors_never_reach_a_websocket_client() {
         .unwrap();
     for protocol in ["graphql-transport-ws", "graphql-ws"] {
         let mut socket = websocket(&app, protocol).await;
-        send(
+        send_json(
             &mut socket,
             json!({"type": "connection_init", "payload": {"Authorization": key}}),
         )

@@ -304,6 +304,25 @@ pub async fn websocket(app: &TestApp, protocol: &str) -> Socket {
     socket
 }
 
+/// Sends one JSON message on a WebSocket.
+pub async fn send_json(socket: &mut Socket, message: Value) {
+    use futures_util::SinkExt;
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text(
+            message.to_string(),
+        ))
+        .await
+        .unwrap();
+}
+
+/// Sends a `ping` and returns the next message. The server handles a connection's messages in order, so
+/// when that is the `pong`, every message sent before the ping has been taken (and any answer to one
+/// of them would have come first).
+pub async fn ping(socket: &mut Socket) -> Value {
+    send_json(socket, json!({"type": "ping"})).await;
+    next_json(socket, false).await
+}
+
 /// A `graphql-transport-ws` connection, initialised (with this `Authorization` value when given) and
 /// acknowledged.
 pub async fn acknowledged_websocket(app: &TestApp, key: Option<&str>) -> Socket {
