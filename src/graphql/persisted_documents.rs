@@ -336,6 +336,13 @@ mod tests {
                 "{bad}"
             );
         }
+        for bad_id in ["sha256:xyz", "", "sha1:abc", &"a".repeat(65)] {
+            assert_eq!(
+                requested_hash(None, Some(bad_id)).unwrap_err().code,
+                ErrorCode::BadRequest,
+                "{bad_id}"
+            );
+        }
         let other = hex_hash("{ other }");
         assert_eq!(
             requested_hash(Some(&extension), Some(&other))
