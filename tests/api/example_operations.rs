@@ -254,7 +254,17 @@ async fn every_example_operation_is_valid_and_runs_on_the_sample_glossary() {
             "events arrived for {:?} only",
             delivered.keys().collect::<Vec<_>>()
         );
-        let message = next_json(&mut socket, false).await;
+        let message = tokio::time::timeout(
+            deadline.saturating_duration_since(tokio::time::Instant::now()),
+            next_json(&mut socket, false),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "events arrived for {:?} only",
+                delivered.keys().collect::<Vec<_>>()
+            )
+        });
         if message["type"] == "ping" {
             continue;
         }
