@@ -1,4 +1,5 @@
-//! The HTTP surface: routes, the per-request tracing span, and graceful shutdown.
+//! The HTTP surface: routes, the per-request tracing span (`request_observation`), and graceful
+//! shutdown.
 
 pub mod anonymous_rate_limit;
 pub mod cache_headers;
@@ -23,8 +24,6 @@ use axum::{
     response::IntoResponse,
     routing::get,
 };
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use self::state::AppState;
 use crate::error::ErrorCode;
@@ -93,12 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        // Outermost: the request id is set before anything logs, and every answer is counted.
+        // Outermost: the request's span is open before anything logs, and every answer is counted.
         .layer(axum::middleware::from_fn_with_state(
             state.observability.clone(),
             request_observation::observe,

@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use std::sync::Arc;
 
-use crate::observability::Observability;
+use crate::observability::{Observability, Route};
 
 /// The header that carries a request's id both ways.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -51,31 +51,22 @@ static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 
 /// A new request id: the process's random prefix and a sequence number, 32 hex digits.
 fn new_request_id() -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let text = format!("{:016x}{sequence:016x}", *PROCESS_PREFIX);
-    HeaderValue::from_str(&text).expect("hex is a valid header value")
-}
-
-/// The route a path belongs to, for labels: one of ours, or `(unmatched)`, never the raw path.
-pub fn route_of(path: &str) -> &'static str {
-    match path {
-        "/graphql" => "/graphql",
-        "/graphql/ws" => "/graphql/ws",
-        "/graphiql" => "/graphiql",
-        "/schema.graphql" => "/schema.graphql",
-        "/healthz" => "/healthz",
-        "/readyz" => "/readyz",
-        "/metrics" => "/metrics",
-        _ if path.starts_with("/graphiql/assets/") => "/graphiql/assets/{name}",
-        _ => "(unmatched)",
+    let number = (u128::from(*PROCESS_PREFIX) << 64) | u128::from(sequence);
+    let mut text = [0u8; 32];
+    for (i, digit) in text.iter_mut().enumerate() {
+        *digit = HEX[((number >> (4 * (31 - i))) & 0xf) as usize];
     }
+    HeaderValue::from_bytes(&text).expect("hex is a valid header value")
 }
 
-/// The middleware: the id, the span, the count. Its state is only the metrics (not the whole
+/// The middleware: the id, the span (with a line when the answer goes out: status and latency), the
+/// count. Its state is only the metrics (not the whole
 /// `AppState`, whose clone per request cost more than the rest of this).
 pub async fn observe(
     State(observability): State<Arc<Observability>>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
@@ -85,23 +76,27 @@ pub async fn observe(
         .filter(|value| plausible(value))
         .cloned()
         .unwrap_or_else(new_request_id);
-    request.headers_mut().insert(REQUEST_ID.clone(), id.clone());
-    let route = route_of(request.uri().path());
+    let route = Route::of(request.uri().path());
     let method = request.method().clone();
     let span = tracing::info_span!(
         "http",
         request_id = id.to_str().unwrap_or_default(),
         %method,
-        route
+        route = route.as_str(),
+        path = request.uri().path(),
     );
-    let mut response = next.run(request).instrument(span).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "answered"
+        );
+    });
     response.headers_mut().insert(REQUEST_ID.clone(), id);
-    observability.http_request(
-        route,
-        &method,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    observability.http_request(route, &method, status, elapsed);
     response
 }
 
@@ -119,13 +114,17 @@ mod tests {
         ));
         let generated = new_request_id();
         assert_eq!(generated.len(), 32);
+        assert!(generated.as_bytes().iter().all(u8::is_ascii_hexdigit));
         assert_ne!(generated, new_request_id());
     }
 
     #[test]
     fn routes_are_bounded() {
-        assert_eq!(route_of("/graphql"), "/graphql");
-        assert_eq!(route_of("/graphiql/assets/x.js"), "/graphiql/assets/{name}");
-        assert_eq!(route_of("/wp-admin/../../etc"), "(unmatched)");
+        assert_eq!(Route::of("/graphql").as_str(), "/graphql");
+        assert_eq!(
+            Route::of("/graphiql/assets/x.js").as_str(),
+            "/graphiql/assets/{name}"
+        );
+        assert_eq!(Route::of("/wp-admin/../../etc").as_str(), "(unmatched)");
     }
 }

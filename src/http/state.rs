@@ -25,9 +25,21 @@ use crate::{
     rate_limit,
 };
 
-/// What every request handler shares; cheap to clone.
+/// What every request handler shares. Cloning it (every middleware and handler that takes it as
+/// `State` does, per request) is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`], read through it.
+pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
     /// The GraphQL schema, with its DataLoader and limits attached.
@@ -91,7 +103,7 @@ impl AppState {
             events.epoch(),
             options.cache.response_cache_bytes,
         ));
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             db,
             schema,
             statements,
@@ -116,7 +128,7 @@ impl AppState {
             websockets: WebSocketHub::new(options.websocket),
             mail,
             trusted_proxies: options.trusted_proxies,
-        })
+        })))
     }
 
     /// Stops the background work (event listener, mail dispatcher) at shutdown.
