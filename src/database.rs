@@ -187,7 +187,24 @@ pub async fn migrate(connection: &DatabaseConnection, action: MigrateAction) -> 
         ))
         .await?;
     run_migration(&transaction, action).await?;
+    complete_search_index(&transaction, action).await?;
     transaction.commit().await?;
+    Ok(())
+}
+
+/// After migrating up, writes the full-text index rows of terms stored before the index existed (its
+/// text is folded by the application, so a migration cannot fill it). On PostgreSQL this runs under
+/// the migration lock, so replicas starting together do it once.
+async fn complete_search_index(
+    connection: &impl ConnectionTrait,
+    action: MigrateAction,
+) -> Result<()> {
+    if matches!(action, MigrateAction::Up) {
+        let indexed = crate::content::search_index::index_missing(connection).await?;
+        if indexed > 0 {
+            tracing::info!(terms = indexed, "full-text index completed");
+        }
+    }
     Ok(())
 }
 
@@ -205,7 +222,14 @@ async fn migrate_sqlite(connection: &DatabaseConnection, action: MigrateAction) 
             crate::error::Error::Internal(format!("cannot open a migration connection: {error}"))
         })?;
     let single = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(single);
-    let outcome = run_migration(&single, action).await;
+    let mut outcome = run_migration(&single, action).await;
+    if outcome.is_ok() {
+        let transaction = begin_write(&single).await?;
+        outcome = complete_search_index(&transaction, action).await;
+        if outcome.is_ok() {
+            transaction.commit().await?;
+        }
+    }
     single.close().await?;
     outcome
 }

@@ -66,6 +66,10 @@ pub struct TermEvent {
     pub public_before: bool,
     /// Whether anonymous readers can see the term after the change.
     pub public_after: bool,
+    /// When the term, published with a publication time still to come, becomes public: what the
+    /// announcer of scheduled publications (`crate::scheduled_publications`) wakes for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
 }
 
 /// Is a term row visible to anonymous readers at `now`?
@@ -91,12 +95,17 @@ impl TermEvent {
             (Some(before), None) => (TermEventKind::Deleted, before),
             (None, None) => return None,
         };
+        let scheduled_for = after
+            .filter(|row| row.status == entity::TermStatus::Published)
+            .and_then(|row| row.published_at)
+            .filter(|at| *at > now);
         Some(TermEvent {
             kind,
             term_id: row.id,
             slug: row.slug.clone(),
             public_before,
             public_after,
+            scheduled_for,
         })
     }
 
@@ -148,6 +157,8 @@ pub struct EventBus {
     epoch: Arc<ContentEpoch>,
     /// The PostgreSQL listener task, stopped at shutdown so that its connection does not hold the pool open.
     listener: Option<tokio::task::AbortHandle>,
+    /// The task announcing scheduled publications (`crate::scheduled_publications`).
+    announcer: Option<tokio::task::AbortHandle>,
 }
 
 /// Opens a `LISTEN` connection on both channels.
@@ -228,18 +239,35 @@ impl EventBus {
             ));
             task = Some(handle.abort_handle());
         }
-        Ok(Self {
+        let mut bus = Self {
             sender,
             backend,
             epoch,
             listener: task,
-        })
+            announcer: None,
+        };
+        bus.announcer = Some(crate::scheduled_publications::start(
+            db.clone(),
+            bus.clone(),
+        ));
+        Ok(bus)
     }
 
-    /// Stops listening (at shutdown); subscribers get no more events.
+    /// Stops listening and announcing (at shutdown); subscribers get no more events.
     pub fn stop(&self) {
-        if let Some(listener) = &self.listener {
-            listener.abort();
+        for task in [&self.listener, &self.announcer].into_iter().flatten() {
+            task.abort();
+        }
+    }
+
+    /// Delivers events to this process's subscribers only, and moves its epoch on: for what each
+    /// replica finds out by itself (a scheduled publication falling due), where a notification would
+    /// tell every replica a second time.
+    pub fn announce_here(&self, events: Vec<TermEvent>) {
+        self.epoch.advance();
+        for event in events {
+            // No subscriber is not an error.
+            let _ = self.sender.send(Delivery::new(event));
         }
     }
 

@@ -25,6 +25,7 @@ pub mod otlp;
 pub mod paging;
 pub mod rate_limit;
 pub mod sample_content;
+pub mod scheduled_publications;
 pub mod schema_evolution;
 pub mod server;
 pub mod telemetry;

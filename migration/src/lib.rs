@@ -8,6 +8,7 @@ mod m20261125_000002_create_api_keys;
 mod m20261125_000003_create_revisions_and_slug_aliases;
 mod m20261125_000004_create_newsletter;
 mod m20261126_000005_outbox_mailbox;
+mod m20261126_000006_term_search;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_revisions_and_slug_aliases::Migration),
             Box::new(m20261125_000004_create_newsletter::Migration),
             Box::new(m20261126_000005_outbox_mailbox::Migration),
+            Box::new(m20261126_000006_term_search::Migration),
         ]
     }
 }

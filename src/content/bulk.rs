@@ -11,6 +11,7 @@ use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, Set
 use super::{
     categories,
     pack::{FaqDocument, SectionDocument, TermDocument, TermStatus},
+    search_index,
     term_rows::{
         ChildRows, ROWS_PER_INSERT, RenderedTerm, assemble_document, insert_in_batches, term_row,
     },
@@ -150,6 +151,11 @@ pub async fn insert_documents(
         });
     }
     insert_in_batches::<term_revision::Entity, _>(db, revisions).await?;
+    let indexed: Vec<(i64, &TermDocument)> = documents
+        .iter()
+        .map(|document| (term_ids[document.slug.as_str()], *document))
+        .collect();
+    search_index::write(db, &indexed).await?;
     summary.sections = children.section_count();
     summary.faqs = children.faq_count();
     summary.relations = children.relation_count();

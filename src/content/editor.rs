@@ -16,7 +16,7 @@ use sea_orm::{
 use super::{
     pack::{self, FaqDocument, SectionDocument, TermDocument},
     refusal::{Edit, Problem, ProblemCode},
-    revisions,
+    revisions, search_index,
     term_rows::{self, ChildRows},
     terms,
 };
@@ -189,6 +189,7 @@ pub async fn create(
         &categories,
     )?;
     children.insert(db).await?;
+    search_index::write(db, &[(row.id, &document)]).await?;
     revisions::record(
         db,
         row.id,
@@ -298,6 +299,7 @@ pub async fn save(
         &categories,
     )?;
     children.insert(db).await?;
+    search_index::write(db, &[(id, document)]).await?;
 
     if old.slug != document.slug {
         term_slug_alias::Entity::delete_by_id(document.slug.clone())
@@ -335,6 +337,9 @@ pub async fn delete(db: &impl ConnectionTrait, before: &EditableTerm) -> Edit<()
         .filter(term::Column::Version.eq(before.row.version))
         .exec(db)
         .await?;
+    if deleted.rows_affected != 0 {
+        search_index::remove(db, &[before.row.id]).await?;
+    }
     if deleted.rows_affected == 0 {
         let current = term::Entity::find_by_id(before.row.id).one(db).await?;
         return Ok(Err(vec![match current {

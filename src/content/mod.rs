@@ -4,8 +4,10 @@
 //! `NOTIFY`, `database` runs migrations).
 //!
 //! - Reads: [`terms`], [`term_list`] (filters, orderings, keyset pages), [`sections`], [`faqs`],
-//!   [`relations`], [`categories`], [`revisions`], each through [`visibility::Visibility`] so that one
-//!   rule decides what anonymous readers can reach.
+//!   [`relations`], [`categories`], [`revisions`], [`search`] (full text and suggestions), each through
+//!   [`visibility::Visibility`] so that one rule decides what anonymous readers can reach.
+//! - The full-text index: [`search_index`] writes it inside every term write; [`search_text`] is how
+//!   search reads text (folding, words, snippets).
 //! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
 //!   [`editor`] loads and saves one term inside it; refusals are [`refusal`]'s.
 //! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
@@ -21,7 +23,11 @@ pub mod pack;
 pub mod refusal;
 pub mod relations;
 pub mod revisions;
+pub mod search;
+pub mod search_index;
+pub mod search_text;
 pub mod sections;
+pub mod sql_binds;
 pub mod term_list;
 pub mod term_rows;
 pub mod terms;

@@ -99,6 +99,29 @@ pub async fn ids_by_slug_any_status(
     Ok(found)
 }
 
+/// Terms whose scheduled publication time fell in `(after, until]`: published, with a publication time
+/// later than their last write (a write that published at once announced itself), in publication
+/// order. One SQL statement.
+pub async fn scheduled_publications(
+    db: &impl ConnectionTrait,
+    after: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<term::Model>> {
+    use sea_orm::{
+        QueryOrder,
+        sea_query::{Expr, ExprTrait},
+    };
+    Ok(term::Entity::find()
+        .filter(term::Column::Status.eq(entity::TermStatus::Published))
+        .filter(term::Column::PublishedAt.gt(after))
+        .filter(term::Column::PublishedAt.lte(until))
+        .filter(Expr::col(term::Column::PublishedAt).gt(Expr::col(term::Column::UpdatedAt)))
+        .order_by_asc(term::Column::PublishedAt)
+        .order_by_asc(term::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// When the public content next changes by itself: the earliest publication time still to come of a
 /// published term (scheduled with a future `publishedAt`), if any. One SQL statement.
 pub async fn next_scheduled_publication(

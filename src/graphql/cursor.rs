@@ -1,5 +1,5 @@
 //! Paging arguments and opaque cursors for every connection of the API: term lists (`terms`,
-//! `Category.terms`), a term's revisions and the subscriber list. A cursor is `base64url(JSON)` of the list
+//! `Category.terms`), a term's revisions, the subscriber list and search hits. A cursor is `base64url(JSON)` of the list
 //! it belongs to (for terms, the ordering field), a sort value and an id; a cursor from another list or
 //! ordering, or one that is not ours, is a `BAD_USER_INPUT` error naming the argument.
 
@@ -38,6 +38,8 @@ pub enum PositionList {
     Revisions,
     /// Newsletter subscribers, by id.
     Subscribers,
+    /// Hits of a full-text search, by rank.
+    SearchResults,
 }
 
 impl PositionList {
@@ -45,6 +47,7 @@ impl PositionList {
         match self {
             PositionList::Revisions => "REVISIONS",
             PositionList::Subscribers => "SUBSCRIBERS",
+            PositionList::SearchResults => "SEARCH",
         }
     }
 }

@@ -158,7 +158,32 @@ async fn every_example_operation_is_valid_and_runs_on_the_sample_glossary() {
         json!({"email": "reader@example.com", "source": "term-page"}),
     )
     .await;
+    let suggested = run(
+        &app,
+        &operations,
+        "SuggestTerms",
+        None,
+        json!({"prefix": "back"}),
+    )
+    .await;
+    assert_eq!(suggested["suggest"][0]["slug"], "backend-developer");
+    let found = run(
+        &app,
+        &operations,
+        "SearchTerms",
+        None,
+        json!({"query": "server side"}),
+    )
+    .await;
+    let hits = found["search"]["edges"].as_array().unwrap();
+    assert!(
+        hits.iter()
+            .any(|hit| hit["node"]["snippet"].as_str().unwrap().contains("<mark>")),
+        "{found}"
+    );
     ran.extend([
+        "SuggestTerms",
+        "SearchTerms",
         "TermPage",
         "GlossaryIndex",
         "TermsByLetter",

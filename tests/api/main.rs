@@ -23,6 +23,7 @@ mod read_api;
 mod request_fuzz;
 mod response_cache;
 mod schema_file;
+mod search;
 mod server_limits;
 mod statement_count;
 mod subscriptions;

@@ -264,6 +264,7 @@ async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
             slug: format!("term-{n}"),
             public_before: true,
             public_after: false,
+            scheduled_for: None,
         })
         .collect();
     app.state.events.committed(burst);
@@ -278,4 +279,70 @@ async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
         next_json(&mut socket, false).await,
         json!({"id": "1", "type": "complete"})
     );
+}
+
+/// The next JSON message within `seconds`.
+async fn next_within(socket: &mut Socket, seconds: u64) -> Value {
+    use futures_util::StreamExt;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(seconds), socket.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_publication_reaches_subscribers_on_every_replica_once() {
+    // Replicas hear of each other's writes through PostgreSQL; on SQLite (one process) the one app.
+    let first = spawn_app_with(&fixture()).await;
+    let second = if on_postgres() {
+        Some(spawn_replica(&first).await)
+    } else {
+        None
+    };
+    let key = editor_key(&first).await;
+    let query = "subscription { termPublished { slug title } }";
+    let mut sockets = vec![subscribe(&first, None, query).await];
+    if let Some(second) = &second {
+        sockets.push(subscribe(second, None, query).await);
+    }
+    let id = term_id(&first, &key, "draft-term").await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let scheduled = mutate(
+        &first,
+        &key,
+        "mutation($id: ID!, $at: DateTime!) { publishTerm(input: {id: $id, publishAt: $at}) { userErrors { code } } }",
+        json!({"id": id, "at": at}),
+    )
+    .await;
+    assert_eq!(scheduled["publishTerm"]["userErrors"], json!([]));
+    // Nothing is announced at write time: the term is not public yet.
+    assert_eq!(crate::common::ping(&mut sockets[0]).await["type"], "pong");
+
+    // When its time comes, every replica's subscribers hear of it, without any request being made.
+    for socket in &mut sockets {
+        let event = next_within(socket, 10).await;
+        assert_eq!(
+            event["payload"]["data"]["termPublished"],
+            json!({"slug": "draft-term", "title": "What is Draft term?"}),
+            "{event}"
+        );
+    }
+    // Exactly once: a few seconds on, the next message on each connection is the answer to a ping.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    for socket in &mut sockets {
+        assert_eq!(crate::common::ping(socket).await["type"], "pong");
+    }
+    // And readers on every replica see it.
+    for app in std::iter::once(&first).chain(second.as_ref()) {
+        let term = app
+            .gql("{ term(slug: \"draft-term\") { slug } }", json!({}))
+            .await;
+        assert_eq!(term["term"]["slug"], "draft-term");
+    }
 }

@@ -13,6 +13,8 @@ import WebSocket from 'ws';
 
 import {
   GlossaryIndexDocument,
+  SearchTermsDocument,
+  SuggestTermsDocument,
   TermPageDocument,
   TermUpdatedDocument,
   TermsByLetterDocument,
@@ -133,6 +135,14 @@ async function main(): Promise<void> {
   const letter = await request(url, TermsByLetterDocument, { letter: first.letter, first: 5 });
   const names = letter.terms.edges.map((edge) => edge.node.name);
   console.log(`TermsByLetter ${first.letter}: ${letter.terms.totalCount} terms, first: ${names.join(', ')}`);
+
+  const suggestions = await request(url, SuggestTermsDocument, { prefix: 'back' });
+  console.log(`SuggestTerms back: ${suggestions.suggest.map((term) => term.name).join(', ')}`);
+  const found = await request(url, SearchTermsDocument, { query: 'server side' });
+  const best = found.search.edges[0]?.node;
+  if (!best) throw new Error('searching the sample glossary for "server side" found nothing');
+  // The snippet is HTML: matched words in <mark>, the rest escaped, ready for innerHTML.
+  console.log(`SearchTerms server side: ${found.search.edges.length} hits, best ${best.term.name}: ${best.snippet}`);
 
   if (!apiKey) {
     console.log('no GLOSSARY_API_KEY: skipping the subscription');

@@ -3,6 +3,7 @@
 mod categories;
 mod newsletter;
 mod node;
+mod search;
 mod terms;
 mod viewer;
 
@@ -13,6 +14,7 @@ use async_graphql::MergedObject;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     terms::TermQuery,
+    search::SearchQuery,
     categories::CategoryQuery,
     node::NodeQuery,
     viewer::ViewerQuery,

@@ -10,6 +10,7 @@ pub mod node;
 pub mod page_parts;
 pub mod payload;
 pub mod revision;
+pub mod search;
 pub mod section;
 pub mod term;
 pub mod text;

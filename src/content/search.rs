@@ -1,0 +1,163 @@
+//! Reading the full-text index: ranked search with snippets, and suggestions by prefix. Both filter
+//! through the visibility rule, so anonymous readers only ever find published terms; the index itself
+//! is written by `search_index`.
+//!
+//! Ranking: terms whose name holds every word come first, then by the engine's relevance (SQLite's
+//! BM25 with the name weighted 10, the title 4, the definition 2 and the body 1; PostgreSQL's
+//! `ts_rank_cd` over the same four weights), then by name. Scores compare hits of one search on one
+//! engine, not across engines.
+
+use entity::TermStatus;
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+
+use super::{
+    search_text::{QueryWords, lead, snippet},
+    sql_binds::Binds,
+    visibility::Visibility,
+};
+use crate::error::Result;
+
+/// One search hit: a term, its score and a snippet of its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchHit {
+    /// The term's id.
+    pub term_id: i64,
+    /// Relevance within this search: higher is better.
+    pub score: f64,
+    /// HTML: a passage with the matched words in `<mark>`, the rest escaped.
+    pub snippet: String,
+}
+
+/// The visibility rule in SQL over `term`, its values bound in `binds`.
+fn visible(visibility: Visibility, binds: &mut Binds) -> String {
+    use sea_orm::ActiveEnum;
+    match visibility {
+        Visibility::Public { now } => format!(
+            "term.status = {} AND term.published_at <= {}",
+            binds.push(TermStatus::Published.to_value()),
+            binds.push(now)
+        ),
+        Visibility::Everything => "1 = 1".to_owned(),
+    }
+}
+
+/// A row limit or offset as a bind value.
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The hits of `query` from `offset`, at most `limit`. One SQL statement; none for a query without
+/// words.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    query: &QueryWords,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<SearchHit>> {
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let mut binds = Binds::new(backend);
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let q = binds.push(query.tsquery());
+            let condition = visible(visibility, &mut binds);
+            let (limit, offset) = (binds.push(count(limit)), binds.push(count(offset)));
+            format!(
+                "SELECT term_search.term_id, ts_rank_cd(term_search.document, q)::float8 AS score, \
+                 term_search.name, term_search.title, term_search.definition, term_search.body \
+                 FROM term_search JOIN term ON term.id = term_search.term_id \
+                 CROSS JOIN to_tsquery('simple', {q}) AS q \
+                 WHERE term_search.document @@ q AND {condition} \
+                 ORDER BY (term_search.name_document @@ q) DESC, score DESC, term.sort_key, term.id \
+                 LIMIT {limit} OFFSET {offset}"
+            )
+        }
+        _ => {
+            let name_match = binds.push(format!("{{name}} : ({})", query.fts5()));
+            let all_match = binds.push(query.fts5());
+            let condition = visible(visibility, &mut binds);
+            let (limit, offset) = (binds.push(count(limit)), binds.push(count(offset)));
+            // CROSS JOIN keeps the index the outer loop, as MATCH and bm25() need.
+            format!(
+                "SELECT term_search.rowid, -bm25(term_search, 10.0, 4.0, 2.0, 1.0) AS score, \
+                 term_search.name, term_search.title, term_search.definition, term_search.body, \
+                 term_search.rowid IN \
+                 (SELECT rowid FROM term_search WHERE term_search MATCH {name_match}) AS name_hit \
+                 FROM term_search CROSS JOIN term ON term.id = term_search.rowid \
+                 WHERE term_search MATCH {all_match} AND {condition} \
+                 ORDER BY name_hit DESC, score DESC, term.sort_key, term.id \
+                 LIMIT {limit} OFFSET {offset}"
+            )
+        }
+    };
+    let rows = db.query_all_raw(binds.statement(sql)).await?;
+    rows.iter().map(|row| hit(row, query)).collect()
+}
+
+fn hit(row: &QueryResult, query: &QueryWords) -> Result<SearchHit> {
+    let term_id: i64 = row.try_get_by_index(0)?;
+    let score: f64 = row.try_get_by_index(1)?;
+    let title: String = row.try_get_by_index(3)?;
+    let definition: String = row.try_get_by_index(4)?;
+    let body: String = row.try_get_by_index(5)?;
+    let snippet =
+        snippet(&[&definition, &body, &title], query).unwrap_or_else(|| lead(&definition));
+    Ok(SearchHit {
+        term_id,
+        score,
+        snippet,
+    })
+}
+
+/// Ids of terms whose name starts with `prefix`'s words (folded; the last word a prefix), then of those
+/// with those words anywhere in the name, each group by name; at most `limit`. One SQL statement; none
+/// for a prefix without words.
+pub async fn suggest(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    prefix: &QueryWords,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    if prefix.is_empty() {
+        return Ok(Vec::new());
+    }
+    let starts_with = format!("{}%", prefix.as_slice().join(" "));
+    let backend = db.get_database_backend();
+    let mut binds = Binds::new(backend);
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let q = binds.push(prefix.tsquery());
+            let condition = visible(visibility, &mut binds);
+            let like = binds.push(starts_with);
+            let limit = binds.push(count(limit));
+            format!(
+                "SELECT term_search.term_id FROM term_search \
+                 JOIN term ON term.id = term_search.term_id \
+                 WHERE term_search.name_document @@ to_tsquery('simple', {q}) AND {condition} \
+                 ORDER BY (term_search.folded_name LIKE {like}) DESC, term.sort_key, term.id \
+                 LIMIT {limit}"
+            )
+        }
+        _ => {
+            let q = binds.push(format!("{{name}} : ({})", prefix.fts5()));
+            let condition = visible(visibility, &mut binds);
+            let like = binds.push(starts_with);
+            let limit = binds.push(count(limit));
+            format!(
+                "SELECT term_search.rowid FROM term_search \
+                 CROSS JOIN term ON term.id = term_search.rowid \
+                 WHERE term_search MATCH {q} AND {condition} \
+                 ORDER BY (term_search.folded_name LIKE {like}) DESC, term.sort_key, term.id \
+                 LIMIT {limit}"
+            )
+        }
+    };
+    let rows = db.query_all_raw(binds.statement(sql)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<_, _>>()?)
+}

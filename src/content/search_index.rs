@@ -1,0 +1,161 @@
+//! Keeps the full-text index (`term_search`, see the migration that creates it) in step with the terms:
+//! every write that creates or changes a term's text rewrites its index row inside the same transaction,
+//! a deleted term's row goes with it, and rows missing for terms stored before the index existed are
+//! written at start-up ([`index_missing`]).
+
+use std::collections::HashSet;
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use super::{
+    bulk,
+    pack::TermDocument,
+    search_text::{folded_words, markdown_text},
+    sql_binds::Binds,
+    terms,
+};
+use crate::error::Result;
+
+/// Terms per multi-row statement: ten values a row on PostgreSQL, far below every bind limit.
+const TERMS_PER_STATEMENT: usize = 200;
+
+/// One term's row: its text as a reader sees it.
+struct IndexRow {
+    id: i64,
+    name: String,
+    title: String,
+    definition: String,
+    body: String,
+}
+
+impl IndexRow {
+    fn of(id: i64, document: &TermDocument) -> Self {
+        let mut body = String::new();
+        for section in &document.sections {
+            body.push_str(&section.heading);
+            body.push('\n');
+            body.push_str(&markdown_text(&section.body));
+            body.push('\n');
+        }
+        for faq in &document.faqs {
+            body.push_str(&faq.question);
+            body.push('\n');
+            body.push_str(&markdown_text(&faq.answer));
+            body.push('\n');
+        }
+        Self {
+            id,
+            name: document.name.clone(),
+            title: document.title.clone(),
+            definition: markdown_text(&document.definition),
+            body,
+        }
+    }
+}
+
+/// Rewrites the index rows of `terms` (id and document as stored). Call inside the write's transaction.
+pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) -> Result<()> {
+    let ids: Vec<i64> = terms.iter().map(|(id, _)| *id).collect();
+    remove(db, &ids).await?;
+    let backend = db.get_database_backend();
+    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+        let rows: Vec<IndexRow> = chunk
+            .iter()
+            .map(|(id, document)| IndexRow::of(*id, document))
+            .collect();
+        let mut binds = Binds::new(backend);
+        let tuples: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let stored = [
+                    binds.push(row.id),
+                    binds.push(row.name.as_str()),
+                    binds.push(row.title.as_str()),
+                    binds.push(row.definition.as_str()),
+                    binds.push(row.body.as_str()),
+                    binds.push(folded_words(&row.name)),
+                ]
+                .join(", ");
+                if backend != DbBackend::Postgres {
+                    return format!("({stored})");
+                }
+                let [name, title, definition, body] =
+                    [&row.name, &row.title, &row.definition, &row.body]
+                        .map(|text| binds.push(folded_words(text)));
+                format!(
+                    "({stored}, \
+                     setweight(to_tsvector('simple', {name}), 'A') || \
+                     setweight(to_tsvector('simple', {title}), 'B') || \
+                     setweight(to_tsvector('simple', {definition}), 'C') || \
+                     setweight(to_tsvector('simple', {body}), 'D'), \
+                     to_tsvector('simple', {name}))"
+                )
+            })
+            .collect();
+        let (key, vectors) = match backend {
+            DbBackend::Postgres => ("term_id", ", document, name_document"),
+            _ => ("rowid", ""),
+        };
+        let sql = format!(
+            "INSERT INTO term_search ({key}, name, title, definition, body, folded_name{vectors}) \
+             VALUES {}",
+            tuples.join(", ")
+        );
+        db.execute_raw(binds.statement(sql)).await?;
+    }
+    Ok(())
+}
+
+/// Removes the index rows of `ids` (terms deleted, or about to be rewritten). Call inside the write's
+/// transaction; on PostgreSQL deleting a term removes its row by itself too.
+pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
+    let backend = db.get_database_backend();
+    let key = match backend {
+        DbBackend::Postgres => "term_id",
+        _ => "rowid",
+    };
+    for chunk in ids.chunks(TERMS_PER_STATEMENT * 5) {
+        let mut binds = Binds::new(backend);
+        let list: Vec<String> = chunk.iter().map(|id| binds.push(*id)).collect();
+        let sql = format!(
+            "DELETE FROM term_search WHERE {key} IN ({})",
+            list.join(", ")
+        );
+        db.execute_raw(binds.statement(sql)).await?;
+    }
+    Ok(())
+}
+
+/// Writes the index rows of terms that have none (stored before the index existed, or by a tool that
+/// bypassed this service), and returns how many. One statement when none is missing.
+pub async fn index_missing(db: &impl ConnectionTrait) -> Result<usize> {
+    let backend = db.get_database_backend();
+    let key = match backend {
+        DbBackend::Postgres => "term_id",
+        _ => "rowid",
+    };
+    let missing: HashSet<i64> = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!("SELECT id FROM term WHERE id NOT IN (SELECT {key} FROM term_search)"),
+        ))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<_, _>>()?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let documents = bulk::load_documents(db).await?;
+    let slugs: Vec<String> = documents.iter().map(|d| d.slug.clone()).collect();
+    let ids = terms::ids_by_slug_any_status(db, &slugs).await?;
+    let rows: Vec<(i64, &TermDocument)> = documents
+        .iter()
+        .filter_map(|document| {
+            let id = *ids.get(&document.slug)?;
+            missing.contains(&id).then_some((id, document))
+        })
+        .collect();
+    write(db, &rows).await?;
+    Ok(rows.len())
+}
