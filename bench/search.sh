@@ -3,8 +3,9 @@
 # build on SQLite and on PostgreSQL (response cache off, so every request runs), `suggest` driven as a
 # user types (each keystroke of the first word of 500 names) and `search` with one and two words taken
 # from names and definitions. One connection at a time (wrk -c1), 10 s per run after a 2 s warm-up, on
-# 127.0.0.1 only; prints p50 and p99 per engine and field. Checks nothing: the figures are for the
-# closing note and docs/performance.md.
+# 127.0.0.1 only; prints p50 and p99 per engine and field, beside the floor: `{ __typename }` on the
+# same server in the same run (HTTP, admission and scheduling on this machine, no SQL). Checks
+# nothing: the figures are for docs/performance.md.
 #
 # usage: bench/search.sh [TERMS] [SECONDS]      (defaults: 10000 10)
 set -euo pipefail
@@ -50,7 +51,8 @@ for term in rng.sample(published, 500):
     search.append({"query": "query($q: String!) { search(query: $q, first: 10) "
                             "{ edges { node { score snippet term { slug name } } } } }",
                    "variables": {"q": query}})
-for field, bodies in (("suggest", suggest), ("search", search)):
+floor = [{"query": "{ __typename }"}]
+for field, bodies in (("floor", floor), ("suggest", suggest), ("search", search)):
     with open(f"{work}/{field}.lua", "w") as out:
         out.write("bodies = {\n")
         for body in bodies:
@@ -73,10 +75,10 @@ for engine in sqlite postgres; do
   DATABASE_URL="$url" RUST_LOG=warn "$bin" migrate fresh >/dev/null
   DATABASE_URL="$url" RUST_LOG=warn "$bin" import "$work/pack.jsonl" >/dev/null
   DATABASE_URL="$url" RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --no-migrate \
-    --no-sample-content --response-cache-bytes 0 &
+    --no-sample-content --response-cache-bytes 0 --anonymous-requests-per-minute 0 &
   server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  for field in suggest search; do
+  for field in floor suggest search; do
     wrk -t1 -c1 -d2s -s "$work/$field.lua" "http://127.0.0.1:$port/graphql" >/dev/null
     out="$(wrk -t1 -c1 -d"${seconds}s" --latency -s "$work/$field.lua" "http://127.0.0.1:$port/graphql")"
     python3 - "$engine" "$field" <<PY

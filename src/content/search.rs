@@ -8,7 +8,8 @@
 //! engine, not across engines.
 
 use entity::TermStatus;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use entity::term;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement};
 
 use super::{
     search_text::{QueryWords, lead, snippet},
@@ -76,7 +77,7 @@ pub async fn search(
             )
         }
         _ => {
-            let name_match = binds.push(format!("{{name}} : ({})", query.fts5()));
+            let name_match = binds.push(query.fts5());
             let all_match = binds.push(query.fts5());
             let condition = visible(visibility, &mut binds);
             let (limit, offset) = (binds.push(count(limit)), binds.push(count(offset)));
@@ -84,8 +85,8 @@ pub async fn search(
             format!(
                 "SELECT term_search.rowid, -bm25(term_search, 10.0, 4.0, 2.0, 1.0) AS score, \
                  term_search.name, term_search.title, term_search.definition, term_search.body, \
-                 term_search.rowid IN \
-                 (SELECT rowid FROM term_search WHERE term_search MATCH {name_match}) AS name_hit \
+                 term_search.rowid IN (SELECT rowid FROM term_search_name_words \
+                 WHERE term_search_name_words MATCH {name_match}) AS name_hit \
                  FROM term_search CROSS JOIN term ON term.id = term_search.rowid \
                  WHERE term_search MATCH {all_match} AND {condition} \
                  ORDER BY name_hit DESC, score DESC, term.sort_key, term.id \
@@ -112,52 +113,74 @@ fn hit(row: &QueryResult, query: &QueryWords) -> Result<SearchHit> {
     })
 }
 
-/// Ids of terms whose name starts with `prefix`'s words (folded; the last word a prefix), then of those
-/// with those words anywhere in the name, each group by name; at most `limit`. One SQL statement; none
-/// for a prefix without words.
+/// Terms whose name starts with `prefix`'s words (folded; the last word a prefix), in name order,
+/// then, when fewer than `limit`, those with those words elsewhere in the name, by name; at most
+/// `limit`. The first group is a range scan of the folded names' index that stops after `limit` rows,
+/// whatever the prefix: one SQL statement, two when it does not fill the list, none for a prefix
+/// without words.
 pub async fn suggest(
     db: &impl ConnectionTrait,
     visibility: Visibility,
     prefix: &QueryWords,
     limit: u64,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<term::Model>> {
     if prefix.is_empty() {
         return Ok(Vec::new());
     }
-    let starts_with = format!("{}%", prefix.as_slice().join(" "));
     let backend = db.get_database_backend();
+    let typed = prefix.as_slice().join(" ");
+    // Every folded name starting with `typed` sorts between it and it followed by the last character.
+    let above = format!("{typed}{}", char::MAX);
+    let mut binds = Binds::new(backend);
+    let sql = format!(
+        "SELECT term.* FROM term_search_name \
+         JOIN term ON term.id = term_search_name.term_id \
+         WHERE term_search_name.folded_name >= {} AND term_search_name.folded_name < {} AND {} \
+         ORDER BY term_search_name.folded_name, term_search_name.term_id LIMIT {}",
+        binds.push(typed),
+        binds.push(above),
+        visible(visibility, &mut binds),
+        binds.push(count(limit)),
+    );
+    let mut terms = terms_of(db, binds.statement(sql)).await?;
+    if terms.len() as u64 >= limit {
+        return Ok(terms);
+    }
+
     let mut binds = Binds::new(backend);
     let sql = match backend {
-        DbBackend::Postgres => {
-            let q = binds.push(prefix.tsquery());
-            let condition = visible(visibility, &mut binds);
-            let like = binds.push(starts_with);
-            let limit = binds.push(count(limit));
-            format!(
-                "SELECT term_search.term_id FROM term_search \
-                 JOIN term ON term.id = term_search.term_id \
-                 WHERE term_search.name_document @@ to_tsquery('simple', {q}) AND {condition} \
-                 ORDER BY (term_search.folded_name LIKE {like}) DESC, term.sort_key, term.id \
-                 LIMIT {limit}"
-            )
-        }
-        _ => {
-            let q = binds.push(format!("{{name}} : ({})", prefix.fts5()));
-            let condition = visible(visibility, &mut binds);
-            let like = binds.push(starts_with);
-            let limit = binds.push(count(limit));
-            format!(
-                "SELECT term_search.rowid FROM term_search \
-                 CROSS JOIN term ON term.id = term_search.rowid \
-                 WHERE term_search MATCH {q} AND {condition} \
-                 ORDER BY (term_search.folded_name LIKE {like}) DESC, term.sort_key, term.id \
-                 LIMIT {limit}"
-            )
-        }
+        DbBackend::Postgres => format!(
+            "SELECT term.* FROM term_search \
+             JOIN term ON term.id = term_search.term_id \
+             WHERE term_search.name_document @@ to_tsquery('simple', {}) AND {} \
+             ORDER BY term.sort_key, term.id LIMIT {}",
+            binds.push(prefix.tsquery()),
+            visible(visibility, &mut binds),
+            binds.push(count(limit + terms.len() as u64)),
+        ),
+        _ => format!(
+            "SELECT term.* FROM term_search_name_words \
+             CROSS JOIN term ON term.id = term_search_name_words.rowid \
+             WHERE term_search_name_words MATCH {} AND {} \
+             ORDER BY term.sort_key, term.id LIMIT {}",
+            binds.push(prefix.fts5()),
+            visible(visibility, &mut binds),
+            binds.push(count(limit + terms.len() as u64)),
+        ),
     };
-    let rows = db.query_all_raw(binds.statement(sql)).await?;
-    Ok(rows
-        .iter()
-        .map(|row| row.try_get_by_index::<i64>(0))
-        .collect::<std::result::Result<_, _>>()?)
+    let starting: std::collections::HashSet<i64> = terms.iter().map(|term| term.id).collect();
+    for term in terms_of(db, binds.statement(sql)).await? {
+        if terms.len() as u64 >= limit {
+            break;
+        }
+        if !starting.contains(&term.id) {
+            terms.push(term);
+        }
+    }
+    Ok(terms)
+}
+
+/// The term rows a statement selecting `term.*` returns.
+async fn terms_of(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<term::Model>> {
+    Ok(term::Entity::find().from_raw_sql(statement).all(db).await?)
 }

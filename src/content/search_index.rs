@@ -16,7 +16,7 @@ use super::{
 };
 use crate::error::Result;
 
-/// Terms per multi-row statement: ten values a row on PostgreSQL, far below every bind limit.
+/// Terms per multi-row statement: nine values a row on PostgreSQL, far below every bind limit.
 const TERMS_PER_STATEMENT: usize = 200;
 
 /// One term's row: its text as a reader sees it.
@@ -73,7 +73,6 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
                     binds.push(row.title.as_str()),
                     binds.push(row.definition.as_str()),
                     binds.push(row.body.as_str()),
-                    binds.push(folded_words(&row.name)),
                 ]
                 .join(", ");
                 if backend != DbBackend::Postgres {
@@ -97,11 +96,46 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
             _ => ("rowid", ""),
         };
         let sql = format!(
-            "INSERT INTO term_search ({key}, name, title, definition, body, folded_name{vectors}) \
-             VALUES {}",
+            "INSERT INTO term_search ({key}, name, title, definition, body{vectors}) VALUES {}",
             tuples.join(", ")
         );
         db.execute_raw(binds.statement(sql)).await?;
+
+        let mut binds = Binds::new(backend);
+        let names: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                format!(
+                    "({}, {})",
+                    binds.push(row.id),
+                    binds.push(folded_words(&row.name))
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO term_search_name (term_id, folded_name) VALUES {}",
+            names.join(", ")
+        );
+        db.execute_raw(binds.statement(sql)).await?;
+
+        if backend != DbBackend::Postgres {
+            let mut binds = Binds::new(backend);
+            let names: Vec<String> = rows
+                .iter()
+                .map(|row| {
+                    format!(
+                        "({}, {})",
+                        binds.push(row.id),
+                        binds.push(row.name.as_str())
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO term_search_name_words (rowid, name) VALUES {}",
+                names.join(", ")
+            );
+            db.execute_raw(binds.statement(sql)).await?;
+        }
     }
     Ok(())
 }
@@ -110,18 +144,21 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
 /// transaction; on PostgreSQL deleting a term removes its row by itself too.
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
     let backend = db.get_database_backend();
-    let key = match backend {
-        DbBackend::Postgres => "term_id",
-        _ => "rowid",
-    };
     for chunk in ids.chunks(TERMS_PER_STATEMENT * 5) {
-        let mut binds = Binds::new(backend);
-        let list: Vec<String> = chunk.iter().map(|id| binds.push(*id)).collect();
-        let sql = format!(
-            "DELETE FROM term_search WHERE {key} IN ({})",
-            list.join(", ")
-        );
-        db.execute_raw(binds.statement(sql)).await?;
+        let tables: &[(&str, &str)] = match backend {
+            DbBackend::Postgres => &[("term_search", "term_id"), ("term_search_name", "term_id")],
+            _ => &[
+                ("term_search", "rowid"),
+                ("term_search_name", "term_id"),
+                ("term_search_name_words", "rowid"),
+            ],
+        };
+        for (table, key) in tables {
+            let mut binds = Binds::new(backend);
+            let list: Vec<String> = chunk.iter().map(|id| binds.push(*id)).collect();
+            let sql = format!("DELETE FROM {table} WHERE {key} IN ({})", list.join(", "));
+            db.execute_raw(binds.statement(sql)).await?;
+        }
     }
     Ok(())
 }

@@ -283,17 +283,12 @@ async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
 
 /// The next JSON message within `seconds`.
 async fn next_within(socket: &mut Socket, seconds: u64) -> Value {
-    use futures_util::StreamExt;
-    loop {
-        let message = tokio::time::timeout(std::time::Duration::from_secs(seconds), socket.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
+    tokio::time::timeout(
+        std::time::Duration::from_secs(seconds),
+        crate::common::next_message(socket),
+    )
+    .await
+    .expect("a message in time")
 }
 
 #[tokio::test]

@@ -342,6 +342,18 @@ pub async fn acknowledged_websocket(app: &TestApp, key: Option<&str>) -> Socket 
     socket
 }
 
+/// The next JSON text message, however long it takes (callers bound the wait themselves).
+pub async fn next_message(socket: &mut Socket) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = socket.next().await.expect("the socket is open").unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
 /// The next JSON message, within 5 seconds; legacy keep-alives (`ka`) are skipped when asked.
 pub async fn next_json(socket: &mut Socket, skip_keep_alive: bool) -> Value {
     use futures_util::StreamExt;

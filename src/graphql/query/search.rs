@@ -57,20 +57,6 @@ fn visibility(ctx: &Context<'_>, include_drafts: bool) -> Result<Visibility, Err
     Ok(Visibility::public())
 }
 
-/// The terms of `ids` in that order (a term gone meanwhile is left out). One SQL statement.
-async fn terms_in_order(
-    db: &DatabaseConnection,
-    visibility: Visibility,
-    ids: &[i64],
-) -> Result<Vec<entity::term::Model>, Error> {
-    let mut found: HashMap<i64, entity::term::Model> = terms::by_ids(db, visibility, ids)
-        .await?
-        .into_iter()
-        .map(|term| (term.id, term))
-        .collect();
-    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
-}
-
 /// Query fields for finding terms.
 #[Object]
 impl SearchQuery {
@@ -185,12 +171,7 @@ impl SearchQuery {
             }
         };
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let visibility = Visibility::public();
-        let ids = search::suggest(db, visibility, &prefix, limit as u64).await?;
-        Ok(terms_in_order(db, visibility, &ids)
-            .await?
-            .into_iter()
-            .map(Term)
-            .collect())
+        let terms = search::suggest(db, Visibility::public(), &prefix, limit as u64).await?;
+        Ok(terms.into_iter().map(Term).collect())
     }
 }
