@@ -200,7 +200,7 @@ async fn complete_search_index(
     action: MigrateAction,
 ) -> Result<()> {
     if matches!(action, MigrateAction::Up) {
-        let indexed = crate::content::search_index::index_missing(connection).await?;
+        let indexed = crate::content::bulk::index_missing(connection).await?;
         if indexed > 0 {
             tracing::info!(terms = indexed, "full-text index completed");
         }

@@ -157,8 +157,6 @@ pub struct EventBus {
     epoch: Arc<ContentEpoch>,
     /// The PostgreSQL listener task, stopped at shutdown so that its connection does not hold the pool open.
     listener: Option<tokio::task::AbortHandle>,
-    /// The task announcing scheduled publications (`crate::scheduled_publications`).
-    announcer: Option<tokio::task::AbortHandle>,
 }
 
 /// Opens a `LISTEN` connection on both channels.
@@ -239,24 +237,18 @@ impl EventBus {
             ));
             task = Some(handle.abort_handle());
         }
-        let mut bus = Self {
+        Ok(Self {
             sender,
             backend,
             epoch,
             listener: task,
-            announcer: None,
-        };
-        bus.announcer = Some(crate::scheduled_publications::start(
-            db.clone(),
-            bus.clone(),
-        ));
-        Ok(bus)
+        })
     }
 
-    /// Stops listening and announcing (at shutdown); subscribers get no more events.
+    /// Stops listening (at shutdown); subscribers get no more events.
     pub fn stop(&self) {
-        for task in [&self.listener, &self.announcer].into_iter().flatten() {
-            task.abort();
+        if let Some(listener) = &self.listener {
+            listener.abort();
         }
     }
 

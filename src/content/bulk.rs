@@ -2,11 +2,13 @@
 //! reading every term back as documents (export). Both sides agree field for field, so export → import
 //! round-trips exactly. The mapping of one term to its rows is `term_rows`', shared with single-term edits.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{category, faq, section, term, term_category, term_relation, term_revision};
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ConnectionTrait, DbBackend, EntityTrait, QueryOrder, Set, Statement,
+};
 
 use super::{
     categories,
@@ -15,6 +17,7 @@ use super::{
     term_rows::{
         ChildRows, ROWS_PER_INSERT, RenderedTerm, assemble_document, insert_in_batches, term_row,
     },
+    terms,
 };
 use crate::error::Result;
 
@@ -247,4 +250,38 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
 pub async fn refresh_planner_statistics(db: &impl ConnectionTrait) -> Result<()> {
     db.execute_unprepared("ANALYZE").await?;
     Ok(())
+}
+
+/// Writes the full-text index rows of terms that have none (stored before the index existed, or by a tool that
+/// bypassed this service), and returns how many. One statement when none is missing.
+pub async fn index_missing(db: &impl ConnectionTrait) -> Result<usize> {
+    let backend = db.get_database_backend();
+    let key = match backend {
+        DbBackend::Postgres => "term_id",
+        _ => "rowid",
+    };
+    let missing: HashSet<i64> = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!("SELECT id FROM term WHERE id NOT IN (SELECT {key} FROM term_search)"),
+        ))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<_, _>>()?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let documents = load_documents(db).await?;
+    let slugs: Vec<String> = documents.iter().map(|d| d.slug.clone()).collect();
+    let ids = terms::ids_by_slug_any_status(db, &slugs).await?;
+    let rows: Vec<(i64, &TermDocument)> = documents
+        .iter()
+        .filter_map(|document| {
+            let id = *ids.get(&document.slug)?;
+            missing.contains(&id).then_some((id, document))
+        })
+        .collect();
+    search_index::write(db, &rows).await?;
+    Ok(rows.len())
 }

@@ -1,18 +1,14 @@
 //! Keeps the full-text index (`term_search`, see the migration that creates it) in step with the terms:
 //! every write that creates or changes a term's text rewrites its index row inside the same transaction,
 //! a deleted term's row goes with it, and rows missing for terms stored before the index existed are
-//! written at start-up ([`index_missing`]).
+//! written at start-up (`bulk::index_missing`).
 
-use std::collections::HashSet;
-
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::{
-    bulk,
     pack::TermDocument,
     search_text::{folded_words, markdown_text},
     sql_binds::Binds,
-    terms,
 };
 use crate::error::Result;
 
@@ -161,38 +157,4 @@ pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Writes the index rows of terms that have none (stored before the index existed, or by a tool that
-/// bypassed this service), and returns how many. One statement when none is missing.
-pub async fn index_missing(db: &impl ConnectionTrait) -> Result<usize> {
-    let backend = db.get_database_backend();
-    let key = match backend {
-        DbBackend::Postgres => "term_id",
-        _ => "rowid",
-    };
-    let missing: HashSet<i64> = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!("SELECT id FROM term WHERE id NOT IN (SELECT {key} FROM term_search)"),
-        ))
-        .await?
-        .iter()
-        .map(|row| row.try_get_by_index::<i64>(0))
-        .collect::<std::result::Result<_, _>>()?;
-    if missing.is_empty() {
-        return Ok(0);
-    }
-    let documents = bulk::load_documents(db).await?;
-    let slugs: Vec<String> = documents.iter().map(|d| d.slug.clone()).collect();
-    let ids = terms::ids_by_slug_any_status(db, &slugs).await?;
-    let rows: Vec<(i64, &TermDocument)> = documents
-        .iter()
-        .filter_map(|document| {
-            let id = *ids.get(&document.slug)?;
-            missing.contains(&id).then_some((id, document))
-        })
-        .collect();
-    write(db, &rows).await?;
-    Ok(rows.len())
 }

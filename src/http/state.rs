@@ -22,7 +22,7 @@ use crate::{
     mail::outbox::Dispatcher,
     newsletter::Newsletter,
     observability::Observability,
-    rate_limit,
+    rate_limit, scheduled_publications,
 };
 
 /// What every request handler shares. Cloning it (every middleware and handler that takes it as
@@ -70,6 +70,8 @@ pub struct Shared {
     pub anonymous_limiter: Option<Arc<rate_limit::RateLimiter>>,
     /// Content events, for subscriptions.
     pub events: EventBus,
+    /// The task announcing scheduled publications when their time comes.
+    pub announcer: tokio::task::AbortHandle,
     /// Open WebSocket connections, their limits and their shutdown signal.
     pub websockets: WebSocketHub,
     /// The outbox's mail sender.
@@ -86,6 +88,7 @@ impl AppState {
         options: AppOptions,
     ) -> error::Result<Self> {
         let events = EventBus::start(&db, options.event_buffer).await?;
+        let announcer = scheduled_publications::start(db.clone(), events.clone());
         let mail = Dispatcher::start(db.clone(), options.mail);
         let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
         let schema_options = config::SchemaOptions {
@@ -125,6 +128,7 @@ impl AppState {
                 .anonymous_rate_limit
                 .map(|limit| Arc::new(rate_limit::RateLimiter::new(limit))),
             events,
+            announcer,
             websockets: WebSocketHub::new(options.websocket),
             mail,
             trusted_proxies: options.trusted_proxies,
@@ -134,6 +138,7 @@ impl AppState {
     /// Stops the background work (event listener, mail dispatcher) at shutdown.
     pub fn stop_background_tasks(&self) {
         self.events.stop();
+        self.announcer.abort();
         self.mail.stop();
     }
 }
