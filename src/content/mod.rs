@@ -8,6 +8,8 @@
 //!   [`visibility::Visibility`] so that one rule decides what anonymous readers can reach.
 //! - The full-text index: [`search_index`] writes it inside every term write; [`search_text`] is how
 //!   search reads text (folding, words, snippets).
+//! - [`cross_links`]: finds other terms' names in rendered HTML and links them, by the rules of
+//!   automatic cross-linking.
 //! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
 //!   [`editor`] loads and saves one term inside it; refusals are [`refusal`]'s.
 //! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
@@ -15,6 +17,7 @@
 
 pub mod bulk;
 pub mod categories;
+pub mod cross_links;
 pub mod editor;
 pub mod editorial;
 pub mod faqs;
