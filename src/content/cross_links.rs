@@ -65,6 +65,33 @@ fn is_word_char(c: Option<char>) -> bool {
 }
 
 impl Linker {
+    /// The longest name starting at `at` (in the lowered text) that ends at a word boundary: its end
+    /// and its target.
+    fn whole_word_at(
+        &self,
+        matcher: &AhoCorasick,
+        text: &str,
+        lower: &str,
+        origin: &[usize],
+        at: usize,
+    ) -> Option<(usize, &LinkTarget)> {
+        let mut limit = lower.len();
+        loop {
+            let input = Input::new(lower).range(at..limit).anchored(Anchored::Yes);
+            let found = matcher.find(input)?;
+            let end = found.end();
+            if !is_word_char(text[origin[end]..].chars().next()) {
+                let target = &self.targets[self.pattern_targets[found.pattern().as_usize()]];
+                return Some((end, target));
+            }
+            // Not a whole word: look for a shorter name at the same place.
+            limit = end - 1;
+            if limit <= at {
+                return None;
+            }
+        }
+    }
+
     /// A linker for `names`: each a name or alias with the term it names. Names are matched in any
     /// case; empty ones are ignored.
     pub fn new(names: impl IntoIterator<Item = (String, LinkTarget)>) -> Self {
@@ -111,6 +138,13 @@ impl Linker {
             linked.html.push_str(html);
             return linked;
         };
+        let mut pass = Pass {
+            linker: self,
+            matcher,
+            own,
+            href_prefix,
+            linked,
+        };
         let mut unlinked_depth = 0usize;
         let mut rest = html;
         while !rest.is_empty() {
@@ -127,31 +161,35 @@ impl Linker {
                         unlinked_depth += 1;
                     }
                 }
-                linked.html.push_str(tag);
+                pass.linked.html.push_str(tag);
                 rest = &rest[end..];
                 continue;
             }
             let end = rest.find('<').unwrap_or(rest.len());
             let text = &rest[..end];
             if unlinked_depth == 0 {
-                self.link_text(matcher, text, own, href_prefix, &mut linked);
+                pass.text(text);
             } else {
-                linked.html.push_str(text);
+                pass.linked.html.push_str(text);
             }
             rest = &rest[end..];
         }
-        linked
+        pass.linked
     }
+}
 
+/// One call of [`Linker::link`]: what it links with and what it has written so far.
+struct Pass<'a> {
+    linker: &'a Linker,
+    matcher: &'a AhoCorasick,
+    own: i64,
+    href_prefix: &'a str,
+    linked: Linked,
+}
+
+impl Pass<'_> {
     /// Links within one run of text between tags, leaving character references as they are.
-    fn link_text(
-        &self,
-        matcher: &AhoCorasick,
-        text: &str,
-        own: i64,
-        href_prefix: &str,
-        linked: &mut Linked,
-    ) {
+    fn text(&mut self, text: &str) {
         let mut rest = text;
         while !rest.is_empty() {
             // A character reference is copied whole; the text between references is searched.
@@ -162,20 +200,16 @@ impl Linker {
                 }
                 None => (rest, ""),
             };
-            self.link_plain(matcher, plain, own, href_prefix, linked);
-            linked.html.push_str(reference);
+            self.plain(plain);
+            self.linked.html.push_str(reference);
             rest = &rest[plain.len() + reference.len()..];
         }
     }
 
-    fn link_plain(
-        &self,
-        matcher: &AhoCorasick,
-        text: &str,
-        own: i64,
-        href_prefix: &str,
-        linked: &mut Linked,
-    ) {
+    /// Links within text that holds neither tags nor character references.
+    fn plain(&mut self, text: &str) {
+        let (own, href_prefix) = (self.own, self.href_prefix);
+        let linked = &mut self.linked;
         let (lower, origin) = lowered(text);
         let mut copied = 0;
         let mut at = 0;
@@ -187,7 +221,10 @@ impl Linker {
                 at += 1;
                 continue;
             }
-            match self.whole_word_at(matcher, text, &lower, &origin, at) {
+            match self
+                .linker
+                .whole_word_at(self.matcher, text, &lower, &origin, at)
+            {
                 Some((end, target))
                     if target.term_id != own && !linked.mentions.contains(&target.term_id) =>
                 {
@@ -208,33 +245,6 @@ impl Linker {
             }
         }
         linked.html.push_str(&text[copied..]);
-    }
-
-    /// The longest name starting at `at` (in the lowered text) that ends at a word boundary: its end
-    /// and its target.
-    fn whole_word_at(
-        &self,
-        matcher: &AhoCorasick,
-        text: &str,
-        lower: &str,
-        origin: &[usize],
-        at: usize,
-    ) -> Option<(usize, &LinkTarget)> {
-        let mut limit = lower.len();
-        loop {
-            let input = Input::new(lower).range(at..limit).anchored(Anchored::Yes);
-            let found = matcher.find(input)?;
-            let end = found.end();
-            if !is_word_char(text[origin[end]..].chars().next()) {
-                let target = &self.targets[self.pattern_targets[found.pattern().as_usize()]];
-                return Some((end, target));
-            }
-            // Not a whole word: look for a shorter name at the same place.
-            limit = end - 1;
-            if limit <= at {
-                return None;
-            }
-        }
     }
 }
 
