@@ -290,14 +290,11 @@ impl EventBus {
     /// writer's next read is fresh), and on SQLite the events go to this process's subscribers (on
     /// PostgreSQL the commit delivered them, to every replica).
     pub fn committed(&self, events: Vec<TermEvent>) {
-        self.epoch.advance();
         if self.backend == DbBackend::Postgres {
+            self.epoch.advance();
             return;
         }
-        for event in events {
-            // No subscriber is not an error.
-            let _ = self.sender.send(Delivery::new(event));
-        }
+        self.announce_here(events);
     }
 }
 

@@ -31,20 +31,15 @@ const LATENCY_BUCKETS: [f64; 12] = [
 ];
 
 /// The same bounds in nanoseconds, for placing an observation without floating point.
-const LATENCY_BUCKETS_NANOS: [u64; 12] = [
-    500_000,
-    1_000_000,
-    2_500_000,
-    5_000_000,
-    10_000_000,
-    25_000_000,
-    50_000_000,
-    100_000_000,
-    250_000_000,
-    500_000_000,
-    1_000_000_000,
-    5_000_000_000,
-];
+const LATENCY_BUCKETS_NANOS: [u64; LATENCY_BUCKETS.len()] = {
+    let mut nanos = [0; LATENCY_BUCKETS.len()];
+    let mut i = 0;
+    while i < nanos.len() {
+        nanos[i] = (LATENCY_BUCKETS[i] * 1e9).round() as u64;
+        i += 1;
+    }
+    nanos
+};
 
 /// A latency histogram kept in atomics: observing takes no lock (`prometheus-client`'s own histogram
 /// takes a write lock per observation, on every request). Clones share the counts.
@@ -495,6 +490,22 @@ impl Observability {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_bounds_in_nanoseconds_are_the_seconds_ones() {
+        assert_eq!(LATENCY_BUCKETS_NANOS[0], 500_000);
+        assert_eq!(LATENCY_BUCKETS_NANOS[2], 2_500_000);
+        assert_eq!(LATENCY_BUCKETS_NANOS[11], 5_000_000_000);
+        let histogram = LatencyHistogram::default();
+        histogram.observe(Duration::from_micros(500));
+        histogram.observe(Duration::from_nanos(500_001));
+        assert_eq!(
+            histogram.0.buckets[0].load(Ordering::Relaxed),
+            1,
+            "le is inclusive"
+        );
+        assert_eq!(histogram.0.buckets[1].load(Ordering::Relaxed), 1);
+    }
 
     #[test]
     fn operations_are_counted_by_name_type_and_outcome_with_names_bounded() {

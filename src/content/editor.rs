@@ -337,9 +337,6 @@ pub async fn delete(db: &impl ConnectionTrait, before: &EditableTerm) -> Edit<()
         .filter(term::Column::Version.eq(before.row.version))
         .exec(db)
         .await?;
-    if deleted.rows_affected != 0 {
-        search_index::remove(db, &[before.row.id]).await?;
-    }
     if deleted.rows_affected == 0 {
         let current = term::Entity::find_by_id(before.row.id).one(db).await?;
         return Ok(Err(vec![match current {
@@ -351,5 +348,6 @@ pub async fn delete(db: &impl ConnectionTrait, before: &EditableTerm) -> Edit<()
             ),
         }]));
     }
+    search_index::remove(db, &[before.row.id]).await?;
     Ok(Ok(()))
 }

@@ -7,7 +7,6 @@
 //! `ts_rank_cd` over the same four weights), then by name. Scores compare hits of one search on one
 //! engine, not across engines.
 
-use entity::TermStatus;
 use entity::term;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement};
 
@@ -27,19 +26,6 @@ pub struct SearchHit {
     pub score: f64,
     /// HTML: a passage with the matched words in `<mark>`, the rest escaped.
     pub snippet: String,
-}
-
-/// The visibility rule in SQL over `term`, its values bound in `binds`.
-fn visible(visibility: Visibility, binds: &mut Binds) -> String {
-    use sea_orm::ActiveEnum;
-    match visibility {
-        Visibility::Public { now } => format!(
-            "term.status = {} AND term.published_at <= {}",
-            binds.push(TermStatus::Published.to_value()),
-            binds.push(now)
-        ),
-        Visibility::Everything => "1 = 1".to_owned(),
-    }
 }
 
 /// A row limit or offset as a bind value.
@@ -64,7 +50,7 @@ pub async fn search(
     let sql = match backend {
         DbBackend::Postgres => {
             let q = binds.push(query.tsquery());
-            let condition = visible(visibility, &mut binds);
+            let condition = visibility.sql_condition(&mut binds);
             let (limit, offset) = (binds.push(count(limit)), binds.push(count(offset)));
             format!(
                 "SELECT term_search.term_id, ts_rank_cd(term_search.document, q)::float8 AS score, \
@@ -79,7 +65,7 @@ pub async fn search(
         _ => {
             let name_match = binds.push(query.fts5());
             let all_match = binds.push(query.fts5());
-            let condition = visible(visibility, &mut binds);
+            let condition = visibility.sql_condition(&mut binds);
             let (limit, offset) = (binds.push(count(limit)), binds.push(count(offset)));
             // CROSS JOIN keeps the index the outer loop, as MATCH and bm25() need.
             format!(
@@ -139,7 +125,7 @@ pub async fn suggest(
          ORDER BY term_search_name.folded_name, term_search_name.term_id LIMIT {}",
         binds.push(typed),
         binds.push(above),
-        visible(visibility, &mut binds),
+        visibility.sql_condition(&mut binds),
         binds.push(count(limit)),
     );
     let mut terms = terms_of(db, binds.statement(sql)).await?;
@@ -155,7 +141,7 @@ pub async fn suggest(
              WHERE term_search.name_document @@ to_tsquery('simple', {}) AND {} \
              ORDER BY term.sort_key, term.id LIMIT {}",
             binds.push(prefix.tsquery()),
-            visible(visibility, &mut binds),
+            visibility.sql_condition(&mut binds),
             binds.push(count(limit + terms.len() as u64)),
         ),
         _ => format!(
@@ -164,7 +150,7 @@ pub async fn suggest(
              WHERE term_search_name_words MATCH {} AND {} \
              ORDER BY term.sort_key, term.id LIMIT {}",
             binds.push(prefix.fts5()),
-            visible(visibility, &mut binds),
+            visibility.sql_condition(&mut binds),
             binds.push(count(limit + terms.len() as u64)),
         ),
     };

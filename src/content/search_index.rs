@@ -97,42 +97,36 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
         );
         db.execute_raw(binds.statement(sql)).await?;
 
-        let mut binds = Binds::new(backend);
-        let names: Vec<String> = rows
-            .iter()
-            .map(|row| {
-                format!(
-                    "({}, {})",
-                    binds.push(row.id),
-                    binds.push(folded_words(&row.name))
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO term_search_name (term_id, folded_name) VALUES {}",
-            names.join(", ")
-        );
-        db.execute_raw(binds.statement(sql)).await?;
-
+        insert_names(
+            db,
+            "term_search_name (term_id, folded_name)",
+            rows.iter().map(|row| (row.id, folded_words(&row.name))),
+        )
+        .await?;
         if backend != DbBackend::Postgres {
-            let mut binds = Binds::new(backend);
-            let names: Vec<String> = rows
-                .iter()
-                .map(|row| {
-                    format!(
-                        "({}, {})",
-                        binds.push(row.id),
-                        binds.push(row.name.as_str())
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO term_search_name_words (rowid, name) VALUES {}",
-                names.join(", ")
-            );
-            db.execute_raw(binds.statement(sql)).await?;
+            insert_names(
+                db,
+                "term_search_name_words (rowid, name)",
+                rows.iter().map(|row| (row.id, row.name.clone())),
+            )
+            .await?;
         }
     }
+    Ok(())
+}
+
+/// Inserts `(term id, text)` rows into `target` (a table and its two columns), in one statement.
+async fn insert_names(
+    db: &impl ConnectionTrait,
+    target: &str,
+    rows: impl Iterator<Item = (i64, String)>,
+) -> Result<()> {
+    let mut binds = Binds::new(db.get_database_backend());
+    let tuples: Vec<String> = rows
+        .map(|(id, text)| format!("({}, {})", binds.push(id), binds.push(text)))
+        .collect();
+    let sql = format!("INSERT INTO {target} VALUES {}", tuples.join(", "));
+    db.execute_raw(binds.statement(sql)).await?;
     Ok(())
 }
 
@@ -140,15 +134,15 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
 /// transaction; on PostgreSQL deleting a term removes its row by itself too.
 pub async fn remove(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
     let backend = db.get_database_backend();
+    let tables: &[(&str, &str)] = match backend {
+        DbBackend::Postgres => &[("term_search", "term_id"), ("term_search_name", "term_id")],
+        _ => &[
+            ("term_search", "rowid"),
+            ("term_search_name", "term_id"),
+            ("term_search_name_words", "rowid"),
+        ],
+    };
     for chunk in ids.chunks(TERMS_PER_STATEMENT * 5) {
-        let tables: &[(&str, &str)] = match backend {
-            DbBackend::Postgres => &[("term_search", "term_id"), ("term_search_name", "term_id")],
-            _ => &[
-                ("term_search", "rowid"),
-                ("term_search_name", "term_id"),
-                ("term_search_name_words", "rowid"),
-            ],
-        };
         for (table, key) in tables {
             let mut binds = Binds::new(backend);
             let list: Vec<String> = chunk.iter().map(|id| binds.push(*id)).collect();

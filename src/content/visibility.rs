@@ -1,10 +1,13 @@
 //! The one visibility rule for terms. Every path that reaches a term (by slug, by id, lists, related terms,
 //! category pages, sections and FAQs reached by id) filters through [`Visibility::term_condition`], so a
-//! draft can never leak through a relation.
+//! draft can never leak through a relation; full-text search, whose statements are raw SQL, through
+//! [`Visibility::sql_condition`], the same rule written out beside it.
 
 use chrono::{DateTime, Utc};
 use entity::{TermStatus, term};
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition};
+
+use super::sql_binds::Binds;
 
 use crate::clock;
 
@@ -33,6 +36,19 @@ impl Visibility {
                 .add(term::Column::Status.eq(TermStatus::Published))
                 .add(term::Column::PublishedAt.lte(*now)),
             Visibility::Everything => Condition::all(),
+        }
+    }
+
+    /// The same rule as [`Visibility::term_condition`], as SQL text over `term` for the raw statements
+    /// of full-text search (which no query builder writes), its values bound in `binds`.
+    pub(crate) fn sql_condition(&self, binds: &mut Binds) -> String {
+        match self {
+            Visibility::Public { now } => format!(
+                "term.status = {} AND term.published_at <= {}",
+                binds.push(TermStatus::Published.to_value()),
+                binds.push(*now)
+            ),
+            Visibility::Everything => "1 = 1".to_owned(),
         }
     }
 
