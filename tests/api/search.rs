@@ -194,7 +194,12 @@ async fn hostile_queries_are_words_and_snippets_are_escaped() {
     let error = app.gql_error(SEARCH, json!({"q": long})).await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
     assert_eq!(error["extensions"]["field"], "query", "{error}");
+    let error = app.gql_error(SUGGEST, json!({"p": "b".repeat(201)})).await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+    assert_eq!(error["extensions"]["field"], "prefix", "{error}");
     let error = app.gql_error(SUGGEST, json!({"p": "x", "first": 0})).await;
+    assert_eq!(error["extensions"]["field"], "first", "{error}");
+    let error = app.gql_error(SUGGEST, json!({"p": "x", "first": 21})).await;
     assert_eq!(error["extensions"]["field"], "first", "{error}");
 }
 
@@ -341,6 +346,17 @@ async fn results_page_with_cursors() {
         .gql_error(SEARCH, json!({"q": "orbit", "first": 101}))
         .await;
     assert_eq!(error["extensions"]["field"], "first");
+    // Paging stops at the 1000th hit: a cursor there (or a forged one further on) is refused.
+    for position in [999, i64::MAX] {
+        use base64::Engine;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(json!({"o": "SEARCH", "k": "", "i": position}).to_string());
+        let error = app
+            .gql_error(SEARCH, json!({"q": "orbit", "after": forged}))
+            .await;
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+        assert_eq!(error["extensions"]["field"], "after", "{error}");
+    }
 }
 
 #[tokio::test]
