@@ -231,7 +231,7 @@ impl ServeArgs {
         Ok(AppOptions {
             schema: SchemaOptions {
                 introspection: self.query_limits.introspection(),
-                ..self.schema
+                ..self.schema.clone()
             },
             query_limits: self.query_limits,
             cache: self.cache,

@@ -45,6 +45,23 @@ fn microseconds(text: &str) -> Result<Duration, String> {
         .map_err(|_| format!("{text:?} is not a whole number of microseconds"))
 }
 
+/// `--term-link-prefix`: a site path (`/terms/`) or an absolute `http(s)://` URL, written into `href`
+/// attributes as it is, so it holds no quote, angle bracket, ampersand, space or control character.
+fn link_prefix(text: &str) -> Result<String, String> {
+    let allowed =
+        text.starts_with('/') || text.starts_with("https://") || text.starts_with("http://");
+    if !allowed {
+        return Err(format!("{text:?} must start with /, https:// or http://"));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "\"'<>&`".contains(*c))
+    {
+        return Err(format!("{text:?} must not contain {c:?}"));
+    }
+    Ok(text.to_owned())
+}
+
 /// The embedded default database: a SQLite file in the working directory, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://glossary.db?mode=rwc";
 
@@ -62,7 +79,7 @@ pub enum LogFormat {
 }
 
 /// Tuning of the schema.
-#[derive(Clone, Copy, Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SchemaOptions {
     /// Microseconds a DataLoader batch waits for more keys before its one query. Resolvers of one request
     /// register their keys within microseconds of each other, and the delay is added to every response
@@ -74,6 +91,15 @@ pub struct SchemaOptions {
         default_value = "500"
     )]
     pub batch_delay: Duration,
+    /// Where automatic cross-links in section bodies and FAQ answers point: this prefix followed by
+    /// the term's slug. A site path starting with `/` or an absolute `http(s)://` URL.
+    #[arg(
+        long = "term-link-prefix",
+        env = "GLOSSARY_TERM_LINK_PREFIX",
+        value_parser = link_prefix,
+        default_value = "/terms/"
+    )]
+    pub term_link_prefix: String,
     /// Serve `__schema` and `__type` (admission refuses them first when off; this is the second lock). Set
     /// from [`QueryLimits::introspection`].
     #[arg(skip = true)]

@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock,
     content::{
+        aliases,
         bulk::{self, InsertSummary},
         pack::{self, PackProblem},
         term_rows, terms,
@@ -18,6 +19,9 @@ use crate::{
     error::{Error, Result},
     events,
 };
+
+/// Aliases checked against the database per pair of statements (a bind value each).
+const ALIASES_PER_CHECK: usize = 1000;
 
 /// The author recorded in the first revision of imported terms.
 pub const IMPORT_AUTHOR: &str = "import";
@@ -66,6 +70,24 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
                     message: format!("unknown slug {slug:?}"),
                 });
             }
+        }
+    }
+    // Aliases another stored term holds, or that are a stored term's name.
+    let aliases: Vec<(usize, usize, &String)> = lines
+        .iter()
+        .flat_map(|l| {
+            (l.document.aliases.iter().enumerate()).map(move |(i, alias)| (l.line, i, alias))
+        })
+        .collect();
+    for chunk in aliases.chunks(ALIASES_PER_CHECK) {
+        let wanted: Vec<String> = chunk.iter().map(|(_, _, alias)| (*alias).clone()).collect();
+        for (at, message) in aliases::conflicts(&transaction, None, &wanted).await? {
+            let (line, i, _) = chunk[at];
+            problems.push(PackProblem {
+                line,
+                field: format!("aliases[{i}]"),
+                message,
+            });
         }
     }
     if !problems.is_empty() {

@@ -12,6 +12,7 @@ pub mod outbox_email;
 pub mod section;
 pub mod term;
 pub mod term_category;
+pub mod term_name_alias;
 pub mod term_relation;
 pub mod term_revision;
 pub mod term_slug_alias;

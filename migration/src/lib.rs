@@ -9,6 +9,7 @@ mod m20261125_000003_create_revisions_and_slug_aliases;
 mod m20261125_000004_create_newsletter;
 mod m20261126_000005_outbox_mailbox;
 mod m20261126_000006_term_search;
+mod m20261126_000007_term_name_aliases;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_newsletter::Migration),
             Box::new(m20261126_000005_outbox_mailbox::Migration),
             Box::new(m20261126_000006_term_search::Migration),
+            Box::new(m20261126_000007_term_name_aliases::Migration),
         ]
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{category, faq, section, term, term_category, term_relation, term_revision};
+use entity::{
+    category, faq, section, term, term_category, term_name_alias, term_relation, term_revision,
+};
 use sea_orm::{
     ActiveValue::NotSet, ConnectionTrait, DbBackend, EntityTrait, QueryOrder, Set, Statement,
 };
@@ -15,7 +17,8 @@ use super::{
     pack::{FaqDocument, SectionDocument, TermDocument, TermStatus},
     search_index,
     term_rows::{
-        ChildRows, ROWS_PER_INSERT, RenderedTerm, assemble_document, insert_in_batches, term_row,
+        ChildRows, ROWS_PER_INSERT, RenderedTerm, TermLists, assemble_document, insert_in_batches,
+        term_row,
     },
     terms,
 };
@@ -230,16 +233,29 @@ pub async fn load_documents(db: &impl ConnectionTrait) -> Result<Vec<TermDocumen
         }
     }
 
+    let mut aliases: HashMap<i64, Vec<String>> = HashMap::new();
+    for alias in term_name_alias::Entity::find()
+        .order_by_asc(term_name_alias::Column::TermId)
+        .order_by_asc(term_name_alias::Column::Position)
+        .all(db)
+        .await?
+    {
+        aliases.entry(alias.term_id).or_default().push(alias.alias);
+    }
+
     Ok(terms
         .into_iter()
         .map(|t| {
             let id = t.id;
             assemble_document(
                 t,
-                sections.remove(&id).unwrap_or_default(),
-                faqs.remove(&id).unwrap_or_default(),
-                related.remove(&id).unwrap_or_default(),
-                category_slugs.remove(&id).unwrap_or_default(),
+                TermLists {
+                    sections: sections.remove(&id).unwrap_or_default(),
+                    faqs: faqs.remove(&id).unwrap_or_default(),
+                    related: related.remove(&id).unwrap_or_default(),
+                    categories: category_slugs.remove(&id).unwrap_or_default(),
+                    aliases: aliases.remove(&id).unwrap_or_default(),
+                },
             )
         })
         .collect())

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use entity::{TermStatus, faq, section, term, term_category, term_relation, term_slug_alias};
+use entity::{
+    TermStatus, faq, section, term, term_category, term_name_alias, term_relation, term_slug_alias,
+};
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -17,7 +19,7 @@ use super::{
     pack::{self, FaqDocument, SectionDocument, TermDocument},
     refusal::{Edit, Problem, ProblemCode},
     revisions, search_index,
-    term_rows::{self, ChildRows},
+    term_rows::{self, ChildRows, TermLists},
     terms,
 };
 use crate::{
@@ -73,7 +75,21 @@ pub async fn load(db: &impl ConnectionTrait, term_id: i64) -> Result<Option<Edit
         .into_iter()
         .map(|(_, c)| c.slug)
         .collect();
-    let document = term_rows::assemble_document(row.clone(), sections, faqs, related, categories);
+    let aliases = super::aliases::by_term_ids(db, &[term_id])
+        .await?
+        .into_iter()
+        .map(|(_, alias)| alias)
+        .collect();
+    let document = term_rows::assemble_document(
+        row.clone(),
+        TermLists {
+            sections,
+            faqs,
+            related,
+            categories,
+            aliases,
+        },
+    );
     Ok(Some(EditableTerm {
         row,
         document,
@@ -146,6 +162,22 @@ async fn check(
                 format!("no category has the slug {slug:?}"),
             ));
         }
+    }
+    if let Some(owner) = super::aliases::owner_of(db, &document.name).await?
+        && Some(owner) != term_id
+    {
+        problems.push(Problem::new(
+            "name",
+            ProblemCode::Taken,
+            format!("{:?} is another term's alias", document.name),
+        ));
+    }
+    for (i, message) in super::aliases::conflicts(db, term_id, &document.aliases).await? {
+        problems.push(Problem::new(
+            &format!("aliases[{i}]"),
+            ProblemCode::Taken,
+            message,
+        ));
     }
     Ok((problems, related, categories))
 }
@@ -274,6 +306,12 @@ pub async fn save(
             .exec(db)
             .await?;
     }
+    if old.aliases != document.aliases {
+        term_name_alias::Entity::delete_many()
+            .filter(term_name_alias::Column::TermId.eq(id))
+            .exec(db)
+            .await?;
+    }
     let mut changed = document.clone();
     if old.sections == document.sections {
         changed.sections.clear();
@@ -287,6 +325,9 @@ pub async fn save(
     }
     if old.categories == document.categories {
         changed.categories.clear();
+    }
+    if old.aliases == document.aliases {
+        changed.aliases.clear();
     }
     // `changed` keeps a list whole or empties it, so the renderings of the full document still line up.
     let mut children = ChildRows::default();
@@ -320,10 +361,13 @@ pub async fn save(
     // The revision holds the term as stored: its new row with the lists just written.
     let stored = term_rows::assemble_document(
         saved.clone(),
-        document.sections.clone(),
-        document.faqs.clone(),
-        document.related.clone(),
-        document.categories.clone(),
+        TermLists {
+            sections: document.sections.clone(),
+            faqs: document.faqs.clone(),
+            related: document.related.clone(),
+            categories: document.categories.clone(),
+            aliases: document.aliases.clone(),
+        },
     );
     revisions::record(db, id, saved.version, author, change, &stored, now).await?;
     Ok(Ok(saved))

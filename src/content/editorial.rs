@@ -113,6 +113,8 @@ pub enum TermChange {
     SetRelated(Vec<String>),
     /// Replace the categories (slugs).
     SetCategories(Vec<String>),
+    /// Replace the aliases.
+    SetAliases(Vec<String>),
     /// Set or remove the call to action.
     SetCallToAction(Option<CallToActionDocument>),
     /// Insert an FAQ entry at `position` (at the end when `None`).
@@ -161,6 +163,7 @@ impl TermChange {
             TermChange::SetSections(_) => "setTermSections".to_owned(),
             TermChange::SetRelated(_) => "setRelatedTerms".to_owned(),
             TermChange::SetCategories(_) => "setTermCategories".to_owned(),
+            TermChange::SetAliases(_) => "setTermAliases".to_owned(),
             TermChange::SetCallToAction(_) => "setCallToAction".to_owned(),
             TermChange::AddFaq { .. } => "addFaq".to_owned(),
             TermChange::UpdateFaq { .. } => "updateFaq".to_owned(),
@@ -186,6 +189,7 @@ impl TermChange {
             TermChange::SetSections(sections) => document.sections = sections,
             TermChange::SetRelated(related) => document.related = related,
             TermChange::SetCategories(categories) => document.categories = categories,
+            TermChange::SetAliases(aliases) => document.aliases = aliases,
             TermChange::SetCallToAction(call_to_action) => document.call_to_action = call_to_action,
             TermChange::AddFaq { faq, position } => {
                 let count = document.faqs.len();
@@ -534,6 +538,7 @@ mod tests {
                 sections: vec![],
                 faqs: ids.iter().map(faq).collect(),
                 related: vec![],
+                aliases: vec![],
                 status: TermStatus::Draft,
                 call_to_action: None,
                 seo: None,

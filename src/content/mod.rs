@@ -9,21 +9,27 @@
 //! - The full-text index: [`search_index`] writes it inside every term write; [`search_text`] is how
 //!   search reads text (folding, words, snippets).
 //! - [`cross_links`]: finds other terms' names in rendered HTML and links them, by the rules of
-//!   automatic cross-linking.
+//!   automatic cross-linking; [`linking`] keeps the linker of the terms public now, and [`aliases`]
+//!   reads the other names terms are linked by; [`related_suggestions`] and [`health`] are what
+//!   editors get from them (suggested related terms, the content health report).
 //! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
 //!   [`editor`] loads and saves one term inside it; refusals are [`refusal`]'s.
 //! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
 //!   [`markdown`] (what is rendered at write time); [`bulk`] writes and reads whole packs.
 
+pub mod aliases;
 pub mod bulk;
 pub mod categories;
 pub mod cross_links;
 pub mod editor;
 pub mod editorial;
 pub mod faqs;
+pub mod health;
+pub mod linking;
 pub mod markdown;
 pub mod pack;
 pub mod refusal;
+pub mod related_suggestions;
 pub mod relations;
 pub mod revisions;
 pub mod search;

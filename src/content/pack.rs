@@ -41,6 +41,10 @@ pub struct TermDocument {
     /// Ordered slugs of related terms.
     #[serde(default)]
     pub related: Vec<String>,
+    /// Other names of the term ("CI"), linked by automatic cross-links as the name is; each names one
+    /// term only, whatever its case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// Editorial status; `published` when absent.
     #[serde(default = "published")]
     pub status: TermStatus,
@@ -132,6 +136,7 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<PackProblem>> {
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     let mut first_line_of_slug: HashMap<String, usize> = HashMap::new();
+    let mut first_line_of_alias: HashMap<String, usize> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         if raw.trim().is_empty() {
@@ -156,6 +161,19 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<PackProblem>> {
             })
         };
         check_document(&document, &mut report);
+        for (i, alias) in document.aliases.iter().enumerate() {
+            let key = alias_key(alias);
+            match first_line_of_alias.get(&key) {
+                Some(first) if *first != line => report(
+                    &format!("aliases[{i}]"),
+                    format!("the alias {alias:?} is already on line {first}"),
+                ),
+                Some(_) => {}
+                None => {
+                    first_line_of_alias.insert(key, line);
+                }
+            }
+        }
         if let Some(first) = first_line_of_slug.get(&document.slug) {
             report(
                 "slug",
@@ -225,6 +243,43 @@ fn check_length(
 
 /// Why text with a NUL character is refused: PostgreSQL cannot store it, so no engine takes it.
 pub const NUL_REFUSED: &str = "must not contain the NUL character (U+0000)";
+
+/// How many aliases a term may have.
+pub const MAX_ALIASES: usize = 20;
+
+/// The key an alias is unique by: trimmed and lower-cased ("CI" and "ci" are one alias).
+pub fn alias_key(alias: &str) -> String {
+    alias.trim().to_lowercase()
+}
+
+/// Aliases: at most [`MAX_ALIASES`], each 1–200 characters, none twice and none the term's own name.
+fn check_aliases(document: &TermDocument, report: &mut impl FnMut(&str, String)) {
+    if document.aliases.len() > MAX_ALIASES {
+        report(
+            "aliases",
+            format!(
+                "a term has at most {MAX_ALIASES} aliases, not {}",
+                document.aliases.len()
+            ),
+        );
+        return;
+    }
+    let own = alias_key(&document.name);
+    let mut seen = std::collections::HashSet::new();
+    for (i, alias) in document.aliases.iter().enumerate() {
+        let field = format!("aliases[{i}]");
+        check_length(report, &field, alias, 1, 200);
+        let key = alias_key(alias);
+        if key.is_empty() {
+            continue;
+        }
+        if key == own {
+            report(&field, format!("{alias:?} is the term's own name"));
+        } else if !seen.insert(key) {
+            report(&field, format!("duplicate alias {alias:?}"));
+        }
+    }
+}
 
 /// Every check on one term that needs nothing but the term.
 pub fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, String)) {
@@ -301,6 +356,7 @@ pub fn check_document(document: &TermDocument, report: &mut impl FnMut(&str, Str
             report("related", format!("duplicate related slug {slug:?}"));
         }
     }
+    check_aliases(document, report);
     if let Some(cta) = &document.call_to_action {
         check_length(report, "callToAction.heading", &cta.heading, 1, 300);
         check_length(report, "callToAction.text", &cta.text, 1, 2000);

@@ -170,3 +170,139 @@ pub async fn suggest(
 async fn terms_of(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<term::Model>> {
     Ok(term::Entity::find().from_raw_sql(statement).all(db).await?)
 }
+
+/// The terms (any status) whose folded name is one of `folded` (each as [`super::search_text::folded_words`]
+/// makes it), by folded name. One SQL statement; none when `folded` is empty.
+pub async fn terms_named(
+    db: &impl ConnectionTrait,
+    folded: &[String],
+) -> Result<std::collections::HashMap<String, Vec<i64>>> {
+    let mut named: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    if folded.is_empty() {
+        return Ok(named);
+    }
+    let mut binds = Binds::new(db.get_database_backend());
+    let list: Vec<String> = folded
+        .iter()
+        .map(|name| binds.push(name.as_str()))
+        .collect();
+    let sql = format!(
+        "SELECT folded_name, term_id FROM term_search_name WHERE folded_name IN ({}) \
+         ORDER BY folded_name, term_id",
+        list.join(", ")
+    );
+    for row in db.query_all_raw(binds.statement(sql)).await? {
+        let name: String = row.try_get_by_index(0)?;
+        named
+            .entry(name)
+            .or_default()
+            .push(row.try_get_by_index(1)?);
+    }
+    Ok(named)
+}
+
+/// Names (folded) that more than one term has, each with those terms' ids, by name; at most `limit`
+/// names. One SQL statement.
+pub async fn duplicate_names(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<Vec<i64>>> {
+    let mut binds = Binds::new(db.get_database_backend());
+    let sql = format!(
+        "SELECT folded_name FROM term_search_name GROUP BY folded_name HAVING COUNT(*) > 1 \
+         ORDER BY folded_name LIMIT {}",
+        binds.push(count(limit))
+    );
+    let names: Vec<String> = db
+        .query_all_raw(binds.statement(sql))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect::<std::result::Result<_, _>>()?;
+    let named = terms_named(db, &names).await?;
+    Ok(names
+        .iter()
+        .filter_map(|name| named.get(name).cloned())
+        .collect())
+}
+
+/// The terms visible under `visibility`, other than `except`, whose sections or FAQs hold one of
+/// `names` as a phrase (words in order, folded as search folds them): the candidates that may mention
+/// a term by one of its names, a superset of those that do. In name order, from `offset`, at most
+/// `limit`. One SQL statement; none without names.
+pub async fn phrase_candidates(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    names: &[String],
+    except: i64,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    let phrases: Vec<Vec<String>> = names
+        .iter()
+        .map(|name| super::search_text::words(name).collect::<Vec<_>>())
+        .filter(|words| !words.is_empty())
+        .collect();
+    if phrases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let mut binds = Binds::new(backend);
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let queries: Vec<String> = phrases
+                .iter()
+                .map(|words| {
+                    format!(
+                        "phraseto_tsquery('simple', {})",
+                        binds.push(words.join(" "))
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT term.id FROM term_search JOIN term ON term.id = term_search.term_id \
+                 WHERE term_search.document @@ ({}) AND term.id <> {} AND {} \
+                 ORDER BY term.sort_key, term.id LIMIT {} OFFSET {}",
+                queries.join(" || "),
+                binds.push(except),
+                visibility.sql_condition(&mut binds),
+                binds.push(count(limit)),
+                binds.push(count(offset)),
+            )
+        }
+        _ => {
+            // Folded words hold letters and digits only, so each quoted phrase is taken literally.
+            let quoted: Vec<String> = phrases
+                .iter()
+                .map(|words| format!("\"{}\"", words.join(" ")))
+                .collect();
+            format!(
+                "SELECT term.id FROM term_search CROSS JOIN term ON term.id = term_search.rowid \
+                 WHERE term_search MATCH {} AND term.id <> {} AND {} \
+                 ORDER BY term.sort_key, term.id LIMIT {} OFFSET {}",
+                binds.push(format!("body : ({})", quoted.join(" OR "))),
+                binds.push(except),
+                visibility.sql_condition(&mut binds),
+                binds.push(count(limit)),
+                binds.push(count(offset)),
+            )
+        }
+    };
+    db.query_all_raw(binds.statement(sql))
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get_by_index(0)?))
+        .collect()
+}
+
+/// Every term's folded name (any status). One SQL statement.
+pub async fn all_folded_names(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashSet<String>> {
+    let statement = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT folded_name FROM term_search_name",
+    );
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get_by_index(0)?))
+        .collect()
+}

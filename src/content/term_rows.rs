@@ -6,12 +6,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{TermStatus, faq, section, term, term_category, term_relation};
+use entity::{TermStatus, faq, section, term, term_category, term_name_alias, term_relation};
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, Set};
 
 use super::{
     markdown::{self, AnchorAllocator},
-    pack::{CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, TermDocument},
+    pack::{
+        CallToActionDocument, FaqDocument, SectionDocument, SeoDocument, TermDocument, alias_key,
+    },
 };
 use crate::error::Result;
 
@@ -128,6 +130,7 @@ pub struct ChildRows {
     kept_faqs: Vec<faq::ActiveModel>,
     relations: Vec<term_relation::ActiveModel>,
     memberships: Vec<term_category::ActiveModel>,
+    aliases: Vec<term_name_alias::ActiveModel>,
 }
 
 impl ChildRows {
@@ -183,6 +186,14 @@ impl ChildRows {
                 position: Set(position as i32),
             });
         }
+        for (position, alias) in document.aliases.iter().enumerate() {
+            self.aliases.push(term_name_alias::ActiveModel {
+                lowered: Set(alias_key(alias)),
+                term_id: Set(term_id),
+                position: Set(position as i32),
+                alias: Set(alias.trim().to_owned()),
+            });
+        }
         for slug in &document.categories {
             let category_id = *category_ids
                 .get(slug)
@@ -216,7 +227,8 @@ impl ChildRows {
         insert_in_batches::<faq::Entity, _>(db, self.kept_faqs).await?;
         insert_in_batches::<faq::Entity, _>(db, self.faqs).await?;
         insert_in_batches::<term_relation::Entity, _>(db, self.relations).await?;
-        insert_in_batches::<term_category::Entity, _>(db, self.memberships).await
+        insert_in_batches::<term_category::Entity, _>(db, self.memberships).await?;
+        insert_in_batches::<term_name_alias::Entity, _>(db, self.aliases).await
     }
 }
 
@@ -252,14 +264,30 @@ pub fn call_to_action_of(row: &term::Model) -> Option<CallToActionDocument> {
     }
 }
 
-/// The pack document of a stored term, from its row and its lists (categories in any order).
-pub fn assemble_document(
-    t: term::Model,
-    sections: Vec<SectionDocument>,
-    faqs: Vec<FaqDocument>,
-    related: Vec<String>,
-    mut categories: Vec<String>,
-) -> TermDocument {
+/// A stored term's lists, as its pack document holds them.
+#[derive(Clone, Debug, Default)]
+pub struct TermLists {
+    /// The body, in order.
+    pub sections: Vec<SectionDocument>,
+    /// The FAQ list, in order.
+    pub faqs: Vec<FaqDocument>,
+    /// Related slugs, in order.
+    pub related: Vec<String>,
+    /// Category slugs, in any order.
+    pub categories: Vec<String>,
+    /// Aliases, in order.
+    pub aliases: Vec<String>,
+}
+
+/// The pack document of a stored term, from its row and its lists.
+pub fn assemble_document(t: term::Model, lists: TermLists) -> TermDocument {
+    let TermLists {
+        sections,
+        faqs,
+        related,
+        mut categories,
+        aliases,
+    } = lists;
     categories.sort();
     let call_to_action = call_to_action_of(&t);
     let seo = (t.seo_title.is_some() || t.seo_description.is_some()).then_some(SeoDocument {
@@ -271,6 +299,7 @@ pub fn assemble_document(
         sections,
         faqs,
         related,
+        aliases,
         status: t.status,
         call_to_action,
         seo,

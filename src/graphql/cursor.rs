@@ -40,6 +40,8 @@ pub enum PositionList {
     Subscribers,
     /// Hits of a full-text search, by rank.
     SearchResults,
+    /// Terms linking to a term, by their place among the candidates.
+    Backlinks,
 }
 
 impl PositionList {
@@ -48,6 +50,7 @@ impl PositionList {
             PositionList::Revisions => "REVISIONS",
             PositionList::Subscribers => "SUBSCRIBERS",
             PositionList::SearchResults => "SEARCH",
+            PositionList::Backlinks => "BACKLINKS",
         }
     }
 }

@@ -10,7 +10,9 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{category, faq, section, term};
 use sea_orm::DatabaseConnection;
 
-use crate::content::{categories, faqs, relations, sections, terms, visibility::Visibility};
+use crate::content::{
+    aliases, categories, faqs, relations, sections, terms, visibility::Visibility,
+};
 
 /// A visible term by its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,6 +39,9 @@ pub struct RelatedTermSummariesByTerm(pub i64);
 /// The categories of a term, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CategoriesByTerm(pub i64);
+/// The aliases of a term, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AliasesByTerm(pub i64);
 /// A category by its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CategoryById(pub i64);
@@ -242,6 +247,17 @@ impl Loader<CategoriesByTerm> for ContentLoader {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = categories::by_term_ids(&self.db, &ids).await?;
         Ok(group(keys, rows, CategoriesByTerm))
+    }
+}
+
+impl Loader<AliasesByTerm> for ContentLoader {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AliasesByTerm]) -> LoadResult<AliasesByTerm, Vec<String>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = aliases::by_term_ids(&self.db, &ids).await?;
+        Ok(group(keys, rows, AliasesByTerm))
     }
 }
 

@@ -24,7 +24,9 @@ use std::sync::Arc;
 use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::SchemaOptions, events::EventBus, newsletter::Newsletter};
+use crate::{
+    config::SchemaOptions, content::linking::LinkerCache, events::EventBus, newsletter::Newsletter,
+};
 
 use self::{
     admission::MAX_SELECTION_NESTING,
@@ -47,12 +49,14 @@ pub fn build_schema(
 ) -> AppSchema {
     // Depth, complexity and the rest are admission's (`admission`), measured before async-graphql sees
     // the document; the recursion guard matches admission's selection nesting limit.
+    let linker = LinkerCache::new(db.clone(), events.epoch(), options.term_link_prefix);
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
     .data(content_data_loader(db.clone(), options.batch_delay))
+    .data(Arc::new(linker))
     .data(db)
     .data(events)
     .data(newsletter)
@@ -74,6 +78,11 @@ pub fn schema_sdl() -> String {
     )
     .finish()
     .sdl()
+}
+
+/// The linker of automatic cross-links the schema builder attached.
+pub(crate) fn linker<'a>(ctx: &Context<'a>) -> &'a LinkerCache {
+    ctx.data_unchecked::<Arc<LinkerCache>>()
 }
 
 /// The DataLoader the schema builder attached.

@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod cli;
+mod cross_links;
 mod editorial;
 mod example_operations;
 mod hostile_requests;

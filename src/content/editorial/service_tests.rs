@@ -106,6 +106,7 @@ fn document(slug: &str) -> TermDocument {
             answer: "Because.".into(),
         }],
         related: vec![],
+        aliases: vec![],
         status: TermStatus::Published,
         call_to_action: None,
         seo: None,

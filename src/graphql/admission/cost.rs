@@ -46,6 +46,24 @@ const ESTIMATED_LIST_SIZES: [(&str, &str, u64); 7] = [
     ("Query", "apiKeys", 50),
 ];
 
+/// Work a field does beyond its own items, in fields' worth: those that scan many terms' text (finding
+/// the terms that link to one, weighing suggestions, the whole health report) are priced as the
+/// statements and text they read, so a document cannot ask for them many times over.
+const FIELD_WEIGHTS: [(&str, &str, u64); 4] = [
+    ("Term", "backlinks", 2_000),
+    ("Term", "suggestedRelatedTerms", 2_000),
+    ("Term", "mentions", 20),
+    ("Query", "contentHealth", 50_000),
+];
+
+/// The extra work of `parent.name` ([`FIELD_WEIGHTS`]), 0 for most fields.
+fn field_weight(parent: Option<&str>, name: &str) -> u64 {
+    FIELD_WEIGHTS
+        .iter()
+        .find(|(on, field, _)| Some(*on) == parent && *field == name)
+        .map_or(0, |(_, _, weight)| *weight)
+}
+
 /// The measured cost of a document: every operation in it counts, since every one is validated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DocumentCost {
@@ -58,9 +76,10 @@ pub struct DocumentCost {
     pub fragment_spreads: u64,
     /// The deepest nesting of fields (`{ a { b } }` is 2).
     pub depth: u64,
-    /// Estimated work: 1 per field, and a list field's selection times its size (`first`/`last`, the
-    /// default page size when omitted, `relatedTerms` by its cap, `nodes` by its ids, other lists by an
-    /// estimate). Fields that `@skip`/`@include` leave out do not count.
+    /// Estimated work: 1 per field (more for the few that scan text, [`FIELD_WEIGHTS`]), and a list
+    /// field's selection times its size (`first`/`last`, the default page size when omitted,
+    /// `relatedTerms` by its cap, `nodes` by its ids, other lists by an estimate). Fields that
+    /// `@skip`/`@include` leave out do not count.
     pub complexity: u64,
     /// Whether the document asks for `__schema` or `__type`.
     pub introspection: bool,
@@ -217,7 +236,9 @@ impl<'a> Measurer<'a> {
             spreads: child.spreads,
             depth: child.depth + 1,
             nesting: if has_selection { child.nesting + 1 } else { 0 },
-            complexity: size.saturating_mul(child.complexity).saturating_add(1),
+            complexity: size
+                .saturating_mul(child.complexity)
+                .saturating_add(1 + field_weight(parent, name)),
             introspection: child.introspection || matches!(name, "__schema" | "__type"),
         })
     }
@@ -401,6 +422,17 @@ mod tests {
             .unwrap();
         assert_eq!(cost.complexity, 1 + 27);
         assert_eq!(cost.fields, 5);
+    }
+
+    #[test]
+    fn fields_that_scan_text_weigh_more() {
+        // terms(first: 100): 1 + 100 × (nodes 1 + (backlinks (1 + 2000 + 20 × (nodes 1 + (slug 1)))))
+        let cost =
+            cost_of("{ terms(first: 100) { nodes { backlinks { nodes { slug } } } } }").unwrap();
+        assert_eq!(cost.complexity, 1 + 100 * (1 + (1 + 2_000 + 20 * (1 + 1))));
+        assert!(cost.complexity > 200_000, "a hundred scans is near the cap");
+        let cost = cost_of("{ contentHealth { duplicateNames { name } } }").unwrap();
+        assert!(cost.complexity > 50_000, "{cost:?}");
     }
 
     #[test]

@@ -124,6 +124,10 @@ pub struct CreateTermInput {
     /// Ordered slugs of related terms.
     #[graphql(default)]
     pub related: Vec<String>,
+    /// Other names the term is linked by ("CI"): at most 20, each 1–200 characters, none another
+    /// term's name or alias.
+    #[graphql(default)]
+    pub aliases: Vec<String>,
     /// Optional call to action.
     pub call_to_action: Option<CallToActionInput>,
     /// Optional SEO overrides.
@@ -203,6 +207,18 @@ pub struct SetTermCategoriesInput {
     pub categories: Vec<String>,
 }
 
+/// Replacing a term's aliases.
+#[derive(Clone, Debug, InputObject)]
+pub struct SetTermAliasesInput {
+    /// The term's global ID.
+    pub id: ID,
+    /// The version the change was made against.
+    pub expected_version: Option<i32>,
+    /// The whole list of aliases, in order: at most 20, each 1–200 characters, distinct in any case,
+    /// neither the term's own name nor another term's name or alias.
+    pub aliases: Vec<String>,
+}
+
 /// Setting or removing a term's call to action.
 #[derive(Clone, Debug, InputObject)]
 pub struct SetCallToActionInput {
@@ -266,6 +282,7 @@ impl TermMutation {
             sections: input.sections.into_iter().map(Into::into).collect(),
             faqs: input.faqs.into_iter().map(Into::into).collect(),
             related: input.related,
+            aliases: input.aliases,
             status: TermStatus::Draft,
             call_to_action: input.call_to_action.map(Into::into),
             seo: input.seo.map(Into::into),
@@ -374,6 +391,17 @@ impl TermMutation {
         #[graphql(desc = "The term and its categories.")] input: SetTermCategoriesInput,
     ) -> Result<TermPayload> {
         let set = TermChange::SetCategories(input.categories);
+        change(ctx, &input.id, "id", input.expected_version, set).await
+    }
+
+    /// Replaces a term's aliases: other names automatic cross-links match as they match its name.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn set_term_aliases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The term and its aliases.")] input: SetTermAliasesInput,
+    ) -> Result<TermPayload> {
+        let set = TermChange::SetAliases(input.aliases);
         change(ctx, &input.id, "id", input.expected_version, set).await
     }
 

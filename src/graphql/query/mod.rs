@@ -1,6 +1,7 @@
 //! The `Query` root, merged from one small object per domain.
 
 mod categories;
+mod health;
 mod newsletter;
 mod node;
 mod search;
@@ -19,4 +20,5 @@ pub struct QueryRoot(
     node::NodeQuery,
     viewer::ViewerQuery,
     newsletter::NewsletterQuery,
+    health::HealthQuery,
 );

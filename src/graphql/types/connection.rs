@@ -79,6 +79,23 @@ pub struct TermEdge {
     node: Term,
 }
 
+impl TermEdge {
+    /// The edge of `node` at `cursor`.
+    pub fn new(cursor: String, node: Term) -> Self {
+        Self { cursor, node }
+    }
+
+    /// The term.
+    pub fn node_ref(&self) -> &Term {
+        &self.node
+    }
+
+    /// Its cursor.
+    pub fn cursor_text(&self) -> &str {
+        &self.cursor
+    }
+}
+
 /// One term of a connection with its cursor.
 #[Object]
 impl TermEdge {

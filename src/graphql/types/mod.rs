@@ -3,8 +3,10 @@
 //! `mutation` and `subscription`.
 
 pub mod api_key;
+pub mod backlinks;
 pub mod category;
 pub mod connection;
+pub mod health;
 pub mod newsletter;
 pub mod node;
 pub mod page_parts;

@@ -1,10 +1,27 @@
 //! The `Section` and `Faq` types: the ordered parts of a term page.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object, Result};
 use entity::{faq, section};
 
 use super::text::TextFormat;
-use crate::graphql::global_id::{self, NodeKind};
+use crate::graphql::{
+    global_id::{self, NodeKind},
+    linker,
+};
+
+/// Markdown as stored, or the stored HTML of term `term_id` with automatic cross-links added.
+async fn rich_text(
+    ctx: &Context<'_>,
+    format: TextFormat,
+    term_id: i64,
+    markdown: &str,
+    html: &str,
+) -> Result<String> {
+    Ok(match format {
+        TextFormat::Markdown => markdown.to_owned(),
+        TextFormat::Html => linker(ctx).current().await?.link(html, term_id).html,
+    })
+}
 
 /// One section of a term page's body: a heading and Markdown with paragraphs and nested lists.
 pub struct Section(pub section::Model);
@@ -32,16 +49,19 @@ impl Section {
         &self.0.anchor
     }
 
-    /// The section's body.
+    /// The section's body. As HTML, the first mention of each other published term's name or alias
+    /// links to it (`<a href="/terms/{slug}" class="glossary-link">`; the prefix is the server's
+    /// `--term-link-prefix`), except inside code, headings and existing links.
     async fn body(
         &self,
+        ctx: &Context<'_>,
         #[graphql(
-            desc = "Markdown source or sanitised HTML.",
+            desc = "Markdown source, or sanitised HTML with automatic cross-links.",
             default_with = "TextFormat::Markdown"
         )]
         format: TextFormat,
-    ) -> &str {
-        format.pick(&self.0.body, &self.0.body_html)
+    ) -> Result<String> {
+        rich_text(ctx, format, self.0.term_id, &self.0.body, &self.0.body_html).await
     }
 }
 
@@ -66,15 +86,23 @@ impl Faq {
         &self.0.question
     }
 
-    /// The answer.
+    /// The answer. As HTML, automatic cross-links are added as in `Section.body`.
     async fn answer(
         &self,
+        ctx: &Context<'_>,
         #[graphql(
-            desc = "Markdown source or sanitised HTML.",
+            desc = "Markdown source, or sanitised HTML with automatic cross-links.",
             default_with = "TextFormat::Markdown"
         )]
         format: TextFormat,
-    ) -> &str {
-        format.pick(&self.0.answer, &self.0.answer_html)
+    ) -> Result<String> {
+        rich_text(
+            ctx,
+            format,
+            self.0.term_id,
+            &self.0.answer,
+            &self.0.answer_html,
+        )
+        .await
     }
 }

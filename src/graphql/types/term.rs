@@ -7,7 +7,10 @@ use entity::{TermStatus as StoredStatus, term};
 use sea_orm::DatabaseConnection;
 
 use super::{
+    backlinks::BacklinkConnection,
     category::Category,
+    connection::{PageInfo, TermEdge},
+    health::SuggestedRelatedTerm,
     page_parts::{CallToAction, Seo, TableOfContentsEntry},
     revision::{TermRevision, TermRevisionConnection},
     section::{Faq, Section},
@@ -16,8 +19,10 @@ use super::{
 use crate::{
     auth::Role,
     content::{
+        linking::{self, BacklinkPage},
         markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
-        revisions, term_rows,
+        related_suggestions, revisions, term_rows,
+        visibility::Visibility,
     },
     error::Error,
     graphql::{
@@ -26,8 +31,8 @@ use crate::{
         guards::RoleGuard,
         loader,
         loaders::{
-            CategoriesByTerm, FaqsByTerm, RelatedTermSummariesByTerm, RelatedTermsByTerm,
-            SectionsByTerm,
+            AliasesByTerm, CategoriesByTerm, FaqsByTerm, RelatedTermSummariesByTerm,
+            RelatedTermsByTerm, SectionsByTerm, TermById,
         },
     },
 };
@@ -72,6 +77,10 @@ const SUMMARY_FIELDS: &[&str] = &[
     "relatedTerms",
     "categories",
     "revisions",
+    "aliases",
+    "mentions",
+    "backlinks",
+    "suggestedRelatedTerms",
 ];
 
 /// Whether the current field's selection (through fragments and under any alias) asks for no field but
@@ -228,6 +237,107 @@ impl Term {
             .unwrap_or_default()
             .into_iter()
             .map(Category)
+            .collect())
+    }
+
+    /// Other names the term goes by ("CI"), in order: automatic cross-links match them as they match
+    /// the name.
+    async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(loader(ctx)
+            .load_one(AliasesByTerm(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The published terms this page's sections and FAQ answers link to (automatic cross-links), in
+    /// order of first mention.
+    async fn mentions(&self, ctx: &Context<'_>) -> Result<Vec<Term>> {
+        let loader = loader(ctx);
+        let (sections, faqs, linker) = futures_util::try_join!(
+            loader.load_one(SectionsByTerm(self.0.id)),
+            loader.load_one(FaqsByTerm(self.0.id)),
+            async { Ok(crate::graphql::linker(ctx).current().await?) }
+        )?;
+        let (sections, faqs) = (sections.unwrap_or_default(), faqs.unwrap_or_default());
+        let texts = sections
+            .iter()
+            .map(|s| s.body_html.as_str())
+            .chain(faqs.iter().map(|f| f.answer_html.as_str()));
+        let ids = linker.mentions(texts, self.0.id);
+        let mut found = loader.load_many(ids.iter().copied().map(TermById)).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(&TermById(*id)))
+            .map(Term)
+            .collect())
+    }
+
+    /// The published terms whose sections or FAQ answers link to this one (automatic cross-links), by
+    /// name. Empty while this term is not public: nothing links to it.
+    async fn backlinks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return terms after this cursor (an `endCursor`).")] after: Option<String>,
+    ) -> Result<BacklinkConnection> {
+        let first = cursor::first_or_default(first)?;
+        let offset = after
+            .as_deref()
+            .map(|after| cursor::decode_position(after, PositionList::Backlinks, "after"))
+            .transpose()?
+            .map_or(0, |position| position.max(-1) + 1) as u64;
+        let mut page = BacklinkPage::default();
+        if Visibility::public().admits(&self.0) {
+            let db = ctx.data_unchecked::<DatabaseConnection>();
+            let linker = crate::graphql::linker(ctx).current().await?;
+            let mut names = vec![self.0.name.clone()];
+            names.extend(
+                loader(ctx)
+                    .load_one(AliasesByTerm(self.0.id))
+                    .await?
+                    .unwrap_or_default(),
+            );
+            page = linking::backlinks(db, &linker, self.0.id, &names, offset, first).await?;
+        }
+        let edges: Vec<TermEdge> = page
+            .terms
+            .into_iter()
+            .map(|(position, row)| {
+                let cursor = cursor::encode_position(PositionList::Backlinks, position as i64);
+                TermEdge::new(cursor, Term(row))
+            })
+            .collect();
+        let page_info = PageInfo {
+            has_next_page: page.more,
+            has_previous_page: offset > 0,
+            start_cursor: edges.first().map(|e| e.cursor_text().to_owned()),
+            end_cursor: edges.last().map(|e| e.cursor_text().to_owned()),
+        };
+        Ok(BacklinkConnection { edges, page_info })
+    }
+
+    /// Editors only: published terms that could be added to the related terms, best first: they share
+    /// categories with this term or are linked with it by automatic cross-links, either way, and are
+    /// not related to it yet.
+    #[graphql(guard = "RoleGuard::new(Role::Editor)")]
+    async fn suggested_related_terms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (1–100, default 20).")] first: Option<i32>,
+    ) -> Result<Vec<SuggestedRelatedTerm>> {
+        let first = cursor::first_or_default(first)?;
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let linker = crate::graphql::linker(ctx).current().await?;
+        let suggestions = related_suggestions::suggest(db, &linker, &self.0, first).await?;
+        Ok(suggestions
+            .into_iter()
+            .map(|s| SuggestedRelatedTerm {
+                score: s.score as i32,
+                shared_categories: s.shared_categories as i32,
+                mentioned_here: s.mentioned_by_term,
+                mentions_this_term: s.mentions_term,
+                term: Term(s.term),
+            })
             .collect())
     }
 

@@ -1,0 +1,98 @@
+//! Reading term aliases (other names, "CI" for "Continuous integration") and checking new ones against
+//! the names and aliases already stored. Aliases are written with the rest of a term (`term_rows`).
+
+use std::collections::HashMap;
+
+use entity::term_name_alias;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{pack::alias_key, search_text::folded_words};
+use crate::error::Result;
+
+/// The aliases of the given terms as `(term id, alias)`, ordered by term and position. One SQL
+/// statement.
+pub async fn by_term_ids(
+    db: &impl ConnectionTrait,
+    term_ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    Ok(term_name_alias::Entity::find()
+        .filter(term_name_alias::Column::TermId.is_in(term_ids.iter().copied()))
+        .order_by_asc(term_name_alias::Column::TermId)
+        .order_by_asc(term_name_alias::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.term_id, row.alias))
+        .collect())
+}
+
+/// Whether `text` can be looked up at all: PostgreSQL refuses the NUL character in any statement (the
+/// document checks refuse such text with their own message).
+fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
+/// Why each of `aliases` cannot be given to term `owner` (`None` for a term not stored yet): another
+/// term has it as an alias, or is named so (names compared as full-text search folds them). Returns
+/// `(index in aliases, message)`. Two SQL statements; none without aliases.
+pub async fn conflicts(
+    db: &impl ConnectionTrait,
+    owner: Option<i64>,
+    aliases: &[String],
+) -> Result<Vec<(usize, String)>> {
+    if aliases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = aliases
+        .iter()
+        .map(|a| {
+            if storable(a) {
+                alias_key(a)
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let held: HashMap<String, i64> = term_name_alias::Entity::find()
+        .filter(term_name_alias::Column::Lowered.is_in(keys.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|row| Some(row.term_id) != owner)
+        .map(|row| (row.lowered, row.term_id))
+        .collect();
+    let folded: Vec<String> = aliases
+        .iter()
+        .map(|a| {
+            if storable(a) {
+                folded_words(a)
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let named = super::search::terms_named(db, &folded).await?;
+    let mut found = Vec::new();
+    for (i, alias) in aliases.iter().enumerate() {
+        if held.contains_key(&keys[i]) {
+            found.push((i, format!("the alias {alias:?} already names another term")));
+        } else if named
+            .get(&folded[i])
+            .is_some_and(|ids| ids.iter().any(|id| Some(*id) != owner))
+        {
+            found.push((i, format!("{alias:?} is another term's name")));
+        }
+    }
+    Ok(found)
+}
+
+/// The term that has `name` (in any case) as an alias. One SQL statement.
+pub async fn owner_of(db: &impl ConnectionTrait, name: &str) -> Result<Option<i64>> {
+    if !storable(name) {
+        return Ok(None);
+    }
+    Ok(term_name_alias::Entity::find_by_id(alias_key(name))
+        .one(db)
+        .await?
+        .map(|row| row.term_id))
+}
