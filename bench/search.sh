@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Search latency benchmark: the 10 000-term pack from ../shared/bench/gen_content.py served by a release
-# build on SQLite and on PostgreSQL (response cache off, so every request runs), `suggest` driven as a
-# user types (each keystroke of the first word of 500 names) and `search` with one and two words taken
-# from names and definitions. One connection at a time (wrk -c1), 10 s per run after a 2 s warm-up, on
+# Search and linking latency benchmark: the 10 000-term pack from ../shared/bench/gen_content.py served
+# by a release build on SQLite and on PostgreSQL (response cache off, so every request runs), `suggest`
+# driven as a user types (each keystroke of the first word of 500 names), `search` with one and two
+# words taken from names and definitions, a term page's sections and FAQ answers as Markdown (`page-md`)
+# and as HTML with automatic cross-links (`page-html`: the difference is what linking costs), and
+# `backlinks` of 500 terms. One connection at a time (wrk -c1), 10 s per run after a 2 s warm-up, on
 # 127.0.0.1 only; prints p50 and p99 per engine and field, beside the floor: `{ __typename }` on the
 # same server in the same run (HTTP, admission and scheduling on this machine, no SQL). Checks
 # nothing: the figures are for docs/performance.md.
@@ -38,8 +40,14 @@ work = sys.argv[1]
 rng = random.Random(7)
 terms = [json.loads(line) for line in open(f"{work}/pack.jsonl")]
 published = [t for t in terms if t.get("status", "published") == "published"]
-suggest, search = [], []
+suggest, search, page_md, page_html, backlinks = [], [], [], [], []
+page = ("query($s: String!) {{ term(slug: $s) {{ sections {{ heading body{f} }} "
+        "faqs {{ question answer{f} }} }} }}")
 for term in rng.sample(published, 500):
+    page_md.append({"query": page.format(f=""), "variables": {"s": term["slug"]}})
+    page_html.append({"query": page.format(f="(format: HTML)"), "variables": {"s": term["slug"]}})
+    backlinks.append({"query": "query($s: String!) { term(slug: $s) { backlinks(first: 10) "
+                               "{ nodes { slug } } } }", "variables": {"s": term["slug"]}})
     first = re.findall(r"\w+", term["name"])[0]
     for n in range(1, min(len(first), 6) + 1):
         suggest.append({"query": "query($p: String!) { suggest(prefix: $p) { slug name } }",
@@ -52,7 +60,9 @@ for term in rng.sample(published, 500):
                             "{ edges { node { score snippet term { slug name } } } } }",
                    "variables": {"q": query}})
 floor = [{"query": "{ __typename }"}]
-for field, bodies in (("floor", floor), ("suggest", suggest), ("search", search)):
+fields = (("floor", floor), ("suggest", suggest), ("search", search), ("page-md", page_md),
+          ("page-html", page_html), ("backlinks", backlinks))
+for field, bodies in fields:
     with open(f"{work}/{field}.lua", "w") as out:
         out.write("bodies = {\n")
         for body in bodies:
@@ -63,7 +73,7 @@ for field, bodies in (("floor", floor), ("suggest", suggest), ("search", search)
 PY
 
 echo "search benchmark: $terms terms; wrk 1 thread, 1 connection, ${seconds}s per run; $(nproc) cores shared"
-printf '%-10s %-8s %10s %10s %10s %8s\n' engine field "req/s" "p50 ms" "p99 ms" errors
+printf '%-10s %-9s %10s %10s %10s %8s\n' engine field "req/s" "p50 ms" "p99 ms" errors
 for engine in sqlite postgres; do
   if [ "$engine" = sqlite ]; then
     url="sqlite://$work/search.db?mode=rwc"
@@ -78,7 +88,7 @@ for engine in sqlite postgres; do
     --no-sample-content --response-cache-bytes 0 --anonymous-requests-per-minute 0 &
   server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  for field in floor suggest search; do
+  for field in floor suggest search page-md page-html backlinks; do
     wrk -t1 -c1 -d2s -s "$work/$field.lua" "http://127.0.0.1:$port/graphql" >/dev/null
     out="$(wrk -t1 -c1 -d"${seconds}s" --latency -s "$work/$field.lua" "http://127.0.0.1:$port/graphql")"
     python3 - "$engine" "$field" <<PY
@@ -91,7 +101,7 @@ p50 = ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
 p99 = ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"{sys.argv[1]:<10} {sys.argv[2]:<8} {rps:10.0f} {p50:10.3f} {p99:10.3f} {errors.group(1) if errors else 0:>8}")
+print(f"{sys.argv[1]:<10} {sys.argv[2]:<9} {rps:10.0f} {p50:10.3f} {p99:10.3f} {errors.group(1) if errors else 0:>8}")
 PY
   done
   kill "$server"; wait "$server" 2>/dev/null || true

@@ -183,9 +183,23 @@ async fn every_example_operation_is_valid_and_runs_on_the_sample_glossary() {
             .any(|hit| hit["node"]["snippet"].as_str().unwrap().contains("<mark>")),
         "{found}"
     );
+    let linked = run(
+        &app,
+        &operations,
+        "TermBacklinks",
+        None,
+        json!({"slug": "continuous-integration"}),
+    )
+    .await;
+    let term = &linked["term"];
+    assert!(
+        term["backlinks"]["nodes"].as_array().unwrap().len() >= 5 && term["mentions"].is_array(),
+        "the sample glossary links to continuous integration, mostly by its alias CI: {linked}"
+    );
     ran.extend([
         "SuggestTerms",
         "SearchTerms",
+        "TermBacklinks",
         "TermPage",
         "GlossaryIndex",
         "TermsByLetter",

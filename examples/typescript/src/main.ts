@@ -15,6 +15,7 @@ import {
   GlossaryIndexDocument,
   SearchTermsDocument,
   SuggestTermsDocument,
+  TermBacklinksDocument,
   TermPageDocument,
   TermUpdatedDocument,
   TermsByLetterDocument,
@@ -143,6 +144,12 @@ async function main(): Promise<void> {
   if (!best) throw new Error('searching the sample glossary for "server side" found nothing');
   // The snippet is HTML: matched words in <mark>, the rest escaped, ready for innerHTML.
   console.log(`SearchTerms server side: ${found.search.edges.length} hits, best ${best.term.name}: ${best.snippet}`);
+
+  const linked = await request(url, TermBacklinksDocument, { slug: 'continuous-integration', first: 5 });
+  if (!linked.term) throw new Error('the sample glossary has no continuous-integration term');
+  const linking = linked.term.backlinks.nodes.map((node) => node.name);
+  if (!linking.length) throw new Error('no term links to continuous integration');
+  console.log(`TermBacklinks ${linked.term.name}: linked from ${linking.join(', ')}`);
 
   if (!apiKey) {
     console.log('no GLOSSARY_API_KEY: skipping the subscription');
