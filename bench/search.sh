@@ -10,6 +10,7 @@
 # nothing: the figures are for docs/performance.md.
 #
 # usage: bench/search.sh [TERMS] [SECONDS]      (defaults: 10000 10)
+#        FIELDS="floor suggest" bench/search.sh  runs only those fields
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,7 +89,7 @@ for engine in sqlite postgres; do
     --no-sample-content --response-cache-bytes 0 --anonymous-requests-per-minute 0 &
   server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  for field in floor suggest search page-md page-html backlinks; do
+  for field in ${FIELDS:-floor suggest search page-md page-html backlinks}; do
     wrk -t1 -c1 -d2s -s "$work/$field.lua" "http://127.0.0.1:$port/graphql" >/dev/null
     out="$(wrk -t1 -c1 -d"${seconds}s" --latency -s "$work/$field.lua" "http://127.0.0.1:$port/graphql")"
     python3 - "$engine" "$field" <<PY

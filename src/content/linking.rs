@@ -130,8 +130,24 @@ impl LinkerCache {
                         let epoch = self.epoch.current();
                         let built_at = Instant::now();
                         let (names, expires) = link_names(&self.db, clock::now()).await?;
+                        let read = built_at.elapsed();
+                        let name_count = names.len();
+                        // Building the automaton is CPU work: off the async workers.
+                        let linker = tokio::task::spawn_blocking(move || Linker::new(names))
+                            .await
+                            .map_err(|error| {
+                                crate::error::Error::Internal(format!(
+                                    "building the linker failed: {error}"
+                                ))
+                            })?;
+                        tracing::debug!(
+                            names = name_count,
+                            read_ms = read.as_secs_f64() * 1e3,
+                            total_ms = built_at.elapsed().as_secs_f64() * 1e3,
+                            "cross-link names read and linker built"
+                        );
                         let built = Arc::new(Built {
-                            linker: Arc::new(Linker::new(names)),
+                            linker: Arc::new(linker),
                             epoch,
                             built_at,
                             expires,

@@ -617,3 +617,25 @@ async fn content_health_reports_every_check() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn admission_weighs_the_fields_that_scan_text() {
+    let app = spawn_app_with(&linked_glossary()).await;
+    let (status, body) = app
+        .post(
+            "{ terms(first: 100) { nodes { backlinks { nodes { slug } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+    assert!(body.get("data").is_none(), "{body}");
+    // A page of ten terms with their backlinks is fine.
+    let data = app
+        .gql(
+            "{ terms(first: 10) { nodes { slug backlinks { nodes { slug } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["terms"]["nodes"].as_array().unwrap().len(), 5);
+}

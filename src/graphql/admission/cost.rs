@@ -50,8 +50,8 @@ const ESTIMATED_LIST_SIZES: [(&str, &str, u64); 7] = [
 /// the terms that link to one, weighing suggestions, the whole health report) are priced as the
 /// statements and text they read, so a document cannot ask for them many times over.
 const FIELD_WEIGHTS: [(&str, &str, u64); 4] = [
-    ("Term", "backlinks", 2_000),
-    ("Term", "suggestedRelatedTerms", 2_000),
+    ("Term", "backlinks", 2_500),
+    ("Term", "suggestedRelatedTerms", 2_500),
     ("Term", "mentions", 20),
     ("Query", "contentHealth", 50_000),
 ];
@@ -426,11 +426,14 @@ mod tests {
 
     #[test]
     fn fields_that_scan_text_weigh_more() {
-        // terms(first: 100): 1 + 100 × (nodes 1 + (backlinks (1 + 2000 + 20 × (nodes 1 + (slug 1)))))
+        // terms(first: 100): 1 + 100 × (nodes 1 + (backlinks (1 + 2500 + 20 × (nodes 1 + (slug 1)))))
         let cost =
             cost_of("{ terms(first: 100) { nodes { backlinks { nodes { slug } } } } }").unwrap();
-        assert_eq!(cost.complexity, 1 + 100 * (1 + (1 + 2_000 + 20 * (1 + 1))));
-        assert!(cost.complexity > 200_000, "a hundred scans is near the cap");
+        assert_eq!(cost.complexity, 1 + 100 * (1 + (1 + 2_500 + 20 * (1 + 1))));
+        assert!(
+            cost.complexity > 250_000,
+            "a hundred scans are over the default cap"
+        );
         let cost = cost_of("{ contentHealth { duplicateNames { name } } }").unwrap();
         assert!(cost.complexity > 50_000, "{cost:?}");
     }
