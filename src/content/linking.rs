@@ -27,7 +27,11 @@ use super::{
     terms,
     visibility::Visibility,
 };
-use crate::{clock, content_epoch::ContentEpoch, error::Result};
+use crate::{
+    clock,
+    content_epoch::ContentEpoch,
+    error::{Error, Result},
+};
 
 /// How long a linker serves while changes on other replicas cannot be heard.
 pub const UNSYNCED_REUSE: Duration = Duration::from_secs(1);
@@ -57,7 +61,7 @@ impl Built {
 pub struct LinkerCache {
     db: DatabaseConnection,
     epoch: Arc<ContentEpoch>,
-    href_prefix: String,
+    href_prefix: Arc<str>,
     current: Mutex<Option<Arc<Built>>>,
     building: tokio::sync::Mutex<()>,
 }
@@ -96,7 +100,7 @@ impl LinkerCache {
         Self {
             db,
             epoch,
-            href_prefix,
+            href_prefix: Arc::from(href_prefix),
             current: Mutex::new(None),
             building: tokio::sync::Mutex::new(()),
         }
@@ -118,7 +122,8 @@ impl LinkerCache {
             .cloned()
     }
 
-    /// The linker for the terms public now.
+    /// The linker for the terms public now: the one kept while it is fresh, else one request builds
+    /// it while the others wait for that build.
     pub async fn current(&self) -> Result<CurrentLinker> {
         let built = match self.fresh() {
             Some(built) => built,
@@ -126,46 +131,45 @@ impl LinkerCache {
                 let _building = self.building.lock().await;
                 match self.fresh() {
                     Some(built) => built,
-                    None => {
-                        let epoch = self.epoch.current();
-                        let built_at = Instant::now();
-                        let (names, expires) = link_names(&self.db, clock::now()).await?;
-                        let read = built_at.elapsed();
-                        let name_count = names.len();
-                        // Building the automaton is CPU work: off the async workers.
-                        let linker = tokio::task::spawn_blocking(move || Linker::new(names))
-                            .await
-                            .map_err(|error| {
-                                crate::error::Error::Internal(format!(
-                                    "building the linker failed: {error}"
-                                ))
-                            })?;
-                        tracing::debug!(
-                            names = name_count,
-                            read_ms = read.as_secs_f64() * 1e3,
-                            total_ms = built_at.elapsed().as_secs_f64() * 1e3,
-                            "cross-link names read and linker built"
-                        );
-                        let built = Arc::new(Built {
-                            linker: Arc::new(linker),
-                            epoch,
-                            built_at,
-                            expires,
-                        });
-                        *self
-                            .current
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                            Some(Arc::clone(&built));
-                        built
-                    }
+                    None => self.rebuild().await?,
                 }
             }
         };
         Ok(CurrentLinker {
             linker: Arc::clone(&built.linker),
-            href_prefix: Arc::from(self.href_prefix.as_str()),
+            href_prefix: Arc::clone(&self.href_prefix),
         })
+    }
+
+    /// Reads the names of the terms public now, builds their linker and keeps it.
+    async fn rebuild(&self) -> Result<Arc<Built>> {
+        // The epoch is read first: a change committed while the names are read makes this one stale.
+        let epoch = self.epoch.current();
+        let built_at = Instant::now();
+        let (names, expires) = link_names(&self.db, clock::now()).await?;
+        let read = built_at.elapsed();
+        let name_count = names.len();
+        // Hashing ten thousand names is CPU work: off the async workers.
+        let linker = tokio::task::spawn_blocking(move || Linker::new(names))
+            .await
+            .map_err(|error| Error::Internal(format!("building the linker failed: {error}")))?;
+        tracing::debug!(
+            names = name_count,
+            read_ms = read.as_secs_f64() * 1e3,
+            total_ms = built_at.elapsed().as_secs_f64() * 1e3,
+            "cross-link names read and linker built"
+        );
+        let built = Arc::new(Built {
+            linker: Arc::new(linker),
+            epoch,
+            built_at,
+            expires,
+        });
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::clone(&built));
+        Ok(built)
     }
 }
 
