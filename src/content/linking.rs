@@ -1,76 +1,24 @@
-//! The linker of the moment: automatic cross-links ([`super::cross_links`]) over the names and aliases
-//! of the terms anonymous readers can see right now, kept in memory and rebuilt when that set may have
-//! changed. Only published terms whose time has come are link targets, so a draft is never linked, for
-//! anyone.
-//!
-//! When it is rebuilt: every committed change to content moves the [`ContentEpoch`] on (here and, on
-//! PostgreSQL, on every replica), and a linker built in an older epoch is not used again; a term
-//! scheduled for later becomes public without a write, so a linker also expires at the earliest
-//! scheduled publication still to come. While this replica cannot hear the others (its `LISTEN`
-//! connection is down) a linker is used for at most [`UNSYNCED_REUSE`]. One request rebuilds while
-//! the others that need it wait for that one build: three SQL statements per rebuild, none otherwise.
+//! Automatic cross-links as requests see them: [`CurrentLinker`] renders one request's text with the
+//! linker of the moment (kept by [`super::public_names`]), [`backlinks`] finds the terms that link to
+//! one, and [`rendered_texts`] reads the texts links run over.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, sync::Arc};
 
-use chrono::{DateTime, Utc};
-use entity::{term, term_name_alias};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use entity::term;
+use sea_orm::ConnectionTrait;
 
 use super::{
-    cross_links::{LinkTarget, Linked, Linker},
+    cross_links::{Linked, Linker},
     terms,
     visibility::Visibility,
 };
-use crate::{
-    clock,
-    content_epoch::ContentEpoch,
-    error::{Error, Result},
-};
-
-/// How long a linker serves while changes on other replicas cannot be heard.
-pub const UNSYNCED_REUSE: Duration = Duration::from_secs(1);
-
-/// A linker and what it was built from.
-struct Built {
-    linker: Arc<Linker>,
-    /// The epoch it was built in (`None`: built while out of sync).
-    epoch: Option<u64>,
-    built_at: Instant,
-    /// The earliest scheduled publication still to come when it was built.
-    expires: Option<DateTime<Utc>>,
-}
-
-impl Built {
-    fn is_fresh(&self, epoch: Option<u64>, now: DateTime<Utc>) -> bool {
-        let unexpired = self.expires.is_none_or(|at| now < at);
-        unexpired
-            && match epoch {
-                Some(epoch) => self.epoch == Some(epoch),
-                None => self.built_at.elapsed() < UNSYNCED_REUSE,
-            }
-    }
-}
-
-/// The linker of the published terms, rebuilt as they change.
-pub struct LinkerCache {
-    db: DatabaseConnection,
-    epoch: Arc<ContentEpoch>,
-    href_prefix: Arc<str>,
-    current: Mutex<Option<Arc<Built>>>,
-    building: tokio::sync::Mutex<()>,
-}
+use crate::error::Result;
 
 /// A linker with the prefix its links take: what renders one request's text.
 #[derive(Clone)]
 pub struct CurrentLinker {
-    linker: Arc<Linker>,
-    href_prefix: Arc<str>,
+    pub(super) linker: Arc<Linker>,
+    pub(super) href_prefix: Arc<str>,
 }
 
 impl CurrentLinker {
@@ -92,130 +40,6 @@ impl CurrentLinker {
         }
         mentions
     }
-}
-
-impl LinkerCache {
-    /// A cache over `db`, stale whenever `epoch` moves; links point at `href_prefix` + slug.
-    pub fn new(db: DatabaseConnection, epoch: Arc<ContentEpoch>, href_prefix: String) -> Self {
-        Self {
-            db,
-            epoch,
-            href_prefix: Arc::from(href_prefix),
-            current: Mutex::new(None),
-            building: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// What links point at, before the slug.
-    pub fn href_prefix(&self) -> &str {
-        &self.href_prefix
-    }
-
-    fn fresh(&self) -> Option<Arc<Built>> {
-        let current = self
-            .current
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        current
-            .as_ref()
-            .filter(|built| built.is_fresh(self.epoch.current(), clock::now()))
-            .cloned()
-    }
-
-    /// The linker for the terms public now: the one kept while it is fresh, else one request builds
-    /// it while the others wait for that build.
-    pub async fn current(&self) -> Result<CurrentLinker> {
-        let built = match self.fresh() {
-            Some(built) => built,
-            None => {
-                let _building = self.building.lock().await;
-                match self.fresh() {
-                    Some(built) => built,
-                    None => self.rebuild().await?,
-                }
-            }
-        };
-        Ok(CurrentLinker {
-            linker: Arc::clone(&built.linker),
-            href_prefix: Arc::clone(&self.href_prefix),
-        })
-    }
-
-    /// Reads the names of the terms public now, builds their linker and keeps it.
-    async fn rebuild(&self) -> Result<Arc<Built>> {
-        // The epoch is read first: a change committed while the names are read makes this one stale.
-        let epoch = self.epoch.current();
-        let built_at = Instant::now();
-        let (names, expires) = link_names(&self.db, clock::now()).await?;
-        let read = built_at.elapsed();
-        let name_count = names.len();
-        // Hashing ten thousand names is CPU work: off the async workers.
-        let linker = tokio::task::spawn_blocking(move || Linker::new(names))
-            .await
-            .map_err(|error| Error::Internal(format!("building the linker failed: {error}")))?;
-        tracing::debug!(
-            names = name_count,
-            read_ms = read.as_secs_f64() * 1e3,
-            total_ms = built_at.elapsed().as_secs_f64() * 1e3,
-            "cross-link names read and linker built"
-        );
-        let built = Arc::new(Built {
-            linker: Arc::new(linker),
-            epoch,
-            built_at,
-            expires,
-        });
-        *self
-            .current
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::clone(&built));
-        Ok(built)
-    }
-}
-
-/// The names and aliases of the terms public at `now`, oldest term first (so that of two terms with
-/// one name, the older is linked), and the earliest scheduled publication after `now`, when the set
-/// changes by itself. Three SQL statements.
-pub async fn link_names(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> Result<(Vec<(String, LinkTarget)>, Option<DateTime<Utc>>)> {
-    let public = Visibility::Public { now };
-    let terms: Vec<(i64, String, String)> = term::Entity::find()
-        .select_only()
-        .columns([term::Column::Id, term::Column::Slug, term::Column::Name])
-        .filter(public.term_condition())
-        .order_by_asc(term::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let aliases: Vec<(i64, String)> = term_name_alias::Entity::find()
-        .select_only()
-        .columns([
-            term_name_alias::Column::TermId,
-            term_name_alias::Column::Alias,
-        ])
-        .inner_join(term::Entity)
-        .filter(public.term_condition())
-        .order_by_asc(term_name_alias::Column::TermId)
-        .order_by_asc(term_name_alias::Column::Position)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let expires = terms::next_scheduled_publication(db, now).await?;
-    let mut targets = HashMap::with_capacity(terms.len());
-    let mut names = Vec::with_capacity(terms.len() + aliases.len());
-    for (term_id, slug, name) in terms {
-        let target = LinkTarget { term_id, slug };
-        targets.insert(term_id, target.clone());
-        names.push((name, target));
-    }
-    for (term_id, alias) in aliases {
-        if let Some(target) = targets.get(&term_id) {
-            names.push((alias, target.clone()));
-        }
-    }
-    Ok((names, expires))
 }
 
 /// Candidates read per statement while looking for backlinks.

@@ -4,13 +4,14 @@
 //! `NOTIFY`, `database` runs migrations).
 //!
 //! - Reads: [`terms`], [`term_list`] (filters, orderings, keyset pages), [`sections`], [`faqs`],
-//!   [`relations`], [`categories`], [`revisions`], [`search`] (full text and suggestions), each through
+//!   [`relations`], [`categories`], [`revisions`], [`search`] (full text), each through
 //!   [`visibility::Visibility`] so that one rule decides what anonymous readers can reach.
 //! - The full-text index: [`search_index`] writes it inside every term write; [`search_text`] is how
 //!   search reads text (folding, words, snippets).
 //! - [`cross_links`]: finds other terms' names in rendered HTML and links them, by the rules of
-//!   automatic cross-linking; [`linking`] keeps the linker of the terms public now, and [`aliases`]
-//!   reads the other names terms are linked by; [`related_suggestions`] and [`health`] are what
+//!   automatic cross-linking; [`public_names`] keeps the linker of the terms public now and their
+//!   [`suggestions`] index, [`linking`] renders with it and finds backlinks, and [`aliases`] reads
+//!   the other names terms are linked and suggested by; [`related_suggestions`] and [`health`] are what
 //!   editors get from them (suggested related terms, the content health report).
 //! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
 //!   [`editor`] loads and saves one term inside it; refusals are [`refusal`]'s.
@@ -28,6 +29,7 @@ pub mod health;
 pub mod linking;
 pub mod markdown;
 pub mod pack;
+pub mod public_names;
 pub mod refusal;
 pub mod related_suggestions;
 pub mod relations;
@@ -37,6 +39,7 @@ pub mod search_index;
 pub mod search_text;
 pub mod sections;
 pub mod sql_binds;
+pub mod suggestions;
 pub mod term_list;
 pub mod term_rows;
 pub mod terms;

@@ -1,14 +1,14 @@
-//! Reading the full-text index: ranked search with snippets, and suggestions by prefix. Both filter
-//! through the visibility rule, so anonymous readers only ever find published terms; the index itself
-//! is written by `search_index`.
+//! Reading the full-text index: ranked search with snippets, terms by folded name, and the phrase
+//! candidates of backlinks. Search filters through the visibility rule, so anonymous readers only
+//! ever find published terms; the index itself is written by `search_index`. Suggestions are answered
+//! from memory ([`super::suggestions`]).
 //!
 //! Ranking: terms whose name holds every word come first, then by the engine's relevance (SQLite's
 //! BM25 with the name weighted 10, the title 4, the definition 2 and the body 1; PostgreSQL's
 //! `ts_rank_cd` over the same four weights), then by name. Scores compare hits of one search on one
 //! engine, not across engines.
 
-use entity::term;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::{
     search_text::{QueryWords, lead, snippet},
@@ -97,78 +97,6 @@ fn hit(row: &QueryResult, query: &QueryWords) -> Result<SearchHit> {
         score,
         snippet,
     })
-}
-
-/// Terms whose name starts with `prefix`'s words (folded; the last word a prefix), in name order,
-/// then, when fewer than `limit`, those with those words elsewhere in the name, by name; at most
-/// `limit`. The first group is a range scan of the folded names' index that stops after `limit` rows,
-/// whatever the prefix: one SQL statement, two when it does not fill the list, none for a prefix
-/// without words.
-pub async fn suggest(
-    db: &impl ConnectionTrait,
-    visibility: Visibility,
-    prefix: &QueryWords,
-    limit: u64,
-) -> Result<Vec<term::Model>> {
-    if prefix.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = db.get_database_backend();
-    let typed = prefix.as_slice().join(" ");
-    // Every folded name starting with `typed` sorts between it and it followed by the last character.
-    let above = format!("{typed}{}", char::MAX);
-    let mut binds = Binds::new(backend);
-    let sql = format!(
-        "SELECT term.* FROM term_search_name \
-         JOIN term ON term.id = term_search_name.term_id \
-         WHERE term_search_name.folded_name >= {} AND term_search_name.folded_name < {} AND {} \
-         ORDER BY term_search_name.folded_name, term_search_name.term_id LIMIT {}",
-        binds.push(typed),
-        binds.push(above),
-        visibility.sql_condition(&mut binds),
-        binds.push(count(limit)),
-    );
-    let mut terms = terms_of(db, binds.statement(sql)).await?;
-    if terms.len() as u64 >= limit {
-        return Ok(terms);
-    }
-
-    let mut binds = Binds::new(backend);
-    let sql = match backend {
-        DbBackend::Postgres => format!(
-            "SELECT term.* FROM term_search \
-             JOIN term ON term.id = term_search.term_id \
-             WHERE term_search.name_document @@ to_tsquery('simple', {}) AND {} \
-             ORDER BY term.sort_key, term.id LIMIT {}",
-            binds.push(prefix.tsquery()),
-            visibility.sql_condition(&mut binds),
-            binds.push(count(limit + terms.len() as u64)),
-        ),
-        _ => format!(
-            "SELECT term.* FROM term_search_name_words \
-             CROSS JOIN term ON term.id = term_search_name_words.rowid \
-             WHERE term_search_name_words MATCH {} AND {} \
-             ORDER BY term.sort_key, term.id LIMIT {}",
-            binds.push(prefix.fts5()),
-            visibility.sql_condition(&mut binds),
-            binds.push(count(limit + terms.len() as u64)),
-        ),
-    };
-    let starting: std::collections::HashSet<i64> = terms.iter().map(|term| term.id).collect();
-    for term in terms_of(db, binds.statement(sql)).await? {
-        if terms.len() as u64 >= limit {
-            break;
-        }
-        if !starting.contains(&term.id) {
-            terms.push(term);
-        }
-    }
-    Ok(terms)
-}
-
-/// The term rows a statement selecting `term.*` returns.
-async fn terms_of(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<term::Model>> {
-    Ok(term::Entity::find().from_raw_sql(statement).all(db).await?)
 }
 
 /// The terms (any status) whose folded name is one of `folded` (each as [`super::search_text::folded_words`]

@@ -25,7 +25,8 @@ use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::SchemaOptions, content::linking::LinkerCache, events::EventBus, newsletter::Newsletter,
+    config::SchemaOptions, content::public_names::PublicNamesCache, events::EventBus,
+    newsletter::Newsletter,
 };
 
 use self::{
@@ -49,14 +50,14 @@ pub fn build_schema(
 ) -> AppSchema {
     // Depth, complexity and the rest are admission's (`admission`), measured before async-graphql sees
     // the document; the recursion guard matches admission's selection nesting limit.
-    let linker = LinkerCache::new(db.clone(), events.epoch(), options.term_link_prefix);
+    let public_names = PublicNamesCache::new(db.clone(), events.epoch(), options.term_link_prefix);
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
     .data(content_data_loader(db.clone(), options.batch_delay))
-    .data(Arc::new(linker))
+    .data(Arc::new(public_names))
     .data(db)
     .data(events)
     .data(newsletter)
@@ -80,9 +81,9 @@ pub fn schema_sdl() -> String {
     .sdl()
 }
 
-/// The linker of automatic cross-links the schema builder attached.
-pub(crate) fn linker<'a>(ctx: &Context<'a>) -> &'a LinkerCache {
-    ctx.data_unchecked::<Arc<LinkerCache>>()
+/// The names of the public terms (linker and suggestion index) the schema builder attached.
+pub(crate) fn public_names<'a>(ctx: &Context<'a>) -> &'a PublicNamesCache {
+    ctx.data_unchecked::<Arc<PublicNamesCache>>()
 }
 
 /// The DataLoader the schema builder attached.

@@ -1,6 +1,6 @@
 //! Automatic cross-links, through the API: each linking rule as its own case, aliases and their
-//! checks, `mentions` and `backlinks` as terms are created, renamed, published, unpublished and
-//! deleted, suggested related terms and the content health report.
+//! checks, `mentions`, `backlinks` and suggestions as terms are created, renamed, published,
+//! unpublished and deleted, suggested related terms and the content health report.
 
 use glossary::{auth::Role, config::AppOptions, import};
 use serde_json::{Value, json};
@@ -389,6 +389,68 @@ async fn a_scheduled_term_is_linked_once_its_time_comes() {
         mentions(&app, "operator").await,
         ["kubernetes", "helm-chart"],
         "no write happened: the linker expired at the publication time"
+    );
+}
+
+async fn suggested(app: &TestApp, prefix: &str) -> Vec<String> {
+    let data = app
+        .gql(
+            "query($p: String!) { suggest(prefix: $p) { slug } }",
+            json!({"p": prefix}),
+        )
+        .await;
+    slugs_of(&data["suggest"])
+}
+
+#[tokio::test]
+async fn suggestions_follow_aliases_renames_and_publishing() {
+    let app = spawn_app_with(&linked_glossary()).await;
+    let admin = app.key("root", Role::Admin).await;
+    assert_eq!(suggested(&app, "k8").await, ["kubernetes"], "by its alias");
+    assert_eq!(suggested(&app, "kube").await, ["kubernetes"]);
+
+    let kubernetes = global_id(&app, "kubernetes").await;
+    accepted(
+        &app,
+        &admin,
+        SET_ALIASES,
+        json!({"id": kubernetes, "aliases": ["Kube", "container orchestration"]}),
+    )
+    .await;
+    assert_eq!(suggested(&app, "k8").await, Vec::<String>::new());
+    assert_eq!(suggested(&app, "orchestr").await, ["kubernetes"]);
+    assert_eq!(
+        suggested(&app, "container").await,
+        ["kubernetes"],
+        "a term matched by its name and an alias is suggested once"
+    );
+
+    accepted(
+        &app,
+        &admin,
+        UPDATE_NAME,
+        json!({"id": kubernetes, "name": "Cluster orchestrator"}),
+    )
+    .await;
+    assert_eq!(suggested(&app, "clu").await, ["cluster", "kubernetes"]);
+    assert_eq!(suggested(&app, "orchestrator").await, ["kubernetes"]);
+
+    accepted(&app, &admin, UNPUBLISH, json!({"id": kubernetes})).await;
+    assert_eq!(suggested(&app, "kube").await, Vec::<String>::new());
+    assert_eq!(suggested(&app, "clu").await, ["cluster"]);
+
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    accepted(&app, &admin, PUBLISH, json!({"id": kubernetes, "at": at})).await;
+    assert_eq!(
+        suggested(&app, "kube").await,
+        Vec::<String>::new(),
+        "not yet"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(
+        suggested(&app, "kube").await,
+        ["kubernetes"],
+        "no write happened: the index expired at the publication time"
     );
 }
 

@@ -16,7 +16,7 @@ use crate::{
     error::Error,
     graphql::{
         guards::RoleGuard,
-        linker,
+        public_names,
         types::{
             health::{
                 ContentHealth, DuplicateName, HiddenRelatedLink, HiddenRelatedLinks, MissingTerm,
@@ -62,7 +62,7 @@ impl HealthQuery {
         }
         let first = first as usize;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let prefix = linker(ctx).href_prefix();
+        let prefix = public_names(ctx).href_prefix();
         let without_faqs = health::lacking(db, Lack::Faqs, first).await?;
         let without_related = health::lacking(db, Lack::RelatedTerms, first).await?;
         let without_sections = health::lacking(db, Lack::Sections, first).await?;

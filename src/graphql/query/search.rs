@@ -11,7 +11,7 @@ use crate::{
     error::Error,
     graphql::{
         cursor::{self, PositionList},
-        guards,
+        guards, public_names,
         types::{
             connection::PageInfo,
             search::{SearchConnection, SearchEdge, SearchHit},
@@ -149,9 +149,9 @@ impl SearchQuery {
         })
     }
 
-    /// Terms for search as you type: those whose name starts with the prefix (its words, in any case,
-    /// accents ignored), then those with the prefix's words anywhere in the name, each group by name.
-    /// Published terms only.
+    /// Terms for search as you type: those whose name or an alias starts with the prefix (its words, in
+    /// any case, accents ignored), by that name; then those with every word of the prefix among the
+    /// words of their name or an alias (the last word as a prefix), by name. Published terms only.
     async fn suggest(
         &self,
         ctx: &Context<'_>,
@@ -170,8 +170,24 @@ impl SearchQuery {
                 .into());
             }
         };
+        if prefix.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = public_names(ctx)
+            .suggestions()
+            .await?
+            .suggest(prefix.as_slice(), limit);
+        // The rows are read through the visibility rule as well, so that a term unpublished since the
+        // index was built is left out rather than served.
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let terms = search::suggest(db, Visibility::public(), &prefix, limit as u64).await?;
-        Ok(terms.into_iter().map(Term).collect())
+        let mut rows: HashMap<i64, _> = terms::by_ids(db, Visibility::public(), &ids)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| rows.remove(id).map(Term))
+            .collect())
     }
 }

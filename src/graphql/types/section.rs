@@ -6,7 +6,7 @@ use entity::{faq, section};
 use super::text::TextFormat;
 use crate::graphql::{
     global_id::{self, NodeKind},
-    linker,
+    public_names,
 };
 
 /// Markdown as stored, or the stored HTML of term `term_id` with automatic cross-links added.
@@ -19,7 +19,7 @@ async fn rich_text(
 ) -> Result<String> {
     Ok(match format {
         TextFormat::Markdown => markdown.to_owned(),
-        TextFormat::Html => linker(ctx).current().await?.link(html, term_id).html,
+        TextFormat::Html => public_names(ctx).linker().await?.link(html, term_id).html,
     })
 }
 

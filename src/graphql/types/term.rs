@@ -256,7 +256,7 @@ impl Term {
         let (sections, faqs, linker) = futures_util::try_join!(
             loader.load_one(SectionsByTerm(self.0.id)),
             loader.load_one(FaqsByTerm(self.0.id)),
-            async { Ok(crate::graphql::linker(ctx).current().await?) }
+            async { Ok(crate::graphql::public_names(ctx).linker().await?) }
         )?;
         let (sections, faqs) = (sections.unwrap_or_default(), faqs.unwrap_or_default());
         let texts = sections
@@ -289,7 +289,7 @@ impl Term {
         let mut page = BacklinkPage::default();
         if Visibility::public().admits(&self.0) {
             let db = ctx.data_unchecked::<DatabaseConnection>();
-            let linker = crate::graphql::linker(ctx).current().await?;
+            let linker = crate::graphql::public_names(ctx).linker().await?;
             let mut names = vec![self.0.name.clone()];
             names.extend(
                 loader(ctx)
@@ -327,7 +327,7 @@ impl Term {
     ) -> Result<Vec<SuggestedRelatedTerm>> {
         let first = cursor::first_or_default(first)?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let linker = crate::graphql::linker(ctx).current().await?;
+        let linker = crate::graphql::public_names(ctx).linker().await?;
         let suggestions = related_suggestions::suggest(db, &linker, &self.0, first).await?;
         Ok(suggestions
             .into_iter()
