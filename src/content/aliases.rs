@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use entity::term_name_alias;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{pack::alias_key, search_text::folded_words};
+use super::{pack::alias_key, search_text::folded_words, sql_binds::id_in};
 use crate::error::Result;
 
 /// The aliases of the given terms as `(term id, alias)`, ordered by term and position. One SQL
@@ -16,7 +16,11 @@ pub async fn by_term_ids(
     term_ids: &[i64],
 ) -> Result<Vec<(i64, String)>> {
     Ok(term_name_alias::Entity::find()
-        .filter(term_name_alias::Column::TermId.is_in(term_ids.iter().copied()))
+        .filter(id_in(
+            db.get_database_backend(),
+            term_name_alias::Column::TermId,
+            term_ids,
+        ))
         .order_by_asc(term_name_alias::Column::TermId)
         .order_by_asc(term_name_alias::Column::Position)
         .all(db)

@@ -3,13 +3,14 @@
 
 use entity::{category, term_category};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use super::{
     pack::{NUL_REFUSED, SLUG_MAX, is_valid_slug},
     refusal::{Edit, Problem, ProblemCode},
+    sql_binds::{id_in, text_in},
 };
 use crate::{clock, error::Result};
 
@@ -25,7 +26,7 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<category::Model>> {
 /// The categories among `ids`. One SQL statement.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<category::Model>> {
     Ok(category::Entity::find()
-        .filter(category::Column::Id.is_in(ids.iter().copied()))
+        .filter(id_in(db.get_database_backend(), category::Column::Id, ids))
         .all(db)
         .await?)
 }
@@ -37,7 +38,11 @@ pub async fn by_slugs(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec
         return Ok(Vec::new());
     }
     Ok(category::Entity::find()
-        .filter(category::Column::Slug.is_in(slugs))
+        .filter(text_in(
+            db.get_database_backend(),
+            category::Column::Slug,
+            &slugs,
+        ))
         .all(db)
         .await?)
 }
@@ -50,7 +55,11 @@ pub async fn by_term_ids(
 ) -> Result<Vec<(i64, category::Model)>> {
     let rows = term_category::Entity::find()
         .find_also_related(category::Entity)
-        .filter(term_category::Column::TermId.is_in(term_ids.iter().copied()))
+        .filter(id_in(
+            db.get_database_backend(),
+            term_category::Column::TermId,
+            term_ids,
+        ))
         .order_by_asc(term_category::Column::TermId)
         .order_by_asc(category::Column::Name)
         .all(db)

@@ -1,16 +1,20 @@
 //! Reading the FAQ entries of terms.
 
 use entity::{faq, term};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::visibility::Visibility;
+use super::{sql_binds::id_in, visibility::Visibility};
 use crate::error::Result;
 
 /// The FAQ entries of the given terms, ordered by term and position. One SQL statement. The caller passes
 /// ids of terms it already saw through the visibility rule.
 pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<Vec<faq::Model>> {
     Ok(faq::Entity::find()
-        .filter(faq::Column::TermId.is_in(term_ids.iter().copied()))
+        .filter(id_in(
+            db.get_database_backend(),
+            faq::Column::TermId,
+            term_ids,
+        ))
         .order_by_asc(faq::Column::TermId)
         .order_by_asc(faq::Column::Position)
         .all(db)
@@ -26,7 +30,7 @@ pub async fn visible_by_ids(
     Ok(faq::Entity::find()
         .inner_join(term::Entity)
         .filter(visibility.term_condition())
-        .filter(faq::Column::Id.is_in(ids.iter().copied()))
+        .filter(id_in(db.get_database_backend(), faq::Column::Id, ids))
         .all(db)
         .await?)
 }

@@ -2,11 +2,11 @@
 
 use entity::{term, term_relation};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, Related, sea_query::Expr,
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Related, sea_query::Expr,
 };
 
-use super::visibility::Visibility;
+use super::{sql_binds::id_in, visibility::Visibility};
 use crate::error::Result;
 
 /// Which columns of a term to read.
@@ -71,7 +71,11 @@ pub async fn related_by_term_ids(
     }
     let rows = select
         .join(JoinType::LeftJoin, join)
-        .filter(term_relation::Column::TermId.is_in(term_ids.iter().copied()))
+        .filter(id_in(
+            db.get_database_backend(),
+            term_relation::Column::TermId,
+            term_ids,
+        ))
         .order_by_asc(term_relation::Column::TermId)
         .order_by_asc(term_relation::Column::Position)
         .into_model::<RelatedRow>()

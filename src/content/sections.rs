@@ -1,9 +1,9 @@
 //! Reading the body sections of terms.
 
 use entity::{section, term};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::visibility::Visibility;
+use super::{sql_binds::id_in, visibility::Visibility};
 use crate::error::Result;
 
 /// The sections of the given terms, ordered by term and position. One SQL statement. The caller passes ids
@@ -13,7 +13,11 @@ pub async fn by_term_ids(
     term_ids: &[i64],
 ) -> Result<Vec<section::Model>> {
     Ok(section::Entity::find()
-        .filter(section::Column::TermId.is_in(term_ids.iter().copied()))
+        .filter(id_in(
+            db.get_database_backend(),
+            section::Column::TermId,
+            term_ids,
+        ))
         .order_by_asc(section::Column::TermId)
         .order_by_asc(section::Column::Position)
         .all(db)
@@ -29,7 +33,7 @@ pub async fn visible_by_ids(
     Ok(section::Entity::find()
         .inner_join(term::Entity)
         .filter(visibility.term_condition())
-        .filter(section::Column::Id.is_in(ids.iter().copied()))
+        .filter(id_in(db.get_database_backend(), section::Column::Id, ids))
         .all(db)
         .await?)
 }

@@ -1,8 +1,55 @@
 //! Bind parameters for the raw statements of the content layer (full-text search has no query
 //! builder): each value is added as its placeholder is written, so placeholders and values stay in
 //! the same order on both engines (`?` on SQLite binds by position, `$n` on PostgreSQL by number).
+//! Also the conditions that bind a whole list as one value ([`id_in`], [`text_in`]).
 
-use sea_orm::{DbBackend, Statement, Value};
+use std::fmt::Write;
+
+use sea_orm::{ColumnTrait, DbBackend, Statement, Value, sea_query::Expr};
+
+/// `column` is one of `ids`, the ids bound as one value, so that the statement's text is the same
+/// whatever their number: one prepared statement serves every batch of a DataLoader, where an
+/// `IN (…)` list is a new statement, parsed and planned again, for each length (and, on SQLite, a
+/// miss in the connection's statement cache). `= ANY(CAST(? AS int8[]))` with an array literal on
+/// PostgreSQL, `IN (SELECT value FROM json_each(?))` with a JSON array on SQLite; both use the
+/// column's index.
+pub fn id_in<C: ColumnTrait>(backend: DbBackend, column: C, ids: &[i64]) -> Expr {
+    let mut list = String::with_capacity(ids.len() * 6 + 2);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(list, "{id}");
+    }
+    let column = Expr::col(column.as_column_ref());
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_exprs(
+            "$1 = ANY(CAST($2 AS int8[]))",
+            [column, Expr::val(format!("{{{list}}}"))],
+        ),
+        _ => Expr::cust_with_exprs(
+            "? IN (SELECT value FROM json_each(?))",
+            [column, Expr::val(format!("[{list}]"))],
+        ),
+    }
+}
+
+/// `column` is one of `values`, bound as one JSON array: the text counterpart of [`id_in`].
+pub fn text_in<C: ColumnTrait>(backend: DbBackend, column: C, values: &[String]) -> Expr {
+    let json = serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned());
+    let column = Expr::col(column.as_column_ref());
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_exprs(
+            "$1 = ANY(ARRAY(SELECT json_array_elements_text(CAST($2 AS json))))",
+            [column, Expr::val(json)],
+        ),
+        _ => Expr::cust_with_exprs(
+            "? IN (SELECT value FROM json_each(?))",
+            [column, Expr::val(json)],
+        ),
+    }
+}
 
 /// The values of one statement being written.
 pub struct Binds {
@@ -36,7 +83,46 @@ impl Binds {
 
 #[cfg(test)]
 mod tests {
+    use entity::term;
+    use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
+
     use super::*;
+
+    /// The SQL text and the values of a `term` select filtered by `condition`.
+    fn select(backend: DbBackend, condition: Expr) -> (String, Vec<Value>) {
+        let statement = term::Entity::find().filter(condition).build(backend);
+        (
+            statement.sql,
+            statement.values.map(|v| v.0).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn a_list_is_one_value_and_the_text_never_changes() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let (one, one_values) = select(backend, id_in(backend, term::Column::Id, &[7]));
+            let (three, three_values) =
+                select(backend, id_in(backend, term::Column::Id, &[1, -2, 3]));
+            let (none, _) = select(backend, id_in(backend, term::Column::Id, &[]));
+            assert_eq!(one, three, "{backend:?}");
+            assert_eq!(one, none, "{backend:?}");
+            assert_eq!((one_values.len(), three_values.len()), (1, 1));
+            let expected = match backend {
+                DbBackend::Postgres => "{1,-2,3}",
+                _ => "[1,-2,3]",
+            };
+            assert_eq!(three_values[0], Value::from(expected));
+
+            let hostile = vec!["a\"b".to_owned(), "c',d".to_owned()];
+            let (text, values) = select(backend, text_in(backend, term::Column::Slug, &hostile));
+            let (other, _) = select(
+                backend,
+                text_in(backend, term::Column::Slug, &["x".to_owned()]),
+            );
+            assert_eq!(text, other);
+            assert_eq!(values[0], Value::from(r#"["a\"b","c',d"]"#));
+        }
+    }
 
     #[test]
     fn placeholders_follow_the_engine() {

@@ -7,7 +7,11 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
-use super::{pack::is_valid_slug, visibility::Visibility};
+use super::{
+    pack::is_valid_slug,
+    sql_binds::{id_in, text_in},
+    visibility::Visibility,
+};
 use crate::error::Result;
 
 /// The visible terms among `ids`, in no particular order. One SQL statement.
@@ -18,7 +22,7 @@ pub async fn by_ids(
 ) -> Result<Vec<term::Model>> {
     Ok(term::Entity::find()
         .filter(visibility.term_condition())
-        .filter(term::Column::Id.is_in(ids.iter().copied()))
+        .filter(id_in(db.get_database_backend(), term::Column::Id, ids))
         .all(db)
         .await?)
 }
@@ -42,7 +46,11 @@ pub async fn by_slugs(
     }
     Ok(term::Entity::find()
         .filter(visibility.term_condition())
-        .filter(term::Column::Slug.is_in(slugs))
+        .filter(text_in(
+            db.get_database_backend(),
+            term::Column::Slug,
+            &slugs,
+        ))
         .all(db)
         .await?)
 }
@@ -60,7 +68,11 @@ pub async fn by_old_slugs(
     }
     let rows = term_slug_alias::Entity::find()
         .find_also_related(term::Entity)
-        .filter(term_slug_alias::Column::Slug.is_in(slugs))
+        .filter(text_in(
+            db.get_database_backend(),
+            term_slug_alias::Column::Slug,
+            &slugs,
+        ))
         .filter(visibility.term_condition())
         .all(db)
         .await?;
