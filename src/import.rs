@@ -20,7 +20,7 @@ use crate::{
     events,
 };
 
-/// Aliases checked against the database per pair of statements (a bind value each).
+/// Aliases (and names) checked against the database per check.
 const ALIASES_PER_CHECK: usize = 1000;
 
 /// The author recorded in the first revision of imported terms.
@@ -90,7 +90,19 @@ pub async fn import_pack(db: &DatabaseConnection, text: &str) -> Result<InsertSu
             });
         }
     }
+    // Names that a stored term has as an alias.
+    for chunk in lines.chunks(ALIASES_PER_CHECK) {
+        let names: Vec<String> = chunk.iter().map(|l| l.document.name.clone()).collect();
+        for (at, _) in aliases::held_as_aliases(&transaction, &names).await? {
+            problems.push(PackProblem {
+                line: chunk[at].line,
+                field: "name".to_owned(),
+                message: format!("{:?} is another term's alias", names[at]),
+            });
+        }
+    }
     if !problems.is_empty() {
+        problems.sort_by_key(|problem| problem.line);
         transaction.rollback().await?;
         return Err(Error::InvalidPack(problems));
     }

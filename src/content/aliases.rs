@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use entity::term_name_alias;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{pack::alias_key, search_text::folded_words, sql_binds::id_in};
+use super::{
+    pack::alias_key,
+    search_text::folded_words,
+    sql_binds::{id_in, text_in},
+};
 use crate::error::Result;
 
 /// The aliases of the given terms as `(term id, alias)`, ordered by term and position. One SQL
@@ -36,6 +40,21 @@ fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
+/// The key `key` makes of each of `texts`, or an empty one (which matches nothing) for text that cannot
+/// be stored.
+fn keys_of(texts: &[String], key: impl Fn(&str) -> String) -> Vec<String> {
+    texts
+        .iter()
+        .map(|text| {
+            if storable(text) {
+                key(text)
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
 /// Why each of `aliases` cannot be given to term `owner` (`None` for a term not stored yet): another
 /// term has it as an alias, or is named so (names compared as full-text search folds them). Returns
 /// `(index in aliases, message)`. Two SQL statements; none without aliases.
@@ -47,16 +66,7 @@ pub async fn conflicts(
     if aliases.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = aliases
-        .iter()
-        .map(|a| {
-            if storable(a) {
-                alias_key(a)
-            } else {
-                String::new()
-            }
-        })
-        .collect();
+    let keys = keys_of(aliases, alias_key);
     let held: HashMap<String, i64> = term_name_alias::Entity::find()
         .filter(term_name_alias::Column::Lowered.is_in(keys.iter().cloned()))
         .all(db)
@@ -65,16 +75,7 @@ pub async fn conflicts(
         .filter(|row| Some(row.term_id) != owner)
         .map(|row| (row.lowered, row.term_id))
         .collect();
-    let folded: Vec<String> = aliases
-        .iter()
-        .map(|a| {
-            if storable(a) {
-                folded_words(a)
-            } else {
-                String::new()
-            }
-        })
-        .collect();
+    let folded = keys_of(aliases, folded_words);
     let named = super::search::terms_named(db, &folded).await?;
     let mut found = Vec::new();
     for (i, alias) in aliases.iter().enumerate() {
@@ -99,4 +100,32 @@ pub async fn owner_of(db: &impl ConnectionTrait, name: &str) -> Result<Option<i6
         .one(db)
         .await?
         .map(|row| row.term_id))
+}
+
+/// Of `names`, those that a stored term has as an alias (in any case), as `(index in names, that
+/// term's id)`. One SQL statement; none without names.
+pub async fn held_as_aliases(
+    db: &impl ConnectionTrait,
+    names: &[String],
+) -> Result<Vec<(usize, i64)>> {
+    let keys = keys_of(names, alias_key);
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let held: HashMap<String, i64> = term_name_alias::Entity::find()
+        .filter(text_in(
+            db.get_database_backend(),
+            term_name_alias::Column::Lowered,
+            &keys,
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.lowered, row.term_id))
+        .collect();
+    Ok(keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, key)| held.get(key).map(|id| (i, *id)))
+        .collect())
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 pub use entity::TermStatus;
 use serde::{Deserialize, Serialize};
 
+use super::search_text::folded_words;
 pub use crate::error::PackProblem;
 
 /// The most related terms one term may list, which is also what `relatedTerms` without `first` costs
@@ -184,10 +185,38 @@ pub fn parse(text: &str) -> Result<Vec<PackLine>, Vec<PackProblem>> {
         }
         lines.push(PackLine { line, document });
     }
+    alias_name_clashes(&lines, &mut problems);
     if problems.is_empty() {
         Ok(lines)
     } else {
         Err(problems)
+    }
+}
+
+/// Reports every alias that is the name of another term of the pack (names compared as search folds
+/// them, as the database check compares stored names), keeping the problems in line order.
+fn alias_name_clashes(lines: &[PackLine], problems: &mut Vec<PackProblem>) {
+    let mut line_of_name: HashMap<String, usize> = HashMap::with_capacity(lines.len());
+    for line in lines {
+        line_of_name
+            .entry(folded_words(&line.document.name))
+            .or_insert(line.line);
+    }
+    let before = problems.len();
+    for line in lines {
+        for (i, alias) in line.document.aliases.iter().enumerate() {
+            match line_of_name.get(&folded_words(alias)) {
+                Some(named) if *named != line.line => problems.push(PackProblem {
+                    line: line.line,
+                    field: format!("aliases[{i}]"),
+                    message: format!("{alias:?} is the name of the term on line {named}"),
+                }),
+                _ => {}
+            }
+        }
+    }
+    if problems.len() > before {
+        problems.sort_by_key(|problem| problem.line);
     }
 }
 
@@ -422,5 +451,28 @@ mod tests {
             "line 3: slug: duplicate slug \"api\" (first on line 1)"
         );
         assert!(problems[1].to_string().starts_with("line 4: invalid JSON"));
+    }
+
+    #[test]
+    fn an_alias_may_not_be_another_lines_name() {
+        let text = [
+            r#"{"slug":"a","name":"A","title":"T","definition":"D","aliases":["Api gateway"]}"#,
+            r#"{"slug":"b","name":"B","title":"T","definition":"D","aliases":["C"]}"#,
+            r#"{"slug":"c","name":"c","title":"T","definition":"D"}"#,
+            r#"{"slug":"d","name":"API  Gateway!","title":"T","definition":"D"}"#,
+        ]
+        .join("\n");
+        let problems: Vec<String> = parse(&text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "line 1: aliases[0]: \"Api gateway\" is the name of the term on line 4",
+                "line 2: aliases[0]: \"C\" is the name of the term on line 3",
+            ]
+        );
     }
 }

@@ -507,11 +507,13 @@ async fn aliases_are_checked_and_round_trip() {
         "{renamed}"
     );
 
-    // An import may not take an alias either, nor give one twice.
-    for (lines, line) in [
+    // An import may not take an alias either, nor give one twice, nor give another term's name as
+    // an alias (stored or in the same pack), nor name a term after a stored alias.
+    for (lines, line, field) in [
         (
             vec![term_line("ship", "Ship", json!({"aliases": ["POD"]}))],
             1,
+            "aliases[0]",
         ),
         (
             vec![
@@ -519,6 +521,20 @@ async fn aliases_are_checked_and_round_trip() {
                 term_line("barge", "Barge", json!({"aliases": ["vessel"]})),
             ],
             2,
+            "aliases[0]",
+        ),
+        (
+            vec![
+                term_line("raft", "Raft", json!({"aliases": ["Canoe"]})),
+                term_line("canoe", "CANOE", json!({})),
+            ],
+            1,
+            "aliases[0]",
+        ),
+        (
+            vec![term_line("container-group", "Container group", json!({}))],
+            1,
+            "name",
         ),
     ] {
         let refused = import::import_pack(app.db(), &pack(&lines)).await;
@@ -529,7 +545,7 @@ async fn aliases_are_checked_and_round_trip() {
             .iter()
             .map(|p| (p.line, p.field.as_str()))
             .collect();
-        assert_eq!(found, [(line, "aliases[0]")], "{problems:?}");
+        assert_eq!(found, [(line, field)], "{problems:?}");
     }
 
     // Export carries aliases.
