@@ -21,7 +21,7 @@ use std::{
 };
 
 use async_graphql::{
-    PathSegment, Response, ServerError, Value,
+    Name, PathSegment, Response, ServerError, Value,
     indexmap::{IndexMap, map::Entry as IndexEntry},
     parser::types::{
         BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Selection,
@@ -135,28 +135,61 @@ impl<'d> Selections<'d> {
     /// Rewrites every object under `value` with its keys in the order of the selection sets that
     /// produced it; keys the selection does not name (none, normally) keep their place at the end.
     fn order_fields(&mut self, sets: &[&'d SelectionSet], value: &mut Value) {
+        if matches!(value, Value::Object(_) | Value::List(_)) {
+            // One lookup of the merged selection for a whole list of objects, not one per item.
+            let merged = self.merged(sets);
+            self.order_value(&merged, value);
+        }
+    }
+
+    /// [`Self::order_fields`] for a value selected by `merged`.
+    fn order_value(&mut self, merged: &MergedSelection<'d>, value: &mut Value) {
         match value {
-            Value::Object(map) => {
-                let merged = self.merged(sets);
-                let mut unordered = std::mem::take(map);
-                map.reserve(unordered.len());
-                for (key, selected) in merged.iter() {
-                    if let Some((name, mut child)) = unordered.swap_remove_entry(*key) {
-                        if matches!(child, Value::Object(_) | Value::List(_)) {
-                            self.order_fields(&selected.below, &mut child);
-                        }
-                        map.insert(name, child);
-                    }
-                }
-                map.extend(unordered);
-            }
+            Value::Object(map) => self.order_object(merged, map),
             Value::List(items) => {
                 for item in items {
-                    self.order_fields(sets, item);
+                    self.order_value(merged, item);
                 }
             }
             _ => {}
         }
+    }
+
+    /// Puts `map`'s keys in `merged`'s order, and its children's below it.
+    fn order_object(&mut self, merged: &MergedSelection<'d>, map: &mut IndexMap<Name, Value>) {
+        // Most objects come out in order already (fields are written as they finish, and those that
+        // wait on a DataLoader are usually selected last): those are only walked, not rebuilt.
+        let mut last = None;
+        let in_order = map
+            .keys()
+            .all(|key| match merged.get_index_of(key.as_str()) {
+                Some(at) if last.is_none_or(|before| at > before) => {
+                    last = Some(at);
+                    true
+                }
+                _ => false,
+            });
+        if in_order {
+            for (key, child) in map.iter_mut() {
+                if matches!(child, Value::Object(_) | Value::List(_))
+                    && let Some(selected) = merged.get(key.as_str())
+                {
+                    self.order_fields(&selected.below, child);
+                }
+            }
+            return;
+        }
+        let mut unordered = std::mem::take(map);
+        map.reserve(unordered.len());
+        for (key, selected) in merged.iter() {
+            if let Some((name, mut child)) = unordered.swap_remove_entry(*key) {
+                if matches!(child, Value::Object(_) | Value::List(_)) {
+                    self.order_fields(&selected.below, &mut child);
+                }
+                map.insert(name, child);
+            }
+        }
+        map.extend(unordered);
     }
 }
 
