@@ -10,6 +10,7 @@ mod m20261125_000004_create_newsletter;
 mod m20261126_000005_outbox_mailbox;
 mod m20261126_000006_term_search;
 mod m20261126_000007_term_name_aliases;
+mod m20261127_000008_index_aliases;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_outbox_mailbox::Migration),
             Box::new(m20261126_000006_term_search::Migration),
             Box::new(m20261126_000007_term_name_aliases::Migration),
+            Box::new(m20261127_000008_index_aliases::Migration),
         ]
     }
 }

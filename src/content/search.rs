@@ -3,9 +3,9 @@
 //! ever find published terms; the index itself is written by `search_index`. Suggestions are answered
 //! from memory ([`super::suggestions`]).
 //!
-//! Ranking: terms whose name holds every word come first, then by the engine's relevance (SQLite's
-//! BM25 with the name weighted 10, the title 4, the definition 2 and the body 1; PostgreSQL's
-//! `ts_rank_cd` over the same four weights), then by name. Scores compare hits of one search on one
+//! Ranking: terms whose name or an alias holds every word come first, then by the engine's relevance
+//! (SQLite's BM25 with the name and aliases weighted 10, the title 4, the definition 2 and the body 1;
+//! PostgreSQL's `ts_rank_cd` over the same four weights), then by name. Scores compare hits of one search on one
 //! engine, not across engines.
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};

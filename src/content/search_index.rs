@@ -1,4 +1,5 @@
 //! Keeps the full-text index (`term_search`, see the migration that creates it) in step with the terms:
+//! a term's aliases are indexed with its name (the name's weight, and name matches rank first), and
 //! every write that creates or changes a term's text rewrites its index row inside the same transaction,
 //! a deleted term's row goes with it, and rows missing for terms stored before the index existed are
 //! written at start-up (`bulk::index_missing`).
@@ -18,7 +19,10 @@ const TERMS_PER_STATEMENT: usize = 200;
 /// One term's row: its text as a reader sees it.
 struct IndexRow {
     id: i64,
+    /// The name alone (what `term_search_name` folds).
     name: String,
+    /// The name and its aliases, a line each: what search matches with the name's weight.
+    names: String,
     title: String,
     definition: String,
     body: String,
@@ -39,9 +43,15 @@ impl IndexRow {
             body.push_str(&markdown_text(&faq.answer));
             body.push('\n');
         }
+        let mut names = document.name.clone();
+        for alias in &document.aliases {
+            names.push('\n');
+            names.push_str(alias);
+        }
         Self {
             id,
             name: document.name.clone(),
+            names,
             title: document.title.clone(),
             definition: markdown_text(&document.definition),
             body,
@@ -65,7 +75,7 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
             .map(|row| {
                 let stored = [
                     binds.push(row.id),
-                    binds.push(row.name.as_str()),
+                    binds.push(row.names.as_str()),
                     binds.push(row.title.as_str()),
                     binds.push(row.definition.as_str()),
                     binds.push(row.body.as_str()),
@@ -75,7 +85,7 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
                     return format!("({stored})");
                 }
                 let [name, title, definition, body] =
-                    [&row.name, &row.title, &row.definition, &row.body]
+                    [&row.names, &row.title, &row.definition, &row.body]
                         .map(|text| binds.push(folded_words(text)));
                 format!(
                     "({stored}, \
@@ -107,7 +117,7 @@ pub async fn write(db: &impl ConnectionTrait, terms: &[(i64, &TermDocument)]) ->
             insert_names(
                 db,
                 "term_search_name_words (rowid, name)",
-                rows.iter().map(|row| (row.id, row.name.clone())),
+                rows.iter().map(|row| (row.id, row.names.clone())),
             )
             .await?;
         }

@@ -408,3 +408,58 @@ async fn terms_stored_before_the_index_are_indexed_at_start() {
     assert_eq!(found(&app, "single entry").await, ["api-gateway"]);
     assert_eq!(found(&app, "developer").await.len(), 2);
 }
+
+#[tokio::test]
+async fn aliases_are_searched_with_the_name() {
+    let app = spawn_app_with(&pack(&[
+        term_line(
+            "kubernetes",
+            "Kubernetes",
+            json!({"aliases": ["K8s"], "definition": "Runs containers on a cluster."}),
+        ),
+        term_line(
+            "cluster-history",
+            "Cluster history",
+            json!({"definition": "How k8s came about."}),
+        ),
+    ]))
+    .await;
+    assert_eq!(
+        found(&app, "k8s").await,
+        ["kubernetes", "cluster-history"],
+        "an alias counts as a name: its term ranks first"
+    );
+
+    // The migration that brought this drops the rows of terms with aliases; start-up writes them anew.
+    use migration::MigratorTrait;
+    migration::Migrator::down(app.db(), Some(1)).await.unwrap();
+    database::migrate(app.db(), MigrateAction::Up)
+        .await
+        .unwrap();
+    assert_eq!(found(&app, "k8").await, ["kubernetes", "cluster-history"]);
+
+    let editor = app.key("ed", Role::Editor).await;
+    let id = app
+        .gql_as(
+            &editor,
+            "{ term(slug: \"kubernetes\", preview: true) { id } }",
+            json!({}),
+        )
+        .await["term"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    write(
+        &app,
+        &editor,
+        "mutation($id: ID!) { setTermAliases(input: {id: $id, aliases: [\"Kube\"]}) { userErrors { code } } }",
+        &id,
+    )
+    .await;
+    assert_eq!(found(&app, "kube").await, ["kubernetes"]);
+    assert_eq!(
+        found(&app, "k8s").await,
+        ["cluster-history"],
+        "the old alias is gone"
+    );
+}

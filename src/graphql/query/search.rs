@@ -60,8 +60,8 @@ fn visibility(ctx: &Context<'_>, include_drafts: bool) -> Result<Visibility, Err
 /// Query fields for finding terms.
 #[Object]
 impl SearchQuery {
-    /// Full-text search over names, titles, definitions, sections and FAQs, best match first: terms
-    /// whose name holds every word, then by relevance. Every word must occur (in any case, accents
+    /// Full-text search over names and aliases, titles, definitions, sections and FAQs, best match
+    /// first: terms whose name or an alias holds every word, then by relevance. Every word must occur (in any case, accents
     /// ignored); the last one also matches as a prefix, for search as you type. Punctuation and
     /// operators only separate words. Published terms only, unless an editor asks for drafts.
     async fn search(
