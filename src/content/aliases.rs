@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::term_name_alias;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     pack::alias_key,
@@ -55,6 +55,22 @@ fn keys_of(texts: &[String], key: impl Fn(&str) -> String) -> Vec<String> {
         .collect()
 }
 
+/// The stored aliases among `keys` (as [`alias_key`] makes them), each with the term that has it. One
+/// SQL statement.
+async fn holders(db: &impl ConnectionTrait, keys: &[String]) -> Result<HashMap<String, i64>> {
+    Ok(term_name_alias::Entity::find()
+        .filter(text_in(
+            db.get_database_backend(),
+            term_name_alias::Column::Lowered,
+            keys,
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.lowered, row.term_id))
+        .collect())
+}
+
 /// Why each of `aliases` cannot be given to term `owner` (`None` for a term not stored yet): another
 /// term has it as an alias, or is named so (names compared as full-text search folds them). Returns
 /// `(index in aliases, message)`. Two SQL statements; none without aliases.
@@ -67,14 +83,8 @@ pub async fn conflicts(
         return Ok(Vec::new());
     }
     let keys = keys_of(aliases, alias_key);
-    let held: HashMap<String, i64> = term_name_alias::Entity::find()
-        .filter(term_name_alias::Column::Lowered.is_in(keys.iter().cloned()))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|row| Some(row.term_id) != owner)
-        .map(|row| (row.lowered, row.term_id))
-        .collect();
+    let mut held = holders(db, &keys).await?;
+    held.retain(|_, term_id| Some(*term_id) != owner);
     let folded = keys_of(aliases, folded_words);
     let named = super::search::terms_named(db, &folded).await?;
     let mut found = Vec::new();
@@ -108,21 +118,11 @@ pub async fn held_as_aliases(
     db: &impl ConnectionTrait,
     names: &[String],
 ) -> Result<Vec<(usize, i64)>> {
-    let keys = keys_of(names, alias_key);
-    if keys.is_empty() {
+    if names.is_empty() {
         return Ok(Vec::new());
     }
-    let held: HashMap<String, i64> = term_name_alias::Entity::find()
-        .filter(text_in(
-            db.get_database_backend(),
-            term_name_alias::Column::Lowered,
-            &keys,
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.lowered, row.term_id))
-        .collect();
+    let keys = keys_of(names, alias_key);
+    let held = holders(db, &keys).await?;
     Ok(keys
         .iter()
         .enumerate()

@@ -115,11 +115,7 @@ pub async fn backlinks(
         at += candidates.len() as u64;
     }
     let ids: Vec<i64> = confirmed.iter().map(|(_, id)| *id).collect();
-    let mut rows: HashMap<i64, term::Model> = terms::by_ids(db, public, &ids)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect();
+    let mut rows = terms::by_id_map(db, public, &ids).await?;
     page.terms = confirmed
         .into_iter()
         .filter_map(|(position, id)| rows.remove(&id).map(|row| (position, row)))

@@ -65,16 +65,6 @@ impl SuggestIndex {
         }
     }
 
-    /// How many terms it holds.
-    pub fn len(&self) -> usize {
-        self.in_name_order.len()
-    }
-
-    /// Whether it holds no term.
-    pub fn is_empty(&self) -> bool {
-        self.in_name_order.is_empty()
-    }
-
     /// The ids of at most `limit` terms suggested for `words` (folded query words, the last one a
     /// prefix), best first.
     pub fn suggest(&self, words: &[String], limit: usize) -> Vec<i64> {

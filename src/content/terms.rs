@@ -27,6 +27,20 @@ pub async fn by_ids(
         .await?)
 }
 
+/// The visible terms among `ids`, by id: for callers that put them back in an order of their own.
+/// One SQL statement.
+pub async fn by_id_map(
+    db: &impl ConnectionTrait,
+    visibility: Visibility,
+    ids: &[i64],
+) -> Result<HashMap<i64, term::Model>> {
+    Ok(by_ids(db, visibility, ids)
+        .await?
+        .into_iter()
+        .map(|term| (term.id, term))
+        .collect())
+}
+
 /// The slugs among `slugs` that some row could have: a malformed one (too long, a NUL byte, spaces)
 /// matches nothing, so it never reaches the database.
 pub(crate) fn possible_slugs(slugs: &[String]) -> impl Iterator<Item = String> + '_ {

@@ -1,7 +1,5 @@
 //! `contentHealth`: the editors' report on what the glossary lacks.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -84,12 +82,7 @@ impl HealthQuery {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let rows: HashMap<i64, entity::term::Model> =
-            terms::by_ids(db, Visibility::Everything, &ids)
-                .await?
-                .into_iter()
-                .map(|row| (row.id, row))
-                .collect();
+        let rows = terms::by_id_map(db, Visibility::Everything, &ids).await?;
         let term = |id: &i64| rows.get(id).cloned().map(Term);
         let list = |list: TermIds| TermHealthList {
             total_count: list.total,

@@ -1,7 +1,5 @@
 //! Query fields for finding terms: full-text `search` and `suggest` for search-as-you-type.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -61,9 +59,10 @@ fn visibility(ctx: &Context<'_>, include_drafts: bool) -> Result<Visibility, Err
 #[Object]
 impl SearchQuery {
     /// Full-text search over names and aliases, titles, definitions, sections and FAQs, best match
-    /// first: terms whose name or an alias holds every word, then by relevance. Every word must occur (in any case, accents
-    /// ignored); the last one also matches as a prefix, for search as you type. Punctuation and
-    /// operators only separate words. Published terms only, unless an editor asks for drafts.
+    /// first: terms whose name or an alias holds every word, then by relevance. Every word must occur
+    /// (in any case, accents ignored); the last one also matches as a prefix, for search as you type.
+    /// Punctuation and operators only separate words. Published terms only, unless an editor asks for
+    /// drafts.
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -114,11 +113,7 @@ impl SearchQuery {
         .await?;
         let page = paging::cut(hits, size, false);
         let ids: Vec<i64> = page.items.iter().map(|hit| hit.term_id).collect();
-        let mut terms: HashMap<i64, entity::term::Model> = terms::by_ids(db, visibility, &ids)
-            .await?
-            .into_iter()
-            .map(|term| (term.id, term))
-            .collect();
+        let mut terms = terms::by_id_map(db, visibility, &ids).await?;
         let edges: Vec<SearchEdge> = page
             .items
             .into_iter()
@@ -180,11 +175,7 @@ impl SearchQuery {
         // The rows are read through the visibility rule as well, so that a term unpublished since the
         // index was built is left out rather than served.
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let mut rows: HashMap<i64, _> = terms::by_ids(db, Visibility::public(), &ids)
-            .await?
-            .into_iter()
-            .map(|row| (row.id, row))
-            .collect();
+        let mut rows = terms::by_id_map(db, Visibility::public(), &ids).await?;
         Ok(ids
             .iter()
             .filter_map(|id| rows.remove(id).map(Term))
