@@ -10,7 +10,7 @@ use async_graphql::{
 use tracing::Instrument;
 
 use super::{
-    AppSchema,
+    Schemas,
     admission::{Admission, AdmittedRequest},
     execution_budget::{ExecutionBudget, Exhausted},
     execution_gate::ExecutionGate,
@@ -46,7 +46,7 @@ pub enum Outcome {
 /// The run is traced in a `graphql` span carrying the operation's name and type, and counted with its
 /// outcome, latency and error codes in `observability`.
 pub async fn run(
-    schema: &AppSchema,
+    schemas: &Schemas,
     admission: &Admission,
     limits: &ExecutionLimits,
     gate: &ExecutionGate,
@@ -62,7 +62,7 @@ pub async fn run(
         operation.name = name.unwrap_or_default(),
         operation.r#type = operation_type_name(kind),
     );
-    let outcome = run_admitted(schema, admission, limits, gate, admitted, request)
+    let outcome = run_admitted(schemas, admission, limits, gate, admitted, request)
         .instrument(span)
         .await;
     let (label, errors) = match &outcome {
@@ -93,7 +93,7 @@ pub fn operation_name(admitted: &AdmittedRequest) -> Option<&str> {
 }
 
 async fn run_admitted(
-    schema: &AppSchema,
+    schemas: &Schemas,
     admission: &Admission,
     limits: &ExecutionLimits,
     gate: &ExecutionGate,
@@ -108,6 +108,7 @@ async fn run_admitted(
         return Outcome::Abandoned(budget.error(Exhausted::Time), Exhausted::Time);
     };
     let request = request.data(Arc::clone(&budget));
+    let schema = schemas.for_document(admitted.validation.passed_before());
     let is_query = admitted.operation_type == OperationType::Query;
     let mut response = if is_query {
         match tokio::time::timeout_at(budget.deadline(), schema.execute(request)).await {
@@ -132,6 +133,7 @@ async fn run_admitted(
                 .collect(),
         );
     }
+    admitted.validation.record_pass();
     finish(admission, admitted, limits, &mut response);
     Outcome::Completed(response)
 }

@@ -21,7 +21,7 @@ pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Schema};
+use async_graphql::{Context, Schema, ValidationMode};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -41,32 +41,72 @@ use self::{
 /// The API's schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Builds the schema over a database connection and its event bus.
+/// The schema twice over, sharing one set of data (database, DataLoader, caches), differing in how much
+/// async-graphql validates. A document is validated in full, every rule of the spec, the first time it
+/// runs; once it has passed, the same text runs on the schema that keeps only the checks execution
+/// relies on ([`ValidationMode::Fast`]): every other rule depends on the document alone, and the
+/// variables, the one input that changes, are coerced by admission for every request.
+#[derive(Clone)]
+pub struct Schemas {
+    full: AppSchema,
+    fast: AppSchema,
+}
+
+impl Schemas {
+    /// The schema for a document: validated in full unless `validated_before`.
+    pub fn for_document(&self, validated_before: bool) -> &AppSchema {
+        if validated_before {
+            &self.fast
+        } else {
+            &self.full
+        }
+    }
+
+    /// The schema as SDL.
+    pub fn sdl(&self) -> String {
+        self.full.sdl()
+    }
+}
+
+/// Builds the schemas over a database connection and its event bus.
 pub fn build_schema(
     db: DatabaseConnection,
     events: EventBus,
     newsletter: Arc<Newsletter>,
     options: SchemaOptions,
-) -> AppSchema {
+) -> Schemas {
     // Depth, complexity and the rest are admission's (`admission`), measured before async-graphql sees
     // the document; the recursion guard matches admission's selection nesting limit.
-    let public_names = PublicNamesCache::new(db.clone(), events.epoch(), options.term_link_prefix);
-    let builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        SubscriptionRoot::default(),
-    )
-    .data(content_data_loader(db.clone(), options.batch_delay))
-    .data(Arc::new(public_names))
-    .data(db)
-    .data(events)
-    .data(newsletter)
-    .extension(BudgetCheck)
-    .limit_recursive_depth(MAX_SELECTION_NESTING);
-    if options.introspection {
-        builder.finish()
-    } else {
-        builder.disable_introspection().finish()
+    let public_names = Arc::new(PublicNamesCache::new(
+        db.clone(),
+        events.epoch(),
+        options.term_link_prefix,
+    ));
+    // One DataLoader for both, so that requests on either batch together.
+    let loader = Arc::new(content_data_loader(db.clone(), options.batch_delay));
+    let build = |mode: ValidationMode| {
+        let builder = Schema::build(
+            QueryRoot::default(),
+            MutationRoot::default(),
+            SubscriptionRoot::default(),
+        )
+        .data(Arc::clone(&loader))
+        .data(Arc::clone(&public_names))
+        .data(db.clone())
+        .data(events.clone())
+        .data(Arc::clone(&newsletter))
+        .extension(BudgetCheck)
+        .validation_mode(mode)
+        .limit_recursive_depth(MAX_SELECTION_NESTING);
+        if options.introspection {
+            builder.finish()
+        } else {
+            builder.disable_introspection().finish()
+        }
+    };
+    Schemas {
+        full: build(ValidationMode::Strict),
+        fast: build(ValidationMode::Fast),
     }
 }
 
@@ -88,5 +128,5 @@ pub(crate) fn public_names<'a>(ctx: &Context<'a>) -> &'a PublicNamesCache {
 
 /// The DataLoader the schema builder attached.
 pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a ContentDataLoader {
-    ctx.data_unchecked::<ContentDataLoader>()
+    ctx.data_unchecked::<Arc<ContentDataLoader>>()
 }

@@ -416,7 +416,7 @@ async fn admit_and_run(
             .collect(),
     );
     let outcome = execution::run(
-        &state.schema,
+        &state.schemas,
         &state.admission,
         &state.execution,
         &state.execution_gate,

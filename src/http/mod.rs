@@ -37,7 +37,7 @@ async fn schema_sdl(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         )],
-        state.schema.sdl(),
+        state.schemas.sdl(),
     )
 }
 

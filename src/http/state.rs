@@ -16,7 +16,7 @@ use crate::{
     error,
     events::EventBus,
     graphql::{
-        self, AppSchema, admission::Admission, execution_gate::ExecutionGate,
+        self, Schemas, admission::Admission, execution_gate::ExecutionGate,
         persisted_documents::PersistedDocuments, schema_index::SchemaIndex,
     },
     mail::outbox::Dispatcher,
@@ -42,8 +42,8 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
-    /// The GraphQL schema, with its DataLoader and limits attached.
-    pub schema: AppSchema,
+    /// The GraphQL schema (twice, by how much it validates), with its DataLoader and limits attached.
+    pub schemas: Schemas,
     /// Counts SQL statements run through `db`.
     pub statements: StatementCounter,
     /// What a request must pass before it runs (and the schema index that response shaping uses too).
@@ -95,9 +95,9 @@ impl AppState {
             introspection: options.query_limits.introspection(),
             ..options.schema
         };
-        let schema = graphql::build_schema(db.clone(), events.clone(), newsletter, schema_options);
+        let schemas = graphql::build_schema(db.clone(), events.clone(), newsletter, schema_options);
         let admission = Arc::new(Admission::new(
-            SchemaIndex::from_sdl(&schema.sdl()),
+            SchemaIndex::from_sdl(&schemas.sdl()),
             options.query_limits,
             options.cache.document_cache_bytes,
         ));
@@ -108,7 +108,7 @@ impl AppState {
         ));
         Ok(Self(Arc::new(Shared {
             db,
-            schema,
+            schemas,
             statements,
             admission,
             responses,

@@ -174,6 +174,65 @@ async fn parse_and_validation_errors_are_4xx_without_data() {
     );
 }
 
+/// A document is validated in full the first time it runs and, once it passed, on the fast path: the
+/// variables of every later request are still checked, a document that failed is checked in full again,
+/// and one that admission rewrote (an absent variable left out) is never marked.
+#[tokio::test]
+async fn documents_are_validated_in_full_until_they_pass_once() {
+    let app = spawn_app_with(&pack(&[
+        term_line("api", "API", json!({})),
+        term_line("rest", "REST", json!({})),
+    ]))
+    .await;
+    let validated_before = |query: &str, variables: Value| {
+        let variables = async_graphql::Variables::from_json(variables);
+        app.state
+            .admission
+            .admit(query, None, &variables)
+            .unwrap()
+            .validation
+            .passed_before()
+    };
+    let page = "query($n: Int!) { terms(first: $n) { edges { node { slug } } } }";
+    assert!(!validated_before(page, json!({"n": 1})));
+    let first = app.gql(page, json!({"n": 1})).await;
+    assert_eq!(first["terms"]["edges"].as_array().unwrap().len(), 1);
+    assert!(validated_before(page, json!({"n": 1})));
+    // The fast path answers the same and still refuses bad variables as request errors.
+    let second = app.gql(page, json!({"n": 2})).await;
+    assert_eq!(second["terms"]["edges"].as_array().unwrap().len(), 2);
+    let (status, refused) = app.post(page, json!({"n": "two"})).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.get("data").is_none(), "{refused}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+
+    // Rules only async-graphql checks (all fragments and all variables used) refuse a document every
+    // time, an unused variable also when it is absent.
+    for unused in [
+        "{ __typename } fragment Unused on Query { __typename }",
+        "query($x: Int) { __typename }",
+    ] {
+        for _ in 0..2 {
+            let (_, refused) = app.post(unused, json!({})).await;
+            assert_eq!(
+                refused["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+                "{refused}"
+            );
+            assert!(!validated_before(unused, json!({})));
+        }
+    }
+
+    // Left out for an absent variable, the document run is not the one kept: never marked.
+    let optional = "query($n: Int) { terms(first: $n) { totalCount } }";
+    app.gql(optional, json!({})).await;
+    assert!(!validated_before(optional, json!({})));
+    app.gql(optional, json!({"n": 1})).await;
+    assert!(validated_before(optional, json!({"n": 1})));
+}
+
 #[tokio::test]
 async fn field_errors_are_200_with_data() {
     let app = spawn_app().await;

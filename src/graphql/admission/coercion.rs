@@ -306,9 +306,10 @@ fn coerce_scalar(value: &Value, name: &str, origin: Origin) -> Result<Value, Str
 
 /// Leaves out every argument (and input object field) whose value is a variable in `absent`, and turns
 /// such list items into null, in the selected operation and every fragment: the spec treats an argument
-/// given an absent variable as not given at all. The variables' definitions go too, since nothing uses
-/// them any more (only `@skip`/`@include` could, and they take `Boolean!`, which an absent variable
-/// cannot feed).
+/// given an absent variable as not given at all. The definitions of the variables left out go too, since
+/// nothing uses them any more (only `@skip`/`@include` could, and they take `Boolean!`, which an absent
+/// variable cannot feed); an absent variable the document never uses keeps its definition, so that
+/// validation still finds it unused ("All Variables Used").
 pub fn leave_out_absent_variables(
     document: &mut ExecutableDocument,
     operation_name: Option<&str>,
@@ -316,6 +317,10 @@ pub fn leave_out_absent_variables(
 ) {
     if absent.is_empty() {
         return;
+    }
+    let mut left_out = HashSet::new();
+    for fragment in document.fragments.values_mut() {
+        leave_out_in_selection(&mut fragment.node.selection_set.node, absent, &mut left_out);
     }
     let operation = match &mut document.operations {
         DocumentOperations::Single(operation) => Some(operation),
@@ -325,56 +330,68 @@ pub fn leave_out_absent_variables(
         },
     };
     if let Some(operation) = operation {
-        leave_out_in_selection(&mut operation.node.selection_set.node, absent);
+        leave_out_in_selection(
+            &mut operation.node.selection_set.node,
+            absent,
+            &mut left_out,
+        );
         operation
             .node
             .variable_definitions
-            .retain(|definition| !absent.contains(&definition.node.name.node));
-    }
-    for fragment in document.fragments.values_mut() {
-        leave_out_in_selection(&mut fragment.node.selection_set.node, absent);
+            .retain(|definition| !left_out.contains(&definition.node.name.node));
     }
 }
 
-fn is_absent(value: &Value, absent: &HashSet<Name>) -> bool {
-    matches!(value, Value::Variable(name) if absent.contains(name))
+/// Whether `value` is a variable in `absent`; if so, it is recorded in `left_out`.
+fn is_absent(value: &Value, absent: &HashSet<Name>, left_out: &mut HashSet<Name>) -> bool {
+    match value {
+        Value::Variable(name) if absent.contains(name) => {
+            left_out.insert(name.clone());
+            true
+        }
+        _ => false,
+    }
 }
 
-fn leave_out_in_selection(set: &mut SelectionSet, absent: &HashSet<Name>) {
+fn leave_out_in_selection(
+    set: &mut SelectionSet,
+    absent: &HashSet<Name>,
+    left_out: &mut HashSet<Name>,
+) {
     for selection in &mut set.items {
         match &mut selection.node {
             Selection::Field(field) => {
                 field
                     .node
                     .arguments
-                    .retain(|(_, value)| !is_absent(&value.node, absent));
+                    .retain(|(_, value)| !is_absent(&value.node, absent, left_out));
                 for (_, value) in &mut field.node.arguments {
-                    leave_out_in_value(&mut value.node, absent);
+                    leave_out_in_value(&mut value.node, absent, left_out);
                 }
-                leave_out_in_selection(&mut field.node.selection_set.node, absent);
+                leave_out_in_selection(&mut field.node.selection_set.node, absent, left_out);
             }
             Selection::InlineFragment(fragment) => {
-                leave_out_in_selection(&mut fragment.node.selection_set.node, absent);
+                leave_out_in_selection(&mut fragment.node.selection_set.node, absent, left_out);
             }
             Selection::FragmentSpread(_) => {}
         }
     }
 }
 
-fn leave_out_in_value(value: &mut Value, absent: &HashSet<Name>) {
+fn leave_out_in_value(value: &mut Value, absent: &HashSet<Name>, left_out: &mut HashSet<Name>) {
     match value {
         Value::Object(fields) => {
-            fields.retain(|_, field_value| !is_absent(field_value, absent));
+            fields.retain(|_, field_value| !is_absent(field_value, absent, left_out));
             for field_value in fields.values_mut() {
-                leave_out_in_value(field_value, absent);
+                leave_out_in_value(field_value, absent, left_out);
             }
         }
         Value::List(items) => {
             for item in items {
-                if is_absent(item, absent) {
+                if is_absent(item, absent, left_out) {
                     *item = Value::Null;
                 } else {
-                    leave_out_in_value(item, absent);
+                    leave_out_in_value(item, absent, left_out);
                 }
             }
         }

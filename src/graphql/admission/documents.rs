@@ -6,7 +6,10 @@
 //! The cache is bounded by an estimate of the memory its documents take, and evicts the least useful ones
 //! first (quick_cache's CLOCK-Pro policy, close to LRU but not flushed by a scan of one-off documents).
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use async_graphql::{ServerError, parser::types::ExecutableDocument};
 use quick_cache::{Weighter, sync::Cache};
@@ -18,6 +21,35 @@ pub(super) struct Parsed {
     pub document: Arc<ExecutableDocument>,
     /// Literal argument values of the wrong type ("Values of Correct Type"): request errors, uncoded.
     pub invalid_literals: Vec<ServerError>,
+    /// Whether the document passed async-graphql's full validation before.
+    pub validation: FullValidation,
+}
+
+/// Whether async-graphql has validated a document in full before and found nothing wrong, shared by
+/// every request that runs the same kept document unchanged. A request whose document admission had to
+/// change (absent variables left out) has its own record, never marked.
+#[derive(Clone, Debug, Default)]
+pub struct FullValidation(Option<Arc<AtomicBool>>);
+
+impl FullValidation {
+    /// The record of a document kept for reuse, not yet validated.
+    pub(super) fn pending() -> Self {
+        Self(Some(Arc::new(AtomicBool::new(false))))
+    }
+
+    /// Whether the document passed full validation before.
+    pub fn passed_before(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|passed| passed.load(Ordering::Acquire))
+    }
+
+    /// Records that the document passed full validation (async-graphql ran it).
+    pub fn record_pass(&self) {
+        if let Some(passed) = &self.0 {
+            passed.store(true, Ordering::Release);
+        }
+    }
 }
 
 /// Bytes of memory a parsed document takes per byte of its text, about: every name, argument and
@@ -78,6 +110,7 @@ mod tests {
         Arc::new(Parsed {
             document: Arc::new(async_graphql::parser::parse_query(text).unwrap()),
             invalid_literals: Vec::new(),
+            validation: FullValidation::pending(),
         })
     }
 

@@ -22,10 +22,13 @@ use async_graphql::{
     },
 };
 
-pub use self::cost::{DocumentCost, MAX_SELECTION_NESTING};
 use self::{
     cost::Unmeasurable,
     documents::{DocumentCache, Parsed},
+};
+pub use self::{
+    cost::{DocumentCost, MAX_SELECTION_NESTING},
+    documents::FullValidation,
 };
 use super::{request_errors::label, response_shape::selected_operation, schema_index::SchemaIndex};
 use crate::{config::QueryLimits, error::ErrorCode};
@@ -47,6 +50,8 @@ pub struct AdmittedRequest {
     pub variables: Variables,
     /// What the document measured.
     pub cost: DocumentCost,
+    /// Whether async-graphql validated this document in full before.
+    pub validation: FullValidation,
 }
 
 impl AdmittedRequest {
@@ -171,12 +176,12 @@ impl Admission {
             return Err(errors);
         }
 
-        let document = if coerced.absent.is_empty() {
-            Arc::clone(document)
+        let (document, validation) = if coerced.absent.is_empty() {
+            (Arc::clone(document), parsed.validation.clone())
         } else {
             let mut document = ExecutableDocument::clone(document);
             coercion::leave_out_absent_variables(&mut document, operation_name, &coerced.absent);
-            Arc::new(document)
+            (Arc::new(document), FullValidation::default())
         };
         Ok(AdmittedRequest {
             document,
@@ -184,6 +189,7 @@ impl Admission {
             operation_type,
             variables: coerced.values,
             cost,
+            validation,
         })
     }
 
@@ -227,6 +233,7 @@ impl Admission {
         Ok(Parsed {
             document: Arc::new(document),
             invalid_literals,
+            validation: FullValidation::pending(),
         })
     }
 

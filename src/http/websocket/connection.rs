@@ -532,7 +532,12 @@ impl Session {
                 &[],
             );
             // Events run unmetered (admission bounded their cost); each is shaped like an HTTP result.
-            let stream = self.state.schema.execute_stream(graphql_request);
+            // A subscription runs for long: its document is validated in full every time.
+            let stream = self
+                .state
+                .schemas
+                .for_document(false)
+                .execute_stream(graphql_request);
             let mut first = true;
             Box::pin(
                 stream
@@ -555,7 +560,7 @@ impl Session {
         } else {
             let single = async move {
                 match execution::run(
-                    &state.schema,
+                    &state.schemas,
                     &state.admission,
                     &state.execution,
                     &state.execution_gate,
