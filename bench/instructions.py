@@ -1,0 +1,127 @@
+"""Instructions per request: our server under valgrind's callgrind, answering the benchmark's queries one
+after another over one keep-alive connection (SQLite, response cache off). Instruction counts repeat to a
+fraction of a percent from run to run whatever else the machine does, so two builds are compared here
+where req/s on these shared cores would move by more than the change (docs/performance.md, "Method").
+
+The server's CPU in the kernel (network, scheduling) is not counted; the SQLite engine, which runs in the
+process, is. Run through bench/instructions.sh, which builds the release binary and installs valgrind.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402  (the queries and the pack are the benchmark's)
+
+PORT = 18791
+
+
+def post(conn, query, variables):
+    conn.request("POST", "/graphql", json.dumps({"query": query, "variables": variables}),
+                 {"Content-Type": "application/json", "Accept": "application/json"})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200 or b'"errors"' in body:
+        raise SystemExit(f"unexpected answer: {response.status} {body[:300]!r}")
+
+
+def measure(binary, database, slugs, queries, requests, workdir, tag):
+    """Instructions per request of `binary` for each query key, over a copy of `database`."""
+    db = os.path.join(workdir, f"{tag}.db")
+    for suffix in ["", "-wal", "-shm"]:
+        if os.path.exists(database + suffix):
+            shutil.copy(database + suffix, db + suffix)
+    out = os.path.join(workdir, f"{tag}.callgrind")
+    server = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p", binary,
+         "--database-url", f"sqlite://{db}", "serve", "--bind", f"127.0.0.1:{PORT}", "--no-migrate",
+         "--no-sample-content", "--anonymous-requests-per-minute", "0", "--response-cache-bytes", "0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
+    try:
+        conn = None
+        for _ in range(600):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+                conn.request("GET", "/health/ready")
+                conn.getresponse().read()
+                break
+            except OSError:
+                conn = None
+                time.sleep(0.5)
+        if conn is None:
+            raise SystemExit("the server under valgrind did not start within 5 minutes")
+
+        def control(*words):
+            subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+
+        def variables(key, i):
+            return {"slug": slugs[i % len(slugs)]} if key == "q1" else {}
+
+        # Warm-up: caches filled, statements prepared, documents parsed and validated once.
+        for i in range(30):
+            for key in queries:
+                post(conn, compare.QUERIES[key][1], variables(key, i))
+        for key in queries:
+            control("-z")
+            control("-i", "on")
+            for i in range(requests):
+                post(conn, compare.QUERIES[key][1], variables(key, i))
+            control("-i", "off")
+            control("-d", key)
+        time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait()
+    counts = {}
+    for name in sorted(os.listdir(workdir)):
+        if name.startswith(f"{tag}.callgrind.{server.pid}."):
+            text = subprocess.run(["callgrind_annotate", os.path.join(workdir, name)], capture_output=True,
+                                  text=True, check=True).stdout
+            key = re.search(r"Trigger: dump (\w+)", text).group(1)
+            total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1)
+            counts[key] = int(total.replace(",", "")) / requests
+    return counts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--binary", action="append", required=True,
+                    help="a release binary of our server; give several to compare builds")
+    ap.add_argument("--queries", default="q1,q2,q3")
+    ap.add_argument("--requests", type=int, default=100, help="requests measured per query")
+    ap.add_argument("--terms", type=int, default=10000)
+    ap.add_argument("--rounds", type=int, default=1, help="measure every binary this many times, in turn")
+    args = ap.parse_args()
+    queries = args.queries.split(",")
+    workdir = tempfile.mkdtemp(prefix="glossary-instructions-")
+    try:
+        args.needs = lambda server: server == "ours-sqlite"
+        compare.log(f"generating {args.terms} terms and loading them into SQLite")
+        slugs, sqlite_url, _ = compare.prepare_data(args, workdir, args.binary[0])
+        database = sqlite_url.removeprefix("sqlite://").split("?")[0]
+        rows = []
+        for round_ in range(args.rounds):
+            for index, binary in enumerate(args.binary):
+                compare.log(f"round {round_ + 1}: {binary}")
+                counts = measure(binary, database, slugs, queries, args.requests, workdir, f"b{index}")
+                rows.append((binary, counts))
+        print(f"\ninstructions per request (callgrind; SQLite, cache off, {args.requests} sequential requests "
+              f"after 30 of warm-up; {args.terms} terms)")
+        print(f"{'binary':<40} " + " ".join(f"{key:>12}" for key in queries))
+        for binary, counts in rows:
+            print(f"{binary:<40} " + " ".join(f"{counts[key]:>12,.0f}" for key in queries))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

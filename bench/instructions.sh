@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Instructions per request of our server for the benchmark's queries, counted by valgrind's callgrind
+# (bench/instructions.py): a measure that repeats run to run on shared cores, for comparing two builds.
+#
+# usage: bench/instructions.sh [instructions.py options]
+#   e.g. bench/instructions.sh --queries q1,q3 --binary /tmp/glossary-before --binary /tmp/glossary-after
+# Without --binary it builds and measures the release binary of this checkout. Takes a few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+if [[ " $* " != *" --binary "* ]]; then
+  cargo build --release --quiet --bin glossary
+  set -- --binary "${CARGO_TARGET_DIR:-target}/release/glossary" "$@"
+fi
+exec python3 bench/instructions.py "$@"
