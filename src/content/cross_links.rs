@@ -124,6 +124,16 @@ impl Lowered {
     }
 }
 
+/// `text` lower-cased, as names are compared: what [`Lowered`] holds, without the offsets and word
+/// boundaries that only searched text needs.
+fn lower_case(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.chars().flat_map(char::to_lowercase).collect()
+    }
+}
+
 fn is_word_char(c: Option<char>) -> bool {
     c.is_some_and(char::is_alphanumeric)
 }
@@ -156,7 +166,7 @@ impl Linker {
         };
         let mut target_index: HashMap<i64, usize> = HashMap::new();
         for (name, target) in names {
-            let pattern = Lowered::of(name.trim()).text;
+            let pattern = lower_case(name.trim());
             if pattern.is_empty() || linker.names.contains_key(&pattern) {
                 continue;
             }
