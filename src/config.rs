@@ -104,6 +104,9 @@ pub struct SchemaOptions {
     /// from [`QueryLimits::introspection`].
     #[arg(skip = true)]
     pub introspection: bool,
+    /// Bytes of linked texts kept. Set from [`CacheOptions::linked_text_cache_bytes`].
+    #[arg(skip = LINKED_TEXT_CACHE_BYTES)]
+    pub linked_text_cache_bytes: usize,
 }
 
 impl Default for SchemaOptions {
@@ -156,6 +159,10 @@ impl Default for QueryLimits {
     }
 }
 
+/// The default of [`CacheOptions::linked_text_cache_bytes`]: the texts of some fifteen hundred term pages of
+/// the benchmark's pack.
+pub const LINKED_TEXT_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Memory the server spends so that repeated requests cost less.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
 pub struct CacheOptions {
@@ -167,6 +174,11 @@ pub struct CacheOptions {
     /// until content changes (on any replica); 0 switches the response cache off.
     #[arg(long, env = "GLOSSARY_RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub response_cache_bytes: usize,
+    /// Bytes of section bodies and FAQ answers kept with their automatic cross-links added (the stored
+    /// HTML and its rendering), so that a text read again is not linked again; dropped whenever the set
+    /// of public names changes. 0 links every text at every request.
+    #[arg(long, env = "GLOSSARY_LINKED_TEXT_CACHE_BYTES", default_value_t = LINKED_TEXT_CACHE_BYTES)]
+    pub linked_text_cache_bytes: usize,
     /// `max-age` of `Cache-Control: public` on anonymous GET answers, for browsers and CDNs; 0 makes them
     /// check every time (a 304 when the `ETag` still matches).
     #[arg(long, env = "GLOSSARY_PUBLIC_MAX_AGE_SECS", default_value_t = 0)]

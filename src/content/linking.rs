@@ -9,22 +9,27 @@ use sea_orm::ConnectionTrait;
 
 use super::{
     cross_links::{Linked, Linker},
+    linked_texts::LinkedTexts,
     terms,
     visibility::Visibility,
 };
 use crate::error::Result;
 
-/// A linker with the prefix its links take: what renders one request's text.
+/// A linker with the prefix its links take and the renderings it made: what renders one request's
+/// text.
 #[derive(Clone)]
 pub struct CurrentLinker {
     pub(super) linker: Arc<Linker>,
     pub(super) href_prefix: Arc<str>,
+    /// What this linker rendered before, kept as long as it is current.
+    pub(super) rendered: Arc<LinkedTexts>,
 }
 
 impl CurrentLinker {
-    /// Links `html` (a section body or FAQ answer of term `own`).
-    pub fn link(&self, html: &str, own: i64) -> Linked {
-        self.linker.link(html, own, &self.href_prefix)
+    /// Links `html` (a section body or FAQ answer of term `own`), or finds it linked before.
+    pub fn link(&self, html: &str, own: i64) -> Arc<Linked> {
+        self.rendered
+            .get_or_link(html, own, || self.linker.link(html, own, &self.href_prefix))
     }
 
     /// The terms that `texts` (the rendered sections and answers of term `own`) link to, in order of
@@ -32,7 +37,7 @@ impl CurrentLinker {
     pub fn mentions<'a>(&self, texts: impl IntoIterator<Item = &'a str>, own: i64) -> Vec<i64> {
         let mut mentions = Vec::new();
         for text in texts {
-            for id in self.link(text, own).mentions {
+            for &id in &self.link(text, own).mentions {
                 if !mentions.contains(&id) {
                     mentions.push(id);
                 }

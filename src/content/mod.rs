@@ -10,7 +10,8 @@
 //!   search reads text (folding, words, snippets).
 //! - [`cross_links`]: finds other terms' names in rendered HTML and links them, by the rules of
 //!   automatic cross-linking; [`public_names`] keeps the linker of the terms public now and their
-//!   [`suggestions`] index, [`linking`] renders with it and finds backlinks, and [`aliases`] reads
+//!   [`suggestions`] index, [`linking`] renders with it (keeping renderings in [`linked_texts`]) and
+//!   finds backlinks, and [`aliases`] reads
 //!   the other names terms are linked and suggested by; [`related_suggestions`] and [`health`] are what
 //!   editors get from them (suggested related terms, the content health report).
 //! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
@@ -26,6 +27,7 @@ pub mod editor;
 pub mod editorial;
 pub mod faqs;
 pub mod health;
+pub mod linked_texts;
 pub mod linking;
 pub mod markdown;
 pub mod pack;

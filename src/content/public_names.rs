@@ -24,6 +24,7 @@ use sea_orm::{
 
 use super::{
     cross_links::{LinkTarget, Linker},
+    linked_texts::LinkedTexts,
     linking::CurrentLinker,
     suggestions::{NamedTerm, SuggestIndex},
     terms,
@@ -41,6 +42,8 @@ pub const UNSYNCED_REUSE: Duration = Duration::from_secs(1);
 /// What the names were built into, and when.
 struct Built {
     linker: Arc<Linker>,
+    /// The texts rendered with it, kept while it is current.
+    rendered: Arc<LinkedTexts>,
     suggestions: Arc<SuggestIndex>,
     /// The epoch they were read in (`None`: read while out of sync).
     epoch: Option<u64>,
@@ -65,17 +68,26 @@ pub struct PublicNamesCache {
     db: DatabaseConnection,
     epoch: Arc<ContentEpoch>,
     href_prefix: Arc<str>,
+    /// Bytes of rendered texts kept per linker.
+    rendered_bytes: usize,
     current: Mutex<Option<Arc<Built>>>,
     building: tokio::sync::Mutex<()>,
 }
 
 impl PublicNamesCache {
-    /// A cache over `db`, stale whenever `epoch` moves; links point at `href_prefix` + slug.
-    pub fn new(db: DatabaseConnection, epoch: Arc<ContentEpoch>, href_prefix: String) -> Self {
+    /// A cache over `db`, stale whenever `epoch` moves; links point at `href_prefix` + slug, and
+    /// about `rendered_bytes` of linked texts are kept ([`LinkedTexts`]; 0 keeps none).
+    pub fn new(
+        db: DatabaseConnection,
+        epoch: Arc<ContentEpoch>,
+        href_prefix: String,
+        rendered_bytes: usize,
+    ) -> Self {
         Self {
             db,
             epoch,
             href_prefix: Arc::from(href_prefix),
+            rendered_bytes,
             current: Mutex::new(None),
             building: tokio::sync::Mutex::new(()),
         }
@@ -92,6 +104,7 @@ impl PublicNamesCache {
         Ok(CurrentLinker {
             linker: Arc::clone(&built.linker),
             href_prefix: Arc::clone(&self.href_prefix),
+            rendered: Arc::clone(&built.rendered),
         })
     }
 
@@ -146,6 +159,7 @@ impl PublicNamesCache {
         );
         let built = Arc::new(Built {
             linker: Arc::new(linker),
+            rendered: Arc::new(LinkedTexts::new(self.rendered_bytes)),
             suggestions: Arc::new(suggestions),
             epoch,
             built_at,

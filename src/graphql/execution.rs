@@ -100,7 +100,9 @@ async fn run_admitted(
     admitted: &AdmittedRequest,
     request: async_graphql::Request,
 ) -> Outcome {
-    let budget = ExecutionBudget::start(limits);
+    let (schema, metering) =
+        schemas.for_operation(admitted.operation_type, admitted.validation.passed_before());
+    let budget = ExecutionBudget::start(limits, metering);
     let Ok(_share) =
         tokio::time::timeout_at(budget.deadline(), gate.enter(admitted.cost.complexity)).await
     else {
@@ -108,7 +110,6 @@ async fn run_admitted(
         return Outcome::Abandoned(budget.error(Exhausted::Time), Exhausted::Time);
     };
     let request = request.data(Arc::clone(&budget));
-    let schema = schemas.for_document(admitted.validation.passed_before());
     let is_query = admitted.operation_type == OperationType::Query;
     let mut response = if is_query {
         match tokio::time::timeout_at(budget.deadline(), schema.execute(request)).await {
@@ -121,6 +122,9 @@ async fn run_admitted(
     } else {
         schema.execute(request).await
     };
+    if is_query {
+        budget.settle(&response.data);
+    }
     if is_query && let Some(exhausted) = budget.exhausted() {
         return Outcome::Abandoned(budget.error(exhausted), exhausted);
     }

@@ -21,7 +21,7 @@ pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Schema, ValidationMode};
+use async_graphql::{Context, Schema, ValidationMode, parser::types::OperationType};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -31,7 +31,7 @@ use crate::{
 
 use self::{
     admission::MAX_SELECTION_NESTING,
-    execution_budget::BudgetCheck,
+    execution_budget::{BudgetCheck, Metering},
     loaders::{ContentDataLoader, content_data_loader},
     mutation::MutationRoot,
     query::QueryRoot,
@@ -41,24 +41,42 @@ use self::{
 /// The API's schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema twice over, sharing one set of data (database, DataLoader, caches), differing in how much
-/// async-graphql validates. A document is validated in full, every rule of the spec, the first time it
-/// runs; once it has passed, the same text runs on the schema that keeps only the checks execution
-/// relies on ([`ValidationMode::Fast`]): every other rule depends on the document alone, and the
-/// variables, the one input that changes, are coerced by admission for every request.
+/// The schema three times over, sharing one set of data (database, DataLoader, caches), differing in how
+/// much async-graphql validates and in how a request's budget is enforced
+/// ([`execution_budget`](self::execution_budget)).
+///
+/// A query is validated in full, every rule of the spec, the first time it runs; once it has passed, the
+/// same text runs on the schema that keeps only the checks execution relies on
+/// ([`ValidationMode::Fast`]): every other rule depends on the document alone, and the variables, the one
+/// input that changes, are coerced by admission for every request. Both query schemas run without
+/// extensions (their budget is metered per list). Mutations run on the third, validated in full, with
+/// the extension that meters every field.
 #[derive(Clone)]
 pub struct Schemas {
     full: AppSchema,
     fast: AppSchema,
+    mutations: AppSchema,
 }
 
 impl Schemas {
-    /// The schema for a document: validated in full unless `validated_before`.
+    /// The schema for a query or subscription: validated in full unless `validated_before`.
     pub fn for_document(&self, validated_before: bool) -> &AppSchema {
         if validated_before {
             &self.fast
         } else {
             &self.full
+        }
+    }
+
+    /// The schema for an operation of type `kind` and how its budget is metered there.
+    pub fn for_operation(
+        &self,
+        kind: OperationType,
+        validated_before: bool,
+    ) -> (&AppSchema, Metering) {
+        match kind {
+            OperationType::Mutation => (&self.mutations, Metering::PerField),
+            _ => (self.for_document(validated_before), Metering::PerList),
         }
     }
 
@@ -81,11 +99,12 @@ pub fn build_schema(
         db.clone(),
         events.epoch(),
         options.term_link_prefix,
+        options.linked_text_cache_bytes,
     ));
     // One DataLoader for both, so that requests on either batch together.
     let loader = Arc::new(content_data_loader(db.clone(), options.batch_delay));
-    let build = |mode: ValidationMode| {
-        let builder = Schema::build(
+    let build = |mode: ValidationMode, metering: Metering| {
+        let mut builder = Schema::build(
             QueryRoot::default(),
             MutationRoot::default(),
             SubscriptionRoot::default(),
@@ -95,9 +114,11 @@ pub fn build_schema(
         .data(db.clone())
         .data(events.clone())
         .data(Arc::clone(&newsletter))
-        .extension(BudgetCheck)
         .validation_mode(mode)
         .limit_recursive_depth(MAX_SELECTION_NESTING);
+        if metering == Metering::PerField {
+            builder = builder.extension(BudgetCheck);
+        }
         if options.introspection {
             builder.finish()
         } else {
@@ -105,8 +126,9 @@ pub fn build_schema(
         }
     };
     Schemas {
-        full: build(ValidationMode::Strict),
-        fast: build(ValidationMode::Fast),
+        full: build(ValidationMode::Strict, Metering::PerList),
+        fast: build(ValidationMode::Fast, Metering::PerList),
+        mutations: build(ValidationMode::Strict, Metering::PerField),
     }
 }
 

@@ -93,6 +93,7 @@ impl AppState {
         let newsletter = Arc::new(Newsletter::new(options.newsletter, mail.clone()));
         let schema_options = config::SchemaOptions {
             introspection: options.query_limits.introspection(),
+            linked_text_cache_bytes: options.cache.linked_text_cache_bytes,
             ..options.schema
         };
         let schemas = graphql::build_schema(db.clone(), events.clone(), newsletter, schema_options);

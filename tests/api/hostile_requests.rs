@@ -1056,4 +1056,39 @@ async fn a_response_past_its_size_cap_is_abandoned() {
         metrics.contains("glossary_graphql_refusals_total{code=\"RESPONSE_TOO_LARGE\"} 1"),
         "{metrics}"
     );
+
+    // Lists charge as they resolve; what lies outside every list counts when the query has run.
+    let repeated: String = (0..12).map(|n| format!("t{n}: title ")).collect::<String>();
+    let query = format!("{{ term(slug: \"alpha\") {{ {repeated} }} }}");
+    let (status, body) = app.post(&query, json!({})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "RESPONSE_TOO_LARGE"
+    );
+    assert!(body.get("data").is_none());
+
+    // A mutation is metered field by field: the fields past the cap fail, what ran is reported.
+    let editor = app.key("editor", Role::Editor).await;
+    let (status, body) = app
+        .post_as(
+            Some(&editor),
+            "mutation { createTerm(input: { slug: \"delta\", name: \"Delta\", title: \"What is delta, told at length so that the payload passes the cap?\", definition: \"Delta is the fourth letter, and this definition is long enough on its own to pass a cap of two hundred bytes once the title is in the payload too.\" }) { term { slug title definition } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "RESPONSE_TOO_LARGE",
+        "{body}"
+    );
+    // The mutation's own field ran and committed: the term is there.
+    let (_, body) = app
+        .post_as(
+            Some(&editor),
+            "{ term(slug: \"delta\", preview: true) { slug } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["term"]["slug"], "delta", "{body}");
 }

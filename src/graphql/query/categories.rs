@@ -1,5 +1,6 @@
 //! Query fields for categories.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -16,7 +17,7 @@ pub struct CategoryQuery;
 #[Object]
 impl CategoryQuery {
     /// Every category, by name.
-    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
+    async fn categories(&self, ctx: &Context<'_>) -> Result<List<Category>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         Ok(categories::all(db)
             .await?

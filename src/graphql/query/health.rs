@@ -99,7 +99,7 @@ impl HealthQuery {
                     let terms: Vec<Term> = ids.iter().filter_map(term).collect();
                     DuplicateName {
                         name: terms.first().map(|t| t.0.name.clone()).unwrap_or_default(),
-                        terms,
+                        terms: terms.into(),
                     }
                 })
                 .collect(),

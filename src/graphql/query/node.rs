@@ -1,6 +1,7 @@
 //! Relay object identification: `node(id:)` and `nodes(ids:)`, batched through the DataLoader and subject to
 //! the same visibility rule as every other path.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Context, ID, Object, Result};
 use futures_util::future::try_join_all;
 
@@ -68,12 +69,14 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Up to 100 global IDs.")] ids: Vec<ID>,
-    ) -> Result<Vec<Option<Node>>> {
+    ) -> Result<List<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(
                 Error::bad_input("ids", format!("at most {MAX_NODES} ids per call")).into(),
             );
         }
-        try_join_all(ids.iter().map(|id| fetch(ctx, id, "ids"))).await
+        Ok(try_join_all(ids.iter().map(|id| fetch(ctx, id, "ids")))
+            .await?
+            .into())
     }
 }

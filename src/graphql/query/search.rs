@@ -1,5 +1,6 @@
 //! Query fields for finding terms: full-text `search` and `suggest` for search-as-you-type.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -140,7 +141,7 @@ impl SearchQuery {
                 start_cursor: edges.first().map(|edge| edge.cursor.clone()),
                 end_cursor: edges.last().map(|edge| edge.cursor.clone()),
             },
-            edges,
+            edges: edges.into(),
         })
     }
 
@@ -152,7 +153,7 @@ impl SearchQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "What has been typed so far (at most 200 characters).")] prefix: String,
         #[graphql(desc = "How many terms to return (1–20; 10 when omitted).")] first: Option<i32>,
-    ) -> Result<Vec<Term>> {
+    ) -> Result<List<Term>> {
         let prefix = QueryWords::parse(checked_text(&prefix, "prefix")?);
         let limit = match first {
             None => DEFAULT_SUGGESTIONS,
@@ -166,7 +167,7 @@ impl SearchQuery {
             }
         };
         if prefix.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Vec::new().into());
         }
         let ids = public_names(ctx)
             .suggestions()

@@ -1,5 +1,6 @@
 //! Query fields for terms: one term by slug, the paginated list, and the A–Z index.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Context, InputObject, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -110,7 +111,7 @@ impl TermQuery {
     }
 
     /// The A–Z index: each letter that has published terms, with how many. `#` comes last.
-    async fn glossary_index(&self, ctx: &Context<'_>) -> Result<Vec<GlossaryLetter>> {
+    async fn glossary_index(&self, ctx: &Context<'_>) -> Result<List<GlossaryLetter>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let letters = term_list::glossary_index(db, Visibility::public()).await?;
         Ok(letters

@@ -1,5 +1,6 @@
 //! Query fields about access: who the request's key belongs to, and (for admins) every key.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -28,7 +29,7 @@ impl ViewerQuery {
 
     /// Every API key, oldest first (admins only).
     #[graphql(guard = "RoleGuard::new(Role::Admin)")]
-    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
+    async fn api_keys(&self, ctx: &Context<'_>) -> Result<List<ApiKey>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         Ok(api_keys::list(db)
             .await?

@@ -1,5 +1,6 @@
 //! What `Term.backlinks` returns: the published terms whose text links to a term, as a Relay connection.
 
+use crate::graphql::execution_budget::{List, Metered};
 use async_graphql::Object;
 
 use super::{
@@ -19,12 +20,12 @@ pub struct BacklinkConnection {
 #[Object]
 impl BacklinkConnection {
     /// The terms of the page with their cursors.
-    async fn edges(&self) -> &[TermEdge] {
-        &self.edges
+    async fn edges(&self) -> Metered<&[TermEdge]> {
+        Metered(&self.edges)
     }
 
     /// The terms of the page, without cursors.
-    async fn nodes(&self) -> Vec<&Term> {
+    async fn nodes(&self) -> List<&Term> {
         self.edges.iter().map(TermEdge::node_ref).collect()
     }
 

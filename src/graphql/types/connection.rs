@@ -1,6 +1,7 @@
 //! Relay cursor connections of terms (`terms`, `Category.terms`): argument checks, keyset pages, cursors,
 //! `pageInfo` and a `totalCount` that costs a query only when it is asked for.
 
+use crate::graphql::execution_budget::{List, Metered};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 
@@ -200,12 +201,12 @@ impl TermConnection {
 #[Object]
 impl TermConnection {
     /// The terms of the page with their cursors.
-    async fn edges(&self) -> &[TermEdge] {
-        &self.edges
+    async fn edges(&self) -> Metered<&[TermEdge]> {
+        Metered(&self.edges)
     }
 
     /// The terms of the page, without cursors.
-    async fn nodes(&self) -> Vec<&Term> {
+    async fn nodes(&self) -> List<&Term> {
         self.edges.iter().map(|e| &e.node).collect()
     }
 

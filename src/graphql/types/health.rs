@@ -1,5 +1,6 @@
 //! The content health report editors read (`contentHealth`), and suggested related terms.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::SimpleObject;
 
 use super::term::Term;
@@ -10,7 +11,7 @@ pub struct TermHealthList {
     /// How many terms the check found.
     pub total_count: u64,
     /// The first of them, by name.
-    pub terms: Vec<Term>,
+    pub terms: List<Term>,
 }
 
 /// A name more than one term has (compared in any case, accents ignored).
@@ -19,7 +20,7 @@ pub struct DuplicateName {
     /// The name, as the first of the terms writes it.
     pub name: String,
     /// The terms with that name, oldest first.
-    pub terms: Vec<Term>,
+    pub terms: List<Term>,
 }
 
 /// A related-term link readers cannot follow: the related term is a draft, archived, or scheduled for
@@ -38,7 +39,7 @@ pub struct HiddenRelatedLinks {
     /// How many links the check found.
     pub total_count: u64,
     /// The first of them, by the listing term's name.
-    pub links: Vec<HiddenRelatedLink>,
+    pub links: List<HiddenRelatedLink>,
 }
 
 /// A name the glossary's text uses that no term has yet (as name or alias): a candidate for a new
@@ -51,7 +52,7 @@ pub struct MissingTerm {
     /// How many terms use it.
     pub mention_count: u64,
     /// The terms that use it (at most 20), by id.
-    pub mentioned_by: Vec<Term>,
+    pub mentioned_by: List<Term>,
 }
 
 /// What an editor could fix or add. Every term counts, in any status.
@@ -66,11 +67,11 @@ pub struct ContentHealth {
     /// Terms whose definition is very short (under 40 characters).
     pub terms_with_short_definition: TermHealthList,
     /// Names more than one term has.
-    pub duplicate_names: Vec<DuplicateName>,
+    pub duplicate_names: List<DuplicateName>,
     /// Related-term links to terms readers cannot see.
     pub hidden_related_links: HiddenRelatedLinks,
     /// Names the text uses that no term has yet, most used first.
-    pub missing_terms: Vec<MissingTerm>,
+    pub missing_terms: List<MissingTerm>,
 }
 
 /// A published term an editor might add to a term's related terms, and why.

@@ -1,6 +1,7 @@
 //! Newsletter types: the answers to sign-up, confirmation and unsubscription, and subscribers as admins see
 //! them.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::newsletter_subscriber;
@@ -92,7 +93,7 @@ impl NewsletterSubscriber {
 #[derive(Clone, Debug, SimpleObject)]
 pub struct NewsletterSubscriberConnection {
     /// The subscribers on this page.
-    pub nodes: Vec<NewsletterSubscriber>,
+    pub nodes: List<NewsletterSubscriber>,
     /// Pass as `after` for the next page; null on an empty page.
     pub end_cursor: Option<String>,
     /// Whether more subscribers follow.

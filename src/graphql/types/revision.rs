@@ -1,5 +1,6 @@
 //! The `TermRevision` type: one stored change of a term, with who made it and the whole term afterwards.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::term_revision;
@@ -52,7 +53,7 @@ impl TermRevision {
 #[derive(SimpleObject)]
 pub struct TermRevisionConnection {
     /// The revisions of the page.
-    pub nodes: Vec<TermRevision>,
+    pub nodes: List<TermRevision>,
     /// Pass as `after` for the next (older) page; null on the last page.
     pub end_cursor: Option<String>,
     /// Whether older revisions follow.

@@ -1,5 +1,6 @@
 //! What `search` returns: hits with their term, score and highlighted snippet, as a Relay connection.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Object, SimpleObject};
 
 use super::{connection::PageInfo, term::Term};
@@ -49,7 +50,7 @@ pub struct SearchEdge {
 #[derive(SimpleObject)]
 pub struct SearchConnection {
     /// The hits of this page.
-    pub edges: Vec<SearchEdge>,
+    pub edges: List<SearchEdge>,
     /// Whether more hits follow, and the cursors of this page's ends.
     pub page_info: PageInfo,
 }

@@ -1,6 +1,7 @@
 //! The `Term` type: one glossary page and everything on it. Lists are resolved through the DataLoader, so a
 //! page of terms costs one SQL statement per relation, not one per term.
 
+use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{TermStatus as StoredStatus, term};
@@ -143,7 +144,7 @@ impl Term {
     }
 
     /// The page body, in order.
-    async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
+    async fn sections(&self, ctx: &Context<'_>) -> Result<List<Section>> {
         let sections = loader(ctx).load_one(SectionsByTerm(self.0.id)).await?;
         Ok(sections
             .unwrap_or_default()
@@ -153,7 +154,7 @@ impl Term {
     }
 
     /// The page's table of contents: Overview, each section, then the FAQs when there are any.
-    async fn table_of_contents(&self, ctx: &Context<'_>) -> Result<Vec<TableOfContentsEntry>> {
+    async fn table_of_contents(&self, ctx: &Context<'_>) -> Result<List<TableOfContentsEntry>> {
         let loader = loader(ctx);
         let (sections, faqs) = futures_util::try_join!(
             loader.load_one(SectionsByTerm(self.0.id)),
@@ -181,11 +182,11 @@ impl Term {
                 level: 1,
             });
         }
-        Ok(entries)
+        Ok(entries.into())
     }
 
     /// The FAQ list, in order.
-    async fn faqs(&self, ctx: &Context<'_>) -> Result<Vec<Faq>> {
+    async fn faqs(&self, ctx: &Context<'_>) -> Result<List<Faq>> {
         let faqs = loader(ctx).load_one(FaqsByTerm(self.0.id)).await?;
         Ok(faqs.unwrap_or_default().into_iter().map(Faq).collect())
     }
@@ -198,7 +199,7 @@ impl Term {
             desc = "At most this many (0–100); all of them (a term lists at most 100) when omitted."
         )]
         first: Option<i32>,
-    ) -> Result<Vec<Term>> {
+    ) -> Result<List<Term>> {
         let limit = match first {
             None => usize::MAX,
             Some(n) if n < 0 => {
@@ -231,7 +232,7 @@ impl Term {
     }
 
     /// The categories the term belongs to, by name.
-    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
+    async fn categories(&self, ctx: &Context<'_>) -> Result<List<Category>> {
         let categories = loader(ctx).load_one(CategoriesByTerm(self.0.id)).await?;
         Ok(categories
             .unwrap_or_default()
@@ -242,16 +243,17 @@ impl Term {
 
     /// Other names the term goes by ("CI"), in order: automatic cross-links match them as they match
     /// the name.
-    async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+    async fn aliases(&self, ctx: &Context<'_>) -> Result<List<String>> {
         Ok(loader(ctx)
             .load_one(AliasesByTerm(self.0.id))
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default()
+            .into())
     }
 
     /// The published terms this page's sections and FAQ answers link to (automatic cross-links), in
     /// order of first mention.
-    async fn mentions(&self, ctx: &Context<'_>) -> Result<Vec<Term>> {
+    async fn mentions(&self, ctx: &Context<'_>) -> Result<List<Term>> {
         let loader = loader(ctx);
         let (sections, faqs, linker) = futures_util::try_join!(
             loader.load_one(SectionsByTerm(self.0.id)),
@@ -324,7 +326,7 @@ impl Term {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "At most this many (1–100, default 20).")] first: Option<i32>,
-    ) -> Result<Vec<SuggestedRelatedTerm>> {
+    ) -> Result<List<SuggestedRelatedTerm>> {
         let first = cursor::first_or_default(first)?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let linker = crate::graphql::public_names(ctx).linker().await?;
