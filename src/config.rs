@@ -159,8 +159,8 @@ impl Default for QueryLimits {
     }
 }
 
-/// The default of [`CacheOptions::linked_text_cache_bytes`]: the texts of some fifteen hundred term pages of
-/// the benchmark's pack.
+/// The default of [`CacheOptions::linked_text_cache_bytes`]: the texts of a few thousand term pages of the
+/// benchmark's pack.
 pub const LINKED_TEXT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Memory the server spends so that repeated requests cost less.
@@ -174,9 +174,9 @@ pub struct CacheOptions {
     /// until content changes (on any replica); 0 switches the response cache off.
     #[arg(long, env = "GLOSSARY_RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub response_cache_bytes: usize,
-    /// Bytes of section bodies and FAQ answers kept with their automatic cross-links added (the stored
-    /// HTML and its rendering), so that a text read again is not linked again; dropped whenever the set
-    /// of public names changes. 0 links every text at every request.
+    /// Bytes of section bodies and FAQ answers kept with where their automatic cross-links go (the
+    /// stored HTML and the links' positions), so that a text read again is not searched for names
+    /// again; dropped whenever the set of public names changes. 0 searches every text at every request.
     #[arg(long, env = "GLOSSARY_LINKED_TEXT_CACHE_BYTES", default_value_t = LINKED_TEXT_CACHE_BYTES)]
     pub linked_text_cache_bytes: usize,
     /// `max-age` of `Cache-Control: public` on anonymous GET answers, for browsers and CDNs; 0 makes them

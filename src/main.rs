@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use glossary::{allocator, cli::Cli, commands, error::Error, telemetry};
 
 /// mimalloc rather than glibc's malloc: about a fifth of a request's time went to glibc's allocator, and
-/// its per-thread arenas kept memory after load (docs/performance.md).
+/// its per-thread arenas kept memory after load (docs/performance.md). It replaces `malloc` for the
+/// process's C code (SQLite) as well (libmimalloc-sys's `override`, Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -140,14 +140,14 @@ fn is_word_char(c: Option<char>) -> bool {
 
 impl Linker {
     /// The longest name starting at `at` (in the lowered text) that ends at a word boundary: its end
-    /// and its target.
-    fn whole_word_at(&self, lower: &Lowered, at: usize) -> Option<(usize, &LinkTarget)> {
+    /// and the index of its target.
+    fn whole_word_at(&self, lower: &Lowered, at: usize) -> Option<(usize, usize)> {
         let mut found = None;
         let next = lower.ends.partition_point(|&end| end <= at);
         for &end in &lower.ends[next..] {
             let read = &lower.text[at..end];
             if let Some(target) = self.names.get(read) {
-                found = Some((end, &self.targets[*target]));
+                found = Some((end, *target));
             }
             if !self.beginnings.contains(read) {
                 break;
@@ -188,23 +188,25 @@ impl Linker {
     /// Links the first mention of each term in `html` (one piece of text: a section body, an FAQ
     /// answer), except the term `own`; links point at `href_prefix` followed by the slug.
     pub fn link(&self, html: &str, own: i64, href_prefix: &str) -> Linked {
-        let mut linked = Linked {
-            html: String::with_capacity(html.len() + 64),
-            mentions: Vec::new(),
-        };
-        if self.names.is_empty() {
-            linked.html.push_str(html);
-            return linked;
-        }
+        self.render(html, &self.find(html, own), href_prefix)
+    }
+
+    /// Where [`Self::link`] puts links in `html`, without writing them: what is kept of a text
+    /// ([`super::linked_texts`]), a few bytes a link.
+    pub fn find(&self, html: &str, own: i64) -> Links {
         let mut pass = Pass {
             linker: self,
             own,
-            href_prefix,
-            linked,
+            links: Links::default(),
+            mentioned: Vec::new(),
         };
+        if self.names.is_empty() {
+            return pass.links;
+        }
         let mut unlinked_depth = 0usize;
-        let mut rest = html;
-        while !rest.is_empty() {
+        let mut at = 0;
+        while at < html.len() {
+            let rest = &html[at..];
             if rest.starts_with('<') {
                 let end = rest.find('>').map_or(rest.len(), |i| i + 1);
                 let tag = &rest[..end];
@@ -218,56 +220,111 @@ impl Linker {
                         unlinked_depth += 1;
                     }
                 }
-                pass.linked.html.push_str(tag);
-                rest = &rest[end..];
+                at += end;
                 continue;
             }
             let end = rest.find('<').unwrap_or(rest.len());
-            let text = &rest[..end];
             if unlinked_depth == 0 {
-                pass.text(text);
-            } else {
-                pass.linked.html.push_str(text);
+                pass.text(&rest[..end], at);
             }
-            rest = &rest[end..];
+            at += end;
         }
-        pass.linked
+        pass.links
+    }
+
+    /// `html` with `links` (found in it by [`Self::find`]) written in, pointing at `href_prefix`
+    /// followed by the slug.
+    pub fn render(&self, html: &str, links: &Links, href_prefix: &str) -> Linked {
+        let mut linked = Linked {
+            html: String::with_capacity(html.len() + links.splices.len() * 64),
+            mentions: Vec::with_capacity(links.splices.len()),
+        };
+        let mut copied = 0;
+        for splice in &links.splices {
+            let (from, to) = (splice.from as usize, splice.to as usize);
+            let target = &self.targets[splice.target as usize];
+            linked.html.push_str(&html[copied..from]);
+            linked.html.push_str("<a href=\"");
+            linked.html.push_str(href_prefix);
+            linked.html.push_str(&target.slug);
+            linked.html.push_str("\" class=\"glossary-link\">");
+            linked.html.push_str(&html[from..to]);
+            linked.html.push_str("</a>");
+            linked.mentions.push(target.term_id);
+            copied = to;
+        }
+        linked.html.push_str(&html[copied..]);
+        linked
+    }
+
+    /// The ids of the terms `links` point at, in order.
+    pub fn mentions(&self, links: &Links) -> impl Iterator<Item = i64> {
+        links
+            .splices
+            .iter()
+            .map(|splice| self.targets[splice.target as usize].term_id)
     }
 }
 
-/// One call of [`Linker::link`]: what it links with and what it has written so far.
+/// Where the links of one text go (found by [`Linker::find`], written by [`Linker::render`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    /// In order of position.
+    splices: Vec<Splice>,
+}
+
+impl Links {
+    /// Bytes it holds, for the bounds of what keeps it.
+    pub fn heap_size(&self) -> usize {
+        self.splices.capacity() * std::mem::size_of::<Splice>()
+    }
+
+    /// Lets go of unused capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.splices.shrink_to_fit();
+    }
+}
+
+/// One link: around the text's bytes `from..to`, to the linker's target `target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Splice {
+    from: u32,
+    to: u32,
+    target: u32,
+}
+
+/// One call of [`Linker::find`]: what it links with and what it has found so far.
 struct Pass<'a> {
     linker: &'a Linker,
     own: i64,
-    href_prefix: &'a str,
-    linked: Linked,
+    links: Links,
+    /// The ids of the terms linked so far.
+    mentioned: Vec<i64>,
 }
 
 impl Pass<'_> {
-    /// Links within one run of text between tags, leaving character references as they are.
-    fn text(&mut self, text: &str) {
-        let mut rest = text;
-        while !rest.is_empty() {
-            // A character reference is copied whole; the text between references is searched.
+    /// Links within one run of text between tags (starting at byte `base` of the HTML), leaving
+    /// character references as they are.
+    fn text(&mut self, text: &str, base: usize) {
+        let mut at = 0;
+        while at < text.len() {
+            let rest = &text[at..];
+            // A character reference is skipped whole; the text between references is searched.
             let (plain, reference) = match rest.find('&') {
-                Some(at) => {
-                    let end = rest[at..].find(';').map_or(rest.len(), |i| at + i + 1);
-                    (&rest[..at], &rest[at..end])
+                Some(amp) => {
+                    let end = rest[amp..].find(';').map_or(rest.len(), |i| amp + i + 1);
+                    (&rest[..amp], end - amp)
                 }
-                None => (rest, ""),
+                None => (rest, 0),
             };
-            self.plain(plain);
-            self.linked.html.push_str(reference);
-            rest = &rest[plain.len() + reference.len()..];
+            self.plain(plain, base + at);
+            at += plain.len() + reference;
         }
     }
 
-    /// Links within text that holds neither tags nor character references.
-    fn plain(&mut self, text: &str) {
-        let (own, href_prefix) = (self.own, self.href_prefix);
-        let linked = &mut self.linked;
+    /// Links within text that holds neither tags nor character references (starting at byte `base`).
+    fn plain(&mut self, text: &str, base: usize) {
         let lower = Lowered::of(text);
-        let mut copied = 0;
         // Where the last match ended: words starting before it are inside it.
         let mut past = 0;
         for &at in &lower.starts {
@@ -278,22 +335,24 @@ impl Pass<'_> {
                 continue;
             };
             past = end;
-            if target.term_id == own || linked.mentions.contains(&target.term_id) {
+            let term_id = self.linker.targets[target].term_id;
+            if term_id == self.own || self.mentioned.contains(&term_id) {
                 continue;
             }
-            let (from, to) = (lower.origin(at), lower.origin(end));
-            linked.html.push_str(&text[copied..from]);
-            linked.html.push_str("<a href=\"");
-            linked.html.push_str(href_prefix);
-            linked.html.push_str(&target.slug);
-            linked.html.push_str("\" class=\"glossary-link\">");
-            linked.html.push_str(&text[from..to]);
-            linked.html.push_str("</a>");
-            linked.mentions.push(target.term_id);
-            copied = to;
+            self.mentioned.push(term_id);
+            self.links.splices.push(Splice {
+                from: offset(base + lower.origin(at)),
+                to: offset(base + lower.origin(end)),
+                target: offset(target),
+            });
         }
-        linked.html.push_str(&text[copied..]);
     }
+}
+
+/// A byte offset or index as kept: texts are far under 4 GiB (a section is at most 100 000
+/// characters).
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).expect("texts are far under 4 GiB")
 }
 
 /// The lower-cased name of a tag (`<a href…>`, `</h2>`), or `None` for a comment or declaration.

@@ -1,9 +1,11 @@
-//! Linked HTML kept in memory: the rendering with automatic cross-links ([`super::cross_links`]) of the
-//! texts requests ask for, so that a term page read again is not linked again. Linking is a pure
-//! function of the linker, the stored HTML and the term it belongs to, so a kept rendering is found by
-//! the text itself (compared in full, never by a hash alone) and the term's id; one set is kept per
-//! linker ([`super::public_names`] builds a new one with every new set of names, and the old set goes
-//! with the old linker), so a rendering never outlives the names it was linked with.
+//! Where the automatic cross-links ([`super::cross_links`]) of the texts requests ask for go, kept in
+//! memory, so that a term page read again is not searched for names again: writing the links in is a
+//! copy of the text. Finding them is a pure function of the linker, the stored HTML and the term it
+//! belongs to, so kept links are found by the text itself (compared in full, never by a hash alone) and
+//! the term's id; one set is kept per linker ([`super::public_names`] builds a new one with every new
+//! set of names, and the old set goes with the old linker), so links never outlive the names they were
+//! found with. What is kept of a text is its links' positions (twelve bytes a link), not the linked
+//! HTML, which is several times the text where names are dense.
 //!
 //! Texts come from the database, never from a request, so a request cannot fill it with its own
 //! input. It is bounded by bytes (the text, its rendering and the bookkeeping) and evicts the least
@@ -14,7 +16,7 @@ use std::sync::Arc;
 
 use quick_cache::{Equivalent, Weighter, sync::Cache};
 
-use super::cross_links::Linked;
+use super::cross_links::Links;
 
 /// A text of one term, as kept.
 #[derive(Debug, Hash, PartialEq, Eq)]
@@ -37,21 +39,21 @@ impl Equivalent<Key> for Borrowed<'_> {
     }
 }
 
-/// Bytes an entry costs besides its two texts and its mentions.
+/// Bytes an entry costs besides its text and its links.
 const ENTRY_OVERHEAD: u64 = 128;
 
 #[derive(Clone)]
 struct ByTextSize;
 
-impl Weighter<Key, Arc<Linked>> for ByTextSize {
-    fn weight(&self, key: &Key, linked: &Arc<Linked>) -> u64 {
-        (key.html.len() + linked.html.len() + 8 * linked.mentions.len()) as u64 + ENTRY_OVERHEAD
+impl Weighter<Key, Arc<Links>> for ByTextSize {
+    fn weight(&self, key: &Key, links: &Arc<Links>) -> u64 {
+        (key.html.len() + links.heap_size()) as u64 + ENTRY_OVERHEAD
     }
 }
 
-/// The renderings kept for one linker; switched off at a capacity of 0.
+/// The links kept for one linker; switched off at a capacity of 0.
 pub struct LinkedTexts {
-    cache: Option<Cache<Key, Arc<Linked>, ByTextSize>>,
+    cache: Option<Cache<Key, Arc<Links>, ByTextSize>>,
 }
 
 impl std::fmt::Debug for LinkedTexts {
@@ -63,7 +65,7 @@ impl std::fmt::Debug for LinkedTexts {
 }
 
 impl LinkedTexts {
-    /// A set holding about `capacity_bytes` of texts and their renderings.
+    /// A set holding about `capacity_bytes` of texts and their links.
     pub fn new(capacity_bytes: usize) -> Self {
         let cache = (capacity_bytes > 0).then(|| {
             let estimated_items = (capacity_bytes / 4_096).max(16);
@@ -72,23 +74,25 @@ impl LinkedTexts {
         Self { cache }
     }
 
-    /// The rendering of `html` (a text of term `own`): the kept one, or `link`'s, kept for next time.
-    pub fn get_or_link(&self, html: &str, own: i64, link: impl FnOnce() -> Linked) -> Arc<Linked> {
+    /// The links of `html` (a text of term `own`): the kept ones, or `find`'s, kept for next time.
+    pub fn get_or_find(&self, html: &str, own: i64, find: impl FnOnce() -> Links) -> Arc<Links> {
         let Some(cache) = &self.cache else {
-            return Arc::new(link());
+            return Arc::new(find());
         };
-        if let Some(linked) = cache.get(&Borrowed { own, html }) {
-            return linked;
+        if let Some(links) = cache.get(&Borrowed { own, html }) {
+            return links;
         }
-        let linked = Arc::new(link());
+        let mut links = find();
+        links.shrink_to_fit();
+        let links = Arc::new(links);
         cache.insert(
             Key {
                 own,
                 html: html.into(),
             },
-            Arc::clone(&linked),
+            Arc::clone(&links),
         );
-        linked
+        links
     }
 }
 
@@ -97,64 +101,75 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
+    use crate::content::cross_links::{LinkTarget, Linker};
 
-    fn rendering(html: &str) -> Linked {
-        Linked {
-            html: format!("<p>{html}</p>"),
-            mentions: vec![7],
-        }
+    fn linker() -> Linker {
+        Linker::new([(
+            "Alpha".to_owned(),
+            LinkTarget {
+                term_id: 7,
+                slug: "alpha".to_owned(),
+            },
+        )])
     }
 
     #[test]
-    fn a_text_is_linked_once_per_term() {
-        let texts = LinkedTexts::new(64 * 1024);
+    fn a_text_is_searched_once_per_term() {
+        let (linker, texts) = (linker(), LinkedTexts::new(64 * 1024));
         let calls = Cell::new(0);
-        let link = |html: &str, own: i64| {
-            texts.get_or_link(html, own, || {
+        let links = |html: &str, own: i64| {
+            texts.get_or_find(html, own, || {
                 calls.set(calls.get() + 1);
-                rendering(html)
+                linker.find(html, own)
             })
         };
-        assert_eq!(link("a", 1).html, "<p>a</p>");
-        assert_eq!(link("a", 1).mentions, vec![7]);
+        let html = "<p>Alpha and alpha.</p>";
+        let first = links(html, 1);
+        let again = links(html, 1);
         assert_eq!(
             calls.get(),
             1,
-            "the second request is served the kept rendering"
+            "the second request is served the kept links"
         );
-        // The same text in another term is linked again (a term never links to itself).
-        link("a", 2);
+        assert_eq!(first, again);
+        assert_eq!(
+            linker.render(html, &again, "/terms/"),
+            linker.link(html, 1, "/terms/")
+        );
+        assert_eq!(linker.mentions(&again).collect::<Vec<_>>(), vec![7]);
+        // The same text in another term is searched again: a term never links to itself.
+        assert_eq!(linker.mentions(&links(html, 7)).count(), 0);
         // A different text, even one that starts alike, is another entry.
-        link("ab", 1);
+        links("<p>Alpha and alpha.</p> ", 1);
         assert_eq!(calls.get(), 3);
     }
 
     #[test]
-    fn renderings_are_kept_within_the_capacity() {
-        let texts = LinkedTexts::new(64 * 1024);
+    fn links_are_kept_within_the_capacity() {
+        let (linker, texts) = (linker(), LinkedTexts::new(64 * 1024));
         let body = "x".repeat(1_000);
-        for n in 0..1_000 {
-            texts.get_or_link(&format!("{n}{body}"), 1, || rendering(&body));
-        }
         let calls = Cell::new(0);
-        for n in 0..1_000 {
-            texts.get_or_link(&format!("{n}{body}"), 1, || {
-                calls.set(calls.get() + 1);
-                rendering(&body)
-            });
+        for _ in 0..2 {
+            for n in 0..1_000 {
+                let html = format!("<p>Alpha {n}{body}</p>");
+                texts.get_or_find(&html, 1, || {
+                    calls.set(calls.get() + 1);
+                    linker.find(&html, 1)
+                });
+            }
         }
-        // About 2 KB an entry: no more than 32 of a thousand fit in 64 KiB.
-        assert!(calls.get() >= 1_000 - 32, "{} linked again", calls.get());
+        // About 1.1 KB an entry: no more than 60 of a thousand fit in 64 KiB.
+        assert!(calls.get() >= 2_000 - 60, "{} searched", calls.get());
     }
 
     #[test]
     fn a_capacity_of_zero_keeps_nothing() {
-        let texts = LinkedTexts::new(0);
+        let (linker, texts) = (linker(), LinkedTexts::new(0));
         let calls = Cell::new(0);
         for _ in 0..2 {
-            texts.get_or_link("a", 1, || {
+            texts.get_or_find("<p>Alpha</p>", 1, || {
                 calls.set(calls.get() + 1);
-                rendering("a")
+                linker.find("<p>Alpha</p>", 1)
             });
         }
         assert_eq!(calls.get(), 2);

@@ -8,28 +8,35 @@ use entity::term;
 use sea_orm::ConnectionTrait;
 
 use super::{
-    cross_links::{Linked, Linker},
+    cross_links::{Linked, Linker, Links},
     linked_texts::LinkedTexts,
     terms,
     visibility::Visibility,
 };
 use crate::error::Result;
 
-/// A linker with the prefix its links take and the renderings it made: what renders one request's
+/// A linker with the prefix its links take and the links it found before: what renders one request's
 /// text.
 #[derive(Clone)]
 pub struct CurrentLinker {
     pub(super) linker: Arc<Linker>,
     pub(super) href_prefix: Arc<str>,
-    /// What this linker rendered before, kept as long as it is current.
+    /// Where the links of the texts it linked before go, kept as long as it is current.
     pub(super) rendered: Arc<LinkedTexts>,
 }
 
 impl CurrentLinker {
-    /// Links `html` (a section body or FAQ answer of term `own`), or finds it linked before.
-    pub fn link(&self, html: &str, own: i64) -> Arc<Linked> {
+    /// Links `html` (a section body or FAQ answer of term `own`), with the links kept from before
+    /// when it was linked before.
+    pub fn link(&self, html: &str, own: i64) -> Linked {
+        self.linker
+            .render(html, &self.links(html, own), &self.href_prefix)
+    }
+
+    /// Where the links of `html` (a text of term `own`) go: kept, or found and kept.
+    fn links(&self, html: &str, own: i64) -> Arc<Links> {
         self.rendered
-            .get_or_link(html, own, || self.linker.link(html, own, &self.href_prefix))
+            .get_or_find(html, own, || self.linker.find(html, own))
     }
 
     /// The terms that `texts` (the rendered sections and answers of term `own`) link to, in order of
@@ -37,7 +44,7 @@ impl CurrentLinker {
     pub fn mentions<'a>(&self, texts: impl IntoIterator<Item = &'a str>, own: i64) -> Vec<i64> {
         let mut mentions = Vec::new();
         for text in texts {
-            for &id in &self.link(text, own).mentions {
+            for id in self.linker.mentions(&self.links(text, own)) {
                 if !mentions.contains(&id) {
                     mentions.push(id);
                 }
