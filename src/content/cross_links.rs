@@ -266,7 +266,8 @@ impl Linker {
     }
 }
 
-/// Where the links of one text go (found by [`Linker::find`], written by [`Linker::render`]).
+/// Where the links of one text go (found by [`Linker::find`], written by [`Linker::render`] of the same
+/// linker: they name its targets by index).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Links {
     /// In order of position.

@@ -17,12 +17,13 @@
 //! The request's [`ExecutionBudget`] travels in its data; requests without one (subscription events) run
 //! unmetered, their cost bounded by admission alone.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU8, AtomicUsize, Ordering},
+use std::{
+    borrow::Cow,
+    sync::{
+        Arc,
+        atomic::{AtomicU8, AtomicUsize, Ordering},
+    },
 };
-
-use std::borrow::Cow;
 
 use async_graphql::{
     ContextSelectionSet, OutputType, PathSegment, Positioned, QueryPathNode, QueryPathSegment,
