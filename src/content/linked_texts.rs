@@ -8,7 +8,7 @@
 //! HTML, which is several times the text where names are dense.
 //!
 //! Texts come from the database, never from a request, so a request cannot fill it with its own
-//! input. It is bounded by bytes (the text, its rendering and the bookkeeping) and evicts the least
+//! input. It is bounded by bytes (the text, its links and the bookkeeping) and evicts the least
 //! useful entries first (quick_cache's CLOCK-Pro, which a scan of one-off texts, such as a backlinks
 //! search, does not flush). A capacity of 0 switches it off.
 
