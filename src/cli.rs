@@ -231,7 +231,6 @@ impl ServeArgs {
         Ok(AppOptions {
             schema: SchemaOptions {
                 introspection: self.query_limits.introspection(),
-                linked_text_cache_bytes: self.cache.linked_text_cache_bytes,
                 ..self.schema.clone()
             },
             query_limits: self.query_limits,

@@ -42,7 +42,7 @@ pub const UNSYNCED_REUSE: Duration = Duration::from_secs(1);
 /// What the names were built into, and when.
 struct Built {
     linker: Arc<Linker>,
-    /// The texts rendered with it, kept while it is current.
+    /// Where the links of the texts it linked go, kept while it is current.
     rendered: Arc<LinkedTexts>,
     suggestions: Arc<SuggestIndex>,
     /// The epoch they were read in (`None`: read while out of sync).
@@ -68,7 +68,7 @@ pub struct PublicNamesCache {
     db: DatabaseConnection,
     epoch: Arc<ContentEpoch>,
     href_prefix: Arc<str>,
-    /// Bytes of rendered texts kept per linker.
+    /// Bytes of texts and their links kept per linker.
     rendered_bytes: usize,
     current: Mutex<Option<Arc<Built>>>,
     building: tokio::sync::Mutex<()>,

@@ -1,12 +1,11 @@
 //! Query fields for categories.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     content::categories,
-    graphql::{loader, loaders::CategoryBySlug, types::category::Category},
+    graphql::{execution_budget::List, loader, loaders::CategoryBySlug, types::category::Category},
 };
 
 /// Query fields for categories.

@@ -1,13 +1,13 @@
 //! Relay object identification: `node(id:)` and `nodes(ids:)`, batched through the DataLoader and subject to
 //! the same visibility rule as every other path.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Context, ID, Object, Result};
 use futures_util::future::try_join_all;
 
 use crate::{
     error::Error,
     graphql::{
+        execution_budget::List,
         global_id::{self, NodeKind},
         loader,
         loaders::{CategoryById, FaqById, SectionById, TermById},

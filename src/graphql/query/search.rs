@@ -1,6 +1,5 @@
 //! Query fields for finding terms: full-text `search` and `suggest` for search-as-you-type.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -10,6 +9,7 @@ use crate::{
     error::Error,
     graphql::{
         cursor::{self, PositionList},
+        execution_budget::List,
         guards, public_names,
         types::{
             connection::PageInfo,

@@ -1,6 +1,5 @@
 //! Query fields for terms: one term by slug, the paginated list, and the A–Z index.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Context, InputObject, Object, Result};
 use sea_orm::DatabaseConnection;
 
@@ -9,6 +8,7 @@ use crate::{
     content::{term_list, term_list::TermFilter, visibility::Visibility},
     error::Error,
     graphql::{
+        execution_budget::List,
         guards, loader,
         loaders::{AnyTermBySlug, TermBySlug},
         types::{

@@ -1,12 +1,12 @@
 //! Query fields about access: who the request's key belongs to, and (for admins) every key.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{Role, Viewer, api_keys},
     graphql::{
+        execution_budget::List,
         guards::{self, RoleGuard},
         types::api_key::{ApiKey, ViewerObject},
     },

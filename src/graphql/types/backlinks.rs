@@ -1,12 +1,12 @@
 //! What `Term.backlinks` returns: the published terms whose text links to a term, as a Relay connection.
 
-use crate::graphql::execution_budget::{List, Metered};
 use async_graphql::Object;
 
 use super::{
     connection::{PageInfo, TermEdge},
     term::Term,
 };
+use crate::graphql::execution_budget::{List, Metered};
 
 /// A page of the terms linking to a term (Relay cursor connection), by name.
 pub struct BacklinkConnection {

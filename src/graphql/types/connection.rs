@@ -1,7 +1,6 @@
 //! Relay cursor connections of terms (`terms`, `Category.terms`): argument checks, keyset pages, cursors,
 //! `pageInfo` and a `totalCount` that costs a query only when it is asked for.
 
-use crate::graphql::execution_budget::{List, Metered};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 
@@ -12,7 +11,10 @@ use crate::{
         visibility::Visibility,
     },
     error::Error,
-    graphql::cursor::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    graphql::{
+        cursor::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+        execution_budget::{List, Metered},
+    },
 };
 
 /// What term lists can be ordered by.

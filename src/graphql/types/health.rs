@@ -1,9 +1,9 @@
 //! The content health report editors read (`contentHealth`), and suggested related terms.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::SimpleObject;
 
 use super::term::Term;
+use crate::graphql::execution_budget::List;
 
 /// Some of the terms a health check found, and how many it found in all.
 #[derive(SimpleObject)]

@@ -1,12 +1,13 @@
 //! Newsletter types: the answers to sign-up, confirmation and unsubscription, and subscribers as admins see
 //! them.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::newsletter_subscriber;
 
-use crate::{error::Result, newsletter::subscribers::SubscriberStatus};
+use crate::{
+    error::Result, graphql::execution_budget::List, newsletter::subscribers::SubscriberStatus,
+};
 
 /// Where a newsletter subscriber stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]

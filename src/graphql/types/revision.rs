@@ -1,13 +1,15 @@
 //! The `TermRevision` type: one stored change of a term, with who made it and the whole term afterwards.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::term_revision;
 
 use crate::{
     content::revisions,
-    graphql::global_id::{self, NodeKind},
+    graphql::{
+        execution_budget::List,
+        global_id::{self, NodeKind},
+    },
 };
 
 /// One stored change of a term.

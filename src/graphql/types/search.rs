@@ -1,9 +1,9 @@
 //! What `search` returns: hits with their term, score and highlighted snippet, as a Relay connection.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Object, SimpleObject};
 
 use super::{connection::PageInfo, term::Term};
+use crate::graphql::execution_budget::List;
 
 /// One term found by a full-text search.
 pub struct SearchHit {

@@ -1,7 +1,6 @@
 //! The `Term` type: one glossary page and everything on it. Lists are resolved through the DataLoader, so a
 //! page of terms costs one SQL statement per relation, not one per term.
 
-use crate::graphql::execution_budget::List;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{TermStatus as StoredStatus, term};
@@ -28,6 +27,7 @@ use crate::{
     error::Error,
     graphql::{
         cursor::{self, MAX_PAGE_SIZE, PositionList},
+        execution_budget::List,
         global_id::{self, NodeKind},
         guards::RoleGuard,
         loader,
