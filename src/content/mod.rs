@@ -17,6 +17,7 @@
 //! - Writes: [`editorial`] is the service every change goes through (one call, one transaction);
 //!   [`editor`] loads and saves one term inside it; refusals are [`refusal`]'s.
 //! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
+//!   [`term_columns`] (term rows selected and decoded by position, on the read paths),
 //!   [`markdown`] (what is rendered at write time); [`bulk`] writes and reads whole packs.
 
 pub mod aliases;
@@ -42,6 +43,7 @@ pub mod search_text;
 pub mod sections;
 pub mod sql_binds;
 pub mod suggestions;
+pub mod term_columns;
 pub mod term_list;
 pub mod term_rows;
 pub mod terms;

@@ -11,7 +11,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr, Query},
 };
 
-use super::visibility::Visibility;
+use super::{term_columns, visibility::Visibility};
 use crate::{
     error::{Error, Result},
     paging,
@@ -282,12 +282,11 @@ pub async fn page(
     } else {
         Order::Desc
     };
-    let rows = select
+    let select = select
         .order_by(order.column(), walk.clone())
         .order_by(term::Column::Id, walk)
-        .limit(paging::read_limit(limit))
-        .all(db)
-        .await?;
+        .limit(paging::read_limit(limit));
+    let rows = term_columns::all(select, db).await?;
     let page = paging::cut(rows, limit, from_end);
     // Past a cursor there is, by construction, at least the term the cursor came from.
     let (has_next_page, has_previous_page) = if from_end {

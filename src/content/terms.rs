@@ -10,6 +10,7 @@ use sea_orm::{
 use super::{
     pack::is_valid_slug,
     sql_binds::{id_in, text_in},
+    term_columns,
     visibility::Visibility,
 };
 use crate::error::Result;
@@ -20,11 +21,10 @@ pub async fn by_ids(
     visibility: Visibility,
     ids: &[i64],
 ) -> Result<Vec<term::Model>> {
-    Ok(term::Entity::find()
+    let select = term::Entity::find()
         .filter(visibility.term_condition())
-        .filter(id_in(db.get_database_backend(), term::Column::Id, ids))
-        .all(db)
-        .await?)
+        .filter(id_in(db.get_database_backend(), term::Column::Id, ids));
+    Ok(term_columns::all(select, db).await?)
 }
 
 /// The visible terms among `ids`, by id: for callers that put them back in an order of their own.
@@ -58,15 +58,14 @@ pub async fn by_slugs(
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(term::Entity::find()
+    let select = term::Entity::find()
         .filter(visibility.term_condition())
         .filter(text_in(
             db.get_database_backend(),
             term::Column::Slug,
             &slugs,
-        ))
-        .all(db)
-        .await?)
+        ));
+    Ok(term_columns::all(select, db).await?)
 }
 
 /// The visible terms that once had one of `slugs` and were renamed, as `(old slug, term)`. One SQL

@@ -11,7 +11,7 @@ use entity::{category, faq, section, term};
 use sea_orm::DatabaseConnection;
 
 use crate::content::{
-    aliases, categories, faqs, relations, sections, terms, visibility::Visibility,
+    aliases, categories, faqs, relations, sections, term_columns, terms, visibility::Visibility,
 };
 
 /// A visible term by its id.
@@ -29,13 +29,15 @@ pub struct SectionsByTerm(pub i64);
 /// The FAQ entries of a term, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FaqsByTerm(pub i64);
-/// The visible related terms of a term, in order.
+/// The visible related terms of a term, in order, with the columns its selection reads (the rest come back
+/// empty: see [`term_columns::ColumnSet`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RelatedTermsByTerm(pub i64);
-/// The visible related terms of a term, in order, with only their short columns
-/// ([`relations::TermColumns::Summary`]): for selections that read nothing else.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RelatedTermSummariesByTerm(pub i64);
+pub struct RelatedTermsByTerm {
+    /// The term whose related terms these are.
+    pub term: i64,
+    /// The columns read.
+    pub columns: term_columns::ColumnSet,
+}
 /// The categories of a term, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CategoriesByTerm(pub i64);
@@ -180,59 +182,34 @@ impl Loader<FaqsByTerm> for ContentLoader {
     }
 }
 
-impl ContentLoader {
-    /// The visible related terms of the parents `keys` name, read with `columns`, grouped per key: what
-    /// both related-terms loaders do, with their own key type.
-    async fn related_terms<K>(
-        &self,
-        keys: &[K],
-        parent_of: impl Fn(&K) -> i64,
-        key_of: impl Fn(i64) -> K,
-        columns: relations::TermColumns,
-    ) -> LoadResult<K, Vec<term::Model>>
-    where
-        K: std::hash::Hash + Eq + Clone,
-    {
-        let ids: Vec<i64> = keys.iter().map(parent_of).collect();
-        let rows =
-            relations::related_by_term_ids(&self.db, Visibility::public(), &ids, columns).await?;
-        Ok(group(keys, rows, key_of))
-    }
-}
-
 impl Loader<RelatedTermsByTerm> for ContentLoader {
     type Value = Vec<term::Model>;
     type Error = async_graphql::Error;
 
+    /// One statement per set of columns asked for in the batch: one, unless concurrent selections differ.
     async fn load(
         &self,
         keys: &[RelatedTermsByTerm],
     ) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
-        self.related_terms(
-            keys,
-            |k| k.0,
-            RelatedTermsByTerm,
-            relations::TermColumns::All,
-        )
-        .await
-    }
-}
-
-impl Loader<RelatedTermSummariesByTerm> for ContentLoader {
-    type Value = Vec<term::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[RelatedTermSummariesByTerm],
-    ) -> LoadResult<RelatedTermSummariesByTerm, Vec<term::Model>> {
-        self.related_terms(
-            keys,
-            |k| k.0,
-            RelatedTermSummariesByTerm,
-            relations::TermColumns::Summary,
-        )
-        .await
+        let mut by_columns: HashMap<term_columns::ColumnSet, Vec<i64>> = HashMap::new();
+        for key in keys {
+            by_columns.entry(key.columns).or_default().push(key.term);
+        }
+        let mut grouped = HashMap::with_capacity(keys.len());
+        for (columns, ids) in by_columns {
+            let rows =
+                relations::related_by_term_ids(&self.db, Visibility::public(), &ids, columns)
+                    .await?;
+            let keys: Vec<RelatedTermsByTerm> = ids
+                .iter()
+                .map(|&term| RelatedTermsByTerm { term, columns })
+                .collect();
+            grouped.extend(group(&keys, rows, |term| RelatedTermsByTerm {
+                term,
+                columns,
+            }));
+        }
+        Ok(grouped)
     }
 }
 

@@ -28,4 +28,5 @@ mod search;
 mod server_limits;
 mod statement_count;
 mod subscriptions;
+mod term_columns;
 mod websocket_sessions;

@@ -21,7 +21,9 @@ use crate::{
     content::{
         linking::{self, BacklinkPage},
         markdown::{FAQS_ANCHOR, OVERVIEW_ANCHOR},
-        related_suggestions, revisions, term_rows,
+        related_suggestions, revisions,
+        term_columns::ColumnSet,
+        term_rows,
         visibility::Visibility,
     },
     error::Error,
@@ -32,8 +34,8 @@ use crate::{
         guards::RoleGuard,
         loader,
         loaders::{
-            AliasesByTerm, CategoriesByTerm, FaqsByTerm, RelatedTermSummariesByTerm,
-            RelatedTermsByTerm, SectionsByTerm, TermById,
+            AliasesByTerm, CategoriesByTerm, FaqsByTerm, RelatedTermsByTerm, SectionsByTerm,
+            TermById,
         },
     },
 };
@@ -56,41 +58,44 @@ pub enum TermStatus {
 /// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
 pub struct Term(pub term::Model);
 
-/// The fields of `Term` answered from the short columns alone (or loaded by the term's id): a related-terms
-/// list asking for these only is read with [`crate::content::relations::TermColumns::Summary`]. A field
-/// reading a long text (`definition`, `seo`, `callToAction`) must never be listed here.
-const SUMMARY_FIELDS: &[&str] = &[
-    "__typename",
-    "id",
-    "slug",
-    "name",
-    "title",
-    "initial",
-    "status",
-    "publishedAt",
-    "createdAt",
-    "updatedAt",
-    "version",
-    "readingTimeMinutes",
-    "sections",
-    "tableOfContents",
-    "faqs",
-    "relatedTerms",
-    "categories",
-    "revisions",
-    "aliases",
-    "mentions",
-    "backlinks",
-    "suggestedRelatedTerms",
-];
+/// The columns of `term` a field of `Term` reads from its row, besides the id (always read); `None` for a
+/// field not listed, which then reads every column. Lists loaded by the term's id read nothing else. Every
+/// resolver below must read only the columns listed for it here: the related-terms list reads the rows of
+/// its items with the union of its selection's columns, and leaves the others empty.
+fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
+    use term::Column as C;
+    Some(match field {
+        "__typename" | "id" | "sections" | "tableOfContents" | "faqs" | "relatedTerms"
+        | "categories" | "aliases" | "mentions" | "revisions" => &[],
+        "slug" => &[C::Slug],
+        "name" => &[C::Name],
+        "title" => &[C::Title],
+        "initial" => &[C::Initial],
+        "definition" => &[C::Definition, C::DefinitionHtml],
+        "status" => &[C::Status],
+        "publishedAt" => &[C::PublishedAt],
+        "createdAt" => &[C::CreatedAt],
+        "updatedAt" => &[C::UpdatedAt],
+        "version" => &[C::Version],
+        "readingTimeMinutes" => &[C::ReadingTimeMinutes],
+        // Both weigh the name, and only for a term public now.
+        "backlinks" | "suggestedRelatedTerms" => &[C::Name, C::Status, C::PublishedAt],
+        "callToAction" => &[C::CtaHeading, C::CtaText, C::CtaLabel, C::CtaUrl],
+        "seo" => &[C::SeoTitle, C::SeoDescription, C::Title, C::Definition],
+        _ => return None,
+    })
+}
 
-/// Whether the current field's selection (through fragments and under any alias) asks for no field but
-/// those in `fields`. Directives are not weighed: a field under `@skip` still counts, which can only make
-/// the answer "no".
-fn selects_only(ctx: &Context<'_>, fields: &[&str]) -> bool {
+/// The columns the current field's selection reads from each `Term` it returns, through fragments and
+/// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only read
+/// more.
+fn columns_read(ctx: &Context<'_>) -> ColumnSet {
     ctx.field()
         .selection_set()
-        .all(|field| fields.contains(&field.name()))
+        .try_fold(ColumnSet::ID, |set, field| {
+            columns_of_field(field.name()).map(|columns| set.union(ColumnSet::of(columns)))
+        })
+        .unwrap_or(ColumnSet::ALL)
 }
 
 /// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis when it cut.
@@ -214,15 +219,14 @@ impl Term {
             }
             Some(n) => n as usize,
         };
-        // A selection that reads only short columns gets rows without the long texts (which would be
-        // copied and decoded for nothing); any other field, under any alias or fragment, reads them all.
-        let related = if selects_only(ctx, SUMMARY_FIELDS) {
-            loader(ctx)
-                .load_one(RelatedTermSummariesByTerm(self.0.id))
-                .await?
-        } else {
-            loader(ctx).load_one(RelatedTermsByTerm(self.0.id)).await?
-        };
+        // Only the columns the selection reads are read: long texts no field asks for are neither
+        // copied nor decoded.
+        let related = loader(ctx)
+            .load_one(RelatedTermsByTerm {
+                term: self.0.id,
+                columns: columns_read(ctx),
+            })
+            .await?;
         Ok(related
             .unwrap_or_default()
             .into_iter()

@@ -1,0 +1,272 @@
+//! Term rows read by position (`content::term_columns`) come back exactly as sea-orm's by-name decoding
+//! reads them: every column holds a value no other column of its type holds, so a select list and a
+//! decoder that disagreed on the order would swap two of them and fail here, on either engine.
+
+use chrono::{TimeZone, Utc};
+use entity::{TermStatus, term, term_relation};
+use glossary::content::{
+    relations,
+    term_columns::{self, ColumnSet},
+    term_list, terms,
+    visibility::Visibility,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, Set};
+
+use crate::common::spawn_app;
+
+/// A term whose every text, time and number differs from every other column's, `n` keeping two apart.
+fn distinct_term(n: i32) -> term::ActiveModel {
+    let at = |day: u32, hour: u32| {
+        Utc.with_ymd_and_hms(2025, 1 + n as u32, day, hour, 7, 9)
+            .unwrap()
+    };
+    term::ActiveModel {
+        id: NotSet,
+        slug: Set(format!("slug-{n}")),
+        name: Set(format!("Name {n}")),
+        sort_key: Set(format!("sort key {n}")),
+        initial: Set(char::from(b'A' + n as u8).to_string()),
+        title: Set(format!("Title {n}?")),
+        definition: Set(format!("Definition {n}.")),
+        definition_html: Set(format!("<p>Definition HTML {n}.</p>")),
+        status: Set(TermStatus::Published),
+        published_at: Set(Some(at(3, 4))),
+        created_at: Set(at(1, 2)),
+        updated_at: Set(at(5, 6)),
+        version: Set(10 + n),
+        reading_time_minutes: Set(20 + n),
+        seo_title: Set(Some(format!("SEO title {n}"))),
+        seo_description: Set(Some(format!("SEO description {n}"))),
+        cta_heading: Set(Some(format!("CTA heading {n}"))),
+        cta_text: Set(Some(format!("CTA text {n}"))),
+        cta_label: Set(Some(format!("CTA label {n}"))),
+        cta_url: Set(Some(format!("https://example.com/cta/{n}"))),
+    }
+}
+
+#[tokio::test]
+async fn rows_read_by_position_match_rows_read_by_name() {
+    let app = spawn_app().await;
+    let db = app.db();
+    let first = distinct_term(1).insert(db).await.unwrap();
+    let mut bare = distinct_term(2);
+    for column in [
+        &mut bare.seo_title,
+        &mut bare.seo_description,
+        &mut bare.cta_heading,
+        &mut bare.cta_text,
+        &mut bare.cta_label,
+        &mut bare.cta_url,
+    ] {
+        *column = Set(None);
+    }
+    let second = bare.insert(db).await.unwrap();
+    term_relation::ActiveModel {
+        term_id: Set(first.id),
+        related_term_id: Set(second.id),
+        position: Set(0),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    term_relation::ActiveModel {
+        term_id: Set(second.id),
+        related_term_id: Set(first.id),
+        position: Set(0),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+
+    // Read by name, as sea-orm derives it: the reference.
+    let by_name = term::Entity::find().all(db).await.unwrap();
+    assert_eq!(by_name, [first.clone(), second.clone()]);
+
+    let mut by_id = terms::by_ids(db, Visibility::public(), &[first.id, second.id])
+        .await
+        .unwrap();
+    by_id.sort_by_key(|t| t.id);
+    assert_eq!(by_id, by_name);
+
+    let by_slug = terms::by_slugs(db, Visibility::public(), &["slug-2".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(by_slug, std::slice::from_ref(&second));
+
+    let page = term_list::page(
+        db,
+        Visibility::public(),
+        &term_list::TermFilter::default(),
+        term_list::TermOrder {
+            field: term_list::TermOrderField::Name,
+            ascending: true,
+        },
+        &term_list::PageWindow {
+            after: None,
+            before: None,
+            size: term_list::PageSize::First(10),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.terms, by_name);
+
+    let related = relations::related_by_term_ids(
+        db,
+        Visibility::public(),
+        &[first.id, second.id],
+        ColumnSet::ALL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        related,
+        [(first.id, second.clone()), (second.id, first.clone())]
+    );
+
+    // A narrower set reads its columns (and the id) and leaves the others as `unread` has them.
+    let narrow = relations::related_by_term_ids(
+        db,
+        Visibility::public(),
+        &[first.id, second.id],
+        ColumnSet::of(&[term::Column::Name, term::Column::UpdatedAt]),
+    )
+    .await
+    .unwrap();
+    let narrowed = |t: &term::Model| term::Model {
+        id: t.id,
+        name: t.name.clone(),
+        updated_at: t.updated_at,
+        ..term_columns::unread()
+    };
+    assert_eq!(
+        narrow,
+        [(first.id, narrowed(&second)), (second.id, narrowed(&first))]
+    );
+}
+
+/// Each field of `Term` with a selection under it, as the two queries below ask for it.
+const TERM_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "title",
+    "definition",
+    "definition(format: HTML)",
+    "initial",
+    "sections { heading anchor body(format: HTML) }",
+    "tableOfContents { title anchor level }",
+    "faqs { question answer(format: HTML) }",
+    "relatedTerms { slug name definition }",
+    "categories { slug name }",
+    "aliases",
+    "mentions { slug name }",
+    "backlinks(first: 5) { edges { node { slug name } } }",
+    "suggestedRelatedTerms(first: 5) { score term { slug } }",
+    "callToAction { heading text label url }",
+    "seo { title description }",
+    "readingTimeMinutes",
+    "status",
+    "publishedAt",
+    "createdAt",
+    "updatedAt",
+    "version",
+    "revisions(first: 5) { totalCount nodes { version change } }",
+];
+
+#[tokio::test]
+async fn every_term_field_reads_the_same_through_related_terms() {
+    use glossary::auth::Role;
+    use serde_json::json;
+
+    use crate::common::{pack, spawn_app_with, term_line};
+
+    let long_definition = "Beta is a term whose definition runs on well past the length a search \
+        engine shows, so that its SEO description is cut from it on a word boundary with an ellipsis \
+        at the end, which is the fallback this test reads through the related-terms list.";
+    let app = spawn_app_with(&pack(&[
+        term_line(
+            "alpha",
+            "Alpha",
+            json!({"related": ["beta"], "publishedAt": "2026-01-01T00:00:00Z"}),
+        ),
+        term_line(
+            "beta",
+            "Beta",
+            json!({
+                "definition": long_definition,
+                "categories": ["letters"],
+                "aliases": ["B"],
+                "sections": [{"heading": "Where it sits", "body": "Right after Alpha, before Gamma."}],
+                "faqs": [{"question": "Is it second?", "answer": "It is, after *Alpha*."}],
+                "related": ["gamma"],
+                "callToAction": {"heading": "Read on", "text": "Gamma is next.", "label": "Go", "url": "https://example.com/gamma"},
+                "seo": {"title": "Beta, the second letter"},
+                "publishedAt": "2026-02-01T00:00:00Z"
+            }),
+        ),
+        term_line(
+            "gamma",
+            "Gamma",
+            json!({
+                "categories": ["letters"],
+                "sections": [{"heading": "Before it", "body": "Beta comes first."}],
+                "publishedAt": "2026-03-01T00:00:00Z"
+            }),
+        ),
+    ]))
+    .await;
+    let editor = app.key("editor", Role::Editor).await;
+
+    // The test covers every field the schema gives `Term`.
+    let schema = app
+        .gql(r#"{ __type(name: "Term") { fields { name } } }"#, json!({}))
+        .await;
+    for field in schema["__type"]["fields"].as_array().unwrap() {
+        let name = field["name"].as_str().unwrap();
+        assert!(
+            TERM_FIELDS
+                .iter()
+                .any(|f| f.split(['(', ' ']).next() == Some(name)),
+            "Term.{name} is not in TERM_FIELDS"
+        );
+    }
+
+    for field in TERM_FIELDS {
+        let direct = app
+            .gql_as(
+                &editor,
+                &format!(r#"{{ term(slug: "beta") {{ f: {field} }} }}"#),
+                json!({}),
+            )
+            .await;
+        let related = app
+            .gql_as(
+                &editor,
+                &format!(
+                    r#"{{ term(slug: "alpha") {{ relatedTerms(first: 1) {{ f: {field} }} }} }}"#
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            related["term"]["relatedTerms"][0]["f"], direct["term"]["f"],
+            "Term.{field} through relatedTerms"
+        );
+        // And beside the other fields, under a fragment.
+        let together = app
+            .gql_as(
+                &editor,
+                &format!(
+                    r#"{{ term(slug: "alpha") {{ relatedTerms(first: 1) {{ slug ...F }} }} }}
+                    fragment F on Term {{ f: {field} }}"#
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            together["term"]["relatedTerms"][0]["f"], direct["term"]["f"],
+            "Term.{field} through relatedTerms, in a fragment"
+        );
+    }
+}
