@@ -1,7 +1,7 @@
 //! Reading the FAQ entries of terms.
 
 use entity::{faq, term};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use super::{sql_binds::id_in, visibility::Visibility};
 use crate::error::Result;
@@ -9,16 +9,60 @@ use crate::error::Result;
 /// The FAQ entries of the given terms, ordered by term and position. One SQL statement. The caller passes
 /// ids of terms it already saw through the visibility rule.
 pub async fn by_term_ids(db: &impl ConnectionTrait, term_ids: &[i64]) -> Result<Vec<faq::Model>> {
-    Ok(faq::Entity::find()
-        .filter(id_in(
-            db.get_database_backend(),
-            faq::Column::TermId,
-            term_ids,
-        ))
+    read_by_term_ids(db, term_ids, true).await
+}
+
+/// The FAQ entries of the given terms without their answers (left empty), ordered by term and position:
+/// for lists that show only the questions. One SQL statement.
+pub async fn questions_by_term_ids(
+    db: &impl ConnectionTrait,
+    term_ids: &[i64],
+) -> Result<Vec<faq::Model>> {
+    read_by_term_ids(db, term_ids, false).await
+}
+
+/// [`by_term_ids`], with or without the answers. The columns are read by position, in the order the
+/// select list names them: looking each value up by name costs more than the rest of its decoding.
+async fn read_by_term_ids(
+    db: &impl ConnectionTrait,
+    term_ids: &[i64],
+    answers: bool,
+) -> Result<Vec<faq::Model>> {
+    let backend = db.get_database_backend();
+    let mut select = faq::Entity::find().select_only().columns([
+        faq::Column::Id,
+        faq::Column::TermId,
+        faq::Column::Position,
+        faq::Column::Question,
+    ]);
+    if answers {
+        select = select.columns([faq::Column::Answer, faq::Column::AnswerHtml]);
+    }
+    let select = select
+        .filter(id_in(backend, faq::Column::TermId, term_ids))
         .order_by_asc(faq::Column::TermId)
-        .order_by_asc(faq::Column::Position)
-        .all(db)
-        .await?)
+        .order_by_asc(faq::Column::Position);
+    let rows = db.query_all_raw(select.build(backend)).await?;
+    rows.iter()
+        .map(|row| -> Result<faq::Model> {
+            Ok(faq::Model {
+                id: row.try_get_by_index(0)?,
+                term_id: row.try_get_by_index(1)?,
+                position: row.try_get_by_index(2)?,
+                question: row.try_get_by_index(3)?,
+                answer: if answers {
+                    row.try_get_by_index(4)?
+                } else {
+                    String::new()
+                },
+                answer_html: if answers {
+                    row.try_get_by_index(5)?
+                } else {
+                    String::new()
+                },
+            })
+        })
+        .collect()
 }
 
 /// The FAQ entries among `ids` whose term is visible. One SQL statement.

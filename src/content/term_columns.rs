@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use entity::{TermStatus, term};
 use sea_orm::{
-    ActiveEnum, DbErr, FromQueryResult, IdenStatic, QueryResult, QuerySelect, Select,
+    ActiveEnum, DbErr, IdenStatic, QueryResult, QuerySelect, QueryTrait, Select,
     sqlx::{ColumnIndex, Decode, Row, Type},
 };
 
@@ -84,35 +84,29 @@ impl ColumnSet {
     }
 }
 
-/// Whole term rows of a query on `term`: its select list replaced by every column in decoding order.
-pub fn select_all(
-    select: Select<term::Entity>,
-) -> sea_orm::Selector<sea_orm::SelectModel<TermRow>> {
-    ColumnSet::ALL
-        .select(select.select_only())
-        .into_model::<TermRow>()
-}
-
-/// Every term of a query on `term`, decoded by position (see [`select_all`]).
+/// Every term of a query on `term`, decoded by position: its select list replaced by every column in
+/// decoding order.
 pub async fn all(
     select: Select<term::Entity>,
     db: &impl sea_orm::ConnectionTrait,
 ) -> Result<Vec<term::Model>, DbErr> {
-    Ok(select_all(select)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| row.0)
-        .collect())
+    read(select, ColumnSet::ALL, db).await
 }
 
-/// A whole term row selected by [`select_all`].
-pub struct TermRow(pub term::Model);
-
-impl FromQueryResult for TermRow {
-    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        decode(row, 0, ColumnSet::ALL).map(Self)
-    }
+/// Every term of a query on `term` with the columns of `set` (the rest as [`unread`] has them): its
+/// select list replaced by those columns in decoding order.
+pub async fn read(
+    select: Select<term::Entity>,
+    set: ColumnSet,
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Vec<term::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let statement = set.select(select.select_only()).build(backend);
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| decode(row, 0, set))
+        .collect()
 }
 
 /// Decodes the term whose columns start at position `first` of `row`, selected by

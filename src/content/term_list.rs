@@ -11,7 +11,10 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr, Query},
 };
 
-use super::{term_columns, visibility::Visibility};
+use super::{
+    term_columns::{self, ColumnSet},
+    visibility::Visibility,
+};
 use crate::{
     error::{Error, Result},
     paging,
@@ -175,6 +178,15 @@ impl TermOrder {
         }
     }
 
+    /// The columns [`Self::key_of`] reads.
+    pub fn key_columns(self) -> &'static [term::Column] {
+        match self.field {
+            TermOrderField::Name => &[term::Column::SortKey],
+            TermOrderField::UpdatedAt => &[term::Column::UpdatedAt],
+            TermOrderField::PublishedAt => &[term::Column::PublishedAt, term::Column::CreatedAt],
+        }
+    }
+
     /// The position of `term` in this ordering.
     pub fn key_of(self, term: &term::Model) -> TermKey {
         let value = match self.field {
@@ -255,13 +267,15 @@ pub struct TermPage {
     pub has_previous_page: bool,
 }
 
-/// Loads one page of visible terms. One SQL statement.
+/// Loads one page of visible terms with the columns asked for, and those of their position in `order`
+/// (the rest are left as [`term_columns::unread`] has them). One SQL statement.
 pub async fn page(
     db: &impl ConnectionTrait,
     visibility: Visibility,
     filter: &TermFilter,
     order: TermOrder,
     window: &PageWindow,
+    columns: ColumnSet,
 ) -> Result<TermPage> {
     let mut select = term::Entity::find()
         .filter(visibility.term_condition())
@@ -286,7 +300,8 @@ pub async fn page(
         .order_by(order.column(), walk.clone())
         .order_by(term::Column::Id, walk)
         .limit(paging::read_limit(limit));
-    let rows = term_columns::all(select, db).await?;
+    let columns = columns.union(ColumnSet::of(order.key_columns()));
+    let rows = term_columns::read(select, columns, db).await?;
     let page = paging::cut(rows, limit, from_end);
     // Past a cursor there is, by construction, at least the term the cursor came from.
     let (has_next_page, has_previous_page) = if from_end {

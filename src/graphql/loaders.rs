@@ -29,6 +29,9 @@ pub struct SectionsByTerm(pub i64);
 /// The FAQ entries of a term, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FaqsByTerm(pub i64);
+/// The FAQ entries of a term, in order, with their answers left empty: for selections that read none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FaqQuestionsByTerm(pub i64);
 /// The visible related terms of a term, in order, with the columns its selection reads (the rest come back
 /// empty: see [`term_columns::ColumnSet`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -178,6 +181,24 @@ impl Loader<FaqsByTerm> for ContentLoader {
             keys,
             rows.into_iter().map(|f| (f.term_id, f)),
             FaqsByTerm,
+        ))
+    }
+}
+
+impl Loader<FaqQuestionsByTerm> for ContentLoader {
+    type Value = Vec<faq::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[FaqQuestionsByTerm],
+    ) -> LoadResult<FaqQuestionsByTerm, Vec<faq::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = faqs::questions_by_term_ids(&self.db, &ids).await?;
+        Ok(group(
+            keys,
+            rows.into_iter().map(|f| (f.term_id, f)),
+            FaqQuestionsByTerm,
         ))
     }
 }

@@ -1,6 +1,9 @@
 //! Term rows read by position (`content::term_columns`) come back exactly as sea-orm's by-name decoding
 //! reads them: every column holds a value no other column of its type holds, so a select list and a
-//! decoder that disagreed on the order would swap two of them and fail here, on either engine.
+//! decoder that disagreed on the order would swap two of them and fail here, on either engine. Lists read
+//! only the columns their selection needs: every field of `Term` reads the same through `relatedTerms`,
+//! `terms.edges.node` and `terms.nodes` as at the top level, and FAQ lists that show no answer read the
+//! same questions.
 
 use chrono::{TimeZone, Utc};
 use entity::{TermStatus, term, term_relation};
@@ -93,23 +96,51 @@ async fn rows_read_by_position_match_rows_read_by_name() {
         .unwrap();
     assert_eq!(by_slug, std::slice::from_ref(&second));
 
+    let window = term_list::PageWindow {
+        after: None,
+        before: None,
+        size: term_list::PageSize::First(10),
+    };
+    let by_name_order = term_list::TermOrder {
+        field: term_list::TermOrderField::Name,
+        ascending: true,
+    };
+    let filter = term_list::TermFilter::default();
     let page = term_list::page(
         db,
         Visibility::public(),
-        &term_list::TermFilter::default(),
-        term_list::TermOrder {
-            field: term_list::TermOrderField::Name,
-            ascending: true,
-        },
-        &term_list::PageWindow {
-            after: None,
-            before: None,
-            size: term_list::PageSize::First(10),
-        },
+        &filter,
+        by_name_order,
+        &window,
+        ColumnSet::ALL,
     )
     .await
     .unwrap();
     assert_eq!(page.terms, by_name);
+    // A page read with the id alone still carries each term's position in its ordering.
+    for field in [
+        term_list::TermOrderField::Name,
+        term_list::TermOrderField::UpdatedAt,
+        term_list::TermOrderField::PublishedAt,
+    ] {
+        let order = term_list::TermOrder {
+            field,
+            ascending: true,
+        };
+        let page = term_list::page(
+            db,
+            Visibility::public(),
+            &filter,
+            order,
+            &window,
+            ColumnSet::ID,
+        )
+        .await
+        .unwrap();
+        let keys: Vec<_> = page.terms.iter().map(|t| order.key_of(t)).collect();
+        let expected: Vec<_> = by_name.iter().map(|t| order.key_of(t)).collect();
+        assert_eq!(keys, expected, "{field:?}");
+    }
 
     let related = relations::related_by_term_ids(
         db,
@@ -175,7 +206,7 @@ const TERM_FIELDS: &[&str] = &[
 ];
 
 #[tokio::test]
-async fn every_term_field_reads_the_same_through_related_terms() {
+async fn every_term_field_reads_the_same_through_lists() {
     use glossary::auth::Role;
     use serde_json::json;
 
@@ -253,6 +284,25 @@ async fn every_term_field_reads_the_same_through_related_terms() {
             related["term"]["relatedTerms"][0]["f"], direct["term"]["f"],
             "Term.{field} through relatedTerms"
         );
+        // Through a connection, as `edges.node` and as `nodes`.
+        let listed = app
+            .gql_as(
+                &editor,
+                &format!(
+                    r#"{{ terms(first: 1, filter: {{nameContains: "Beta"}}) {{
+                        edges {{ cursor node {{ f: {field} }} }} nodes {{ f: {field} }} }} }}"#
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            listed["terms"]["edges"][0]["node"]["f"], direct["term"]["f"],
+            "Term.{field} through terms.edges.node"
+        );
+        assert_eq!(
+            listed["terms"]["nodes"][0]["f"], direct["term"]["f"],
+            "Term.{field} through terms.nodes"
+        );
         // And beside the other fields, under a fragment.
         let together = app
             .gql_as(
@@ -269,4 +319,47 @@ async fn every_term_field_reads_the_same_through_related_terms() {
             "Term.{field} through relatedTerms, in a fragment"
         );
     }
+}
+
+#[tokio::test]
+async fn faq_lists_without_answers_read_the_same_questions() {
+    use serde_json::json;
+
+    use crate::common::{pack, spawn_app_with, term_line};
+
+    let app = spawn_app_with(&pack(&[term_line(
+        "delta",
+        "Delta",
+        json!({"faqs": [
+            {"question": "Is it fourth?", "answer": "Yes, *fourth*."},
+            {"question": "After what?", "answer": "Gamma."}
+        ]}),
+    )]))
+    .await;
+    let questions = app
+        .gql(
+            r#"{ term(slug: "delta") { faqs { __typename id position question } } }"#,
+            json!({}),
+        )
+        .await;
+    let whole = app
+        .gql(
+            r#"{ term(slug: "delta") { faqs { __typename id position question ...A } } }
+            fragment A on Faq { answer }"#,
+            json!({}),
+        )
+        .await;
+    let faqs = whole["term"]["faqs"].as_array().unwrap();
+    assert_eq!(faqs.len(), 2);
+    assert_eq!(faqs[0]["answer"], "Yes, *fourth*.");
+    assert_eq!(faqs[1]["answer"], "Gamma.");
+    let without: Vec<_> = faqs
+        .iter()
+        .map(|faq| {
+            let mut faq = faq.clone();
+            faq.as_object_mut().unwrap().remove("answer");
+            faq
+        })
+        .collect();
+    assert_eq!(questions["term"]["faqs"], json!(without));
 }

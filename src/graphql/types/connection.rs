@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use super::term::Term;
 use crate::{
     content::{
+        term_columns::ColumnSet,
         term_list::{self, PageSize, PageWindow, TermFilter, TermOrder, TermOrderField},
         visibility::Visibility,
     },
@@ -175,7 +176,8 @@ impl TermConnection {
             size,
         };
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let page = term_list::page(db, visibility, &filter, order, &window).await?;
+        let columns = Self::node_columns(ctx);
+        let page = term_list::page(db, visibility, &filter, order, &window, columns).await?;
         let edges: Vec<TermEdge> = page
             .terms
             .into_iter()
@@ -196,6 +198,28 @@ impl TermConnection {
             filter,
             visibility,
         })
+    }
+}
+
+impl TermConnection {
+    /// The columns the current field's selection reads from the terms of the page, through `edges.node`
+    /// and `nodes`, fragments and aliases; every column when it selects a field not known here.
+    fn node_columns(ctx: &Context<'_>) -> ColumnSet {
+        ctx.field()
+            .selection_set()
+            .try_fold(ColumnSet::ID, |set, field| match field.name() {
+                "__typename" | "pageInfo" | "totalCount" => Some(set),
+                "nodes" => Some(set.union(Term::columns_of(field.selection_set()))),
+                "edges" => field
+                    .selection_set()
+                    .try_fold(set, |set, edge_field| match edge_field.name() {
+                        "__typename" | "cursor" => Some(set),
+                        "node" => Some(set.union(Term::columns_of(edge_field.selection_set()))),
+                        _ => None,
+                    }),
+                _ => None,
+            })
+            .unwrap_or(ColumnSet::ALL)
     }
 }
 

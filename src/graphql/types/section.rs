@@ -68,6 +68,20 @@ impl Section {
 /// One frequently asked question on a term page.
 pub struct Faq(pub faq::Model);
 
+impl Faq {
+    /// The fields that read no answer column: a list whose selection asks for these only is read without
+    /// the answers. Every other field, `answer` and any added later, reads them.
+    const WITHOUT_ANSWERS: &[&str] = &["__typename", "id", "position", "question"];
+
+    /// Whether the current field's selection (through fragments, under any alias, `@skip` or not)
+    /// reads the answers of the FAQ entries it returns.
+    pub(crate) fn reads_answers(ctx: &Context<'_>) -> bool {
+        ctx.field()
+            .selection_set()
+            .any(|field| !Self::WITHOUT_ANSWERS.contains(&field.name()))
+    }
+}
+
 /// One frequently asked question on a term page.
 #[Object]
 impl Faq {

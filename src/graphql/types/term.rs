@@ -1,7 +1,7 @@
 //! The `Term` type: one glossary page and everything on it. Lists are resolved through the DataLoader, so a
 //! page of terms costs one SQL statement per relation, not one per term.
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, Object, Result, SelectionField};
 use chrono::{DateTime, Utc};
 use entity::{TermStatus as StoredStatus, term};
 use sea_orm::DatabaseConnection;
@@ -34,8 +34,8 @@ use crate::{
         guards::RoleGuard,
         loader,
         loaders::{
-            AliasesByTerm, CategoriesByTerm, FaqsByTerm, RelatedTermsByTerm, SectionsByTerm,
-            TermById,
+            AliasesByTerm, CategoriesByTerm, FaqQuestionsByTerm, FaqsByTerm, RelatedTermsByTerm,
+            SectionsByTerm, TermById,
         },
     },
 };
@@ -90,12 +90,19 @@ fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
 /// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only read
 /// more.
 fn columns_read(ctx: &Context<'_>) -> ColumnSet {
-    ctx.field()
-        .selection_set()
-        .try_fold(ColumnSet::ID, |set, field| {
-            columns_of_field(field.name()).map(|columns| set.union(ColumnSet::of(columns)))
-        })
-        .unwrap_or(ColumnSet::ALL)
+    Term::columns_of(ctx.field().selection_set())
+}
+
+impl Term {
+    /// The columns a selection of `Term` fields reads (see [`columns_of_field`]).
+    pub(crate) fn columns_of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> ColumnSet {
+        fields
+            .map(|field| columns_of_field(field.name()))
+            .try_fold(ColumnSet::ID, |set, columns| {
+                columns.map(|columns| set.union(ColumnSet::of(columns)))
+            })
+            .unwrap_or(ColumnSet::ALL)
+    }
 }
 
 /// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis when it cut.
@@ -192,7 +199,12 @@ impl Term {
 
     /// The FAQ list, in order.
     async fn faqs(&self, ctx: &Context<'_>) -> Result<List<Faq>> {
-        let faqs = loader(ctx).load_one(FaqsByTerm(self.0.id)).await?;
+        // A selection that reads no answer gets rows without them (long texts, copied for nothing).
+        let faqs = if Faq::reads_answers(ctx) {
+            loader(ctx).load_one(FaqsByTerm(self.0.id)).await?
+        } else {
+            loader(ctx).load_one(FaqQuestionsByTerm(self.0.id)).await?
+        };
         Ok(faqs.unwrap_or_default().into_iter().map(Faq).collect())
     }
 
