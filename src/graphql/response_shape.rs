@@ -135,6 +135,15 @@ impl<'d> Selections<'d> {
     /// Rewrites every object under `value` with its keys in the order of the selection sets that
     /// produced it; keys the selection does not name (none, normally) keep their place at the end.
     fn order_fields(&mut self, sets: &[&'d SelectionSet], value: &mut Value) {
+        // An object of one field with nothing under it (`{ __typename }`, a single scalar) is in order.
+        if let Value::Object(map) = value
+            && map.len() <= 1
+            && map
+                .values()
+                .all(|child| !matches!(child, Value::Object(_) | Value::List(_)))
+        {
+            return;
+        }
         if matches!(value, Value::Object(_) | Value::List(_)) {
             // One lookup of the merged selection for a whole list of objects, not one per item.
             let merged = self.merged(sets);

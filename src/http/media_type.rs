@@ -76,6 +76,22 @@ fn specificity(range: &str, essence: &str) -> Option<u8> {
 /// than the other (`*/*`, `application/*`, or both listed) the rule above decides between a wildcard
 /// (`application/json`) and a client that names both (`application/graphql-response+json`).
 pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMediaType> {
+    // Nearly every client sends one `Accept` naming one of the two types alone: answered without
+    // parsing ranges (the general rule below gives the same answer).
+    let mut accepts = headers.get_all(header::ACCEPT).iter();
+    if let (Some(only), None) = (accepts.next(), accepts.next()) {
+        for candidate in [
+            ResponseMediaType::GraphqlResponseJson,
+            ResponseMediaType::Json,
+        ] {
+            if only
+                .as_bytes()
+                .eq_ignore_ascii_case(candidate.essence().as_bytes())
+            {
+                return Some(candidate);
+            }
+        }
+    }
     let values: Vec<&str> = headers
         .get_all(header::ACCEPT)
         .iter()
@@ -181,6 +197,11 @@ mod tests {
         assert_eq!(
             accept("application/*;q=0.8, application/json;q=0.9"),
             Some(Json)
+        );
+        assert_eq!(accept("Application/JSON"), Some(Json));
+        assert_eq!(
+            accept("APPLICATION/GRAPHQL-RESPONSE+JSON"),
+            Some(GraphqlResponseJson)
         );
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/json;q=0"), None);
