@@ -47,6 +47,8 @@ pub async fn related_by_term_ids(
     let backend = db.get_database_backend();
     let rows = db.query_all_raw(select.build(backend)).await?;
     rows.iter()
+        // Position 0 is the parent's id, 1 the related term's (every set starts with it): NULL when the
+        // visibility rule hid the related term.
         .filter_map(|row| match is_null(row, 1) {
             Ok(true) => None,
             Ok(false) => Some(

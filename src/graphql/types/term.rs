@@ -60,8 +60,9 @@ pub struct Term(pub term::Model);
 
 /// The columns of `term` a field of `Term` reads from its row, besides the id (always read); `None` for a
 /// field not listed, which then reads every column. Lists loaded by the term's id read nothing else. Every
-/// resolver below must read only the columns listed for it here: the related-terms list reads the rows of
-/// its items with the union of its selection's columns, and leaves the others empty.
+/// resolver below must read only the columns listed for it here: term lists (`relatedTerms`, the term
+/// connections) read their items' rows with the union of their selection's columns and leave the others
+/// empty. `tests/api/term_columns.rs` reads every field through those lists and at the top level.
 fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
     use term::Column as C;
     Some(match field {
