@@ -199,9 +199,7 @@ impl TermConnection {
             visibility,
         })
     }
-}
 
-impl TermConnection {
     /// The columns the current field's selection reads from the terms of the page, through `edges.node`
     /// and `nodes`, fragments and aliases; every column when it selects a field not known here.
     fn node_columns(ctx: &Context<'_>) -> ColumnSet {

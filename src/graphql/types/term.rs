@@ -87,15 +87,10 @@ fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
     })
 }
 
-/// The columns the current field's selection reads from each `Term` it returns, through fragments and
-/// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only read
-/// more.
-fn columns_read(ctx: &Context<'_>) -> ColumnSet {
-    Term::columns_of(ctx.field().selection_set())
-}
-
 impl Term {
-    /// The columns a selection of `Term` fields reads (see [`columns_of_field`]).
+    /// The columns a selection of `Term` fields reads (see [`columns_of_field`]), through fragments and
+    /// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only
+    /// read more.
     pub(crate) fn columns_of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> ColumnSet {
         fields
             .map(|field| columns_of_field(field.name()))
@@ -237,7 +232,7 @@ impl Term {
         let related = loader(ctx)
             .load_one(RelatedTermsByTerm {
                 term: self.0.id,
-                columns: columns_read(ctx),
+                columns: Term::columns_of(ctx.field().selection_set()),
             })
             .await?;
         Ok(related
