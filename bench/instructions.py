@@ -25,16 +25,19 @@ PORT = 18791
 
 
 def post(conn, query, variables):
+    """Sends one request; returns the answer's `data`."""
     conn.request("POST", "/graphql", json.dumps({"query": query, "variables": variables}),
                  {"Content-Type": "application/json", "Accept": "application/json"})
     response = conn.getresponse()
     body = response.read()
     if response.status != 200 or b'"errors"' in body:
         raise SystemExit(f"unexpected answer: {response.status} {body[:300]!r}")
+    return body
 
 
-def measure(binary, database, slugs, queries, requests, workdir, tag):
-    """Instructions per request of `binary` for each query key, over a copy of `database`."""
+def measure(binary, database, slugs, queries, requests, workdir, tag, answers=None):
+    """Instructions per request of `binary` for each query key, over a copy of `database`. When `answers`
+    is a dict, the measured requests' answers are kept in it for the executor floor (`floor`)."""
     db = os.path.join(workdir, f"{tag}.db")
     for suffix in ["", "-wal", "-shm"]:
         if os.path.exists(database + suffix):
@@ -77,7 +80,13 @@ def measure(binary, database, slugs, queries, requests, workdir, tag):
             control("-z")
             control("-i", "on")
             for i in range(requests):
-                post(conn, compare.QUERIES[key][1], variables(key, i))
+                body = post(conn, compare.QUERIES[key][1], variables(key, i))
+                if answers is not None and key in FLOOR_QUERIES:
+                    data = json.loads(body)["data"]
+                    if key == "q1":
+                        answers.setdefault("q1", {})[variables(key, i)["slug"]] = data
+                    else:
+                        answers[key] = data
             control("-i", "off")
             control("-d", key)
         time.sleep(1)
@@ -95,6 +104,33 @@ def measure(binary, database, slugs, queries, requests, workdir, tag):
     return counts
 
 
+# The queries the executor floor (examples/executor_floor.rs) can answer.
+FLOOR_QUERIES = ("q1", "q2")
+
+
+def callgrind_total(command, out):
+    """Instructions of one whole run of `command` under callgrind."""
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    text = subprocess.run(["callgrind_annotate", out], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1).replace(",", ""))
+
+
+def floor(binary, answers, queries, requests, workdir):
+    """Instructions per request of async-graphql alone (examples/executor_floor.rs) answering the same
+    requests from memory: a run of `requests` iterations less a run of none, over `requests`."""
+    path = os.path.join(workdir, "answers.json")
+    with open(path, "w") as f:
+        json.dump({**answers, "queries": {key: compare.QUERIES[key][1] for key in FLOOR_QUERIES}}, f)
+    counts = {}
+    for key in queries:
+        if key in answers:
+            runs = [callgrind_total([binary, path, key, str(n)], os.path.join(workdir, f"floor.{key}.{n}"))
+                    for n in (0, requests)]
+            counts[key] = (runs[1] - runs[0]) / requests
+    return counts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", action="append", required=True,
@@ -103,6 +139,9 @@ def main():
     ap.add_argument("--requests", type=int, default=100, help="requests measured per query")
     ap.add_argument("--terms", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=1, help="measure every binary this many times, in turn")
+    ap.add_argument("--floor", metavar="BINARY",
+                    help="also count async-graphql alone answering Q1 and Q2 from memory (the release "
+                         "build of examples/executor_floor.rs), with the first binary's answers")
     ap.add_argument("--keep", metavar="DIR",
                     help="copy the callgrind dumps here (b<binary index>.callgrind.<pid>.<n>, one per query) "
                          "for callgrind_annotate")
@@ -115,16 +154,24 @@ def main():
         slugs, sqlite_url, _ = compare.prepare_data(args, workdir, args.binary[0])
         database = sqlite_url.removeprefix("sqlite://").split("?")[0]
         rows = []
+        answers = {}
         for round_ in range(args.rounds):
             for index, binary in enumerate(args.binary):
                 compare.log(f"round {round_ + 1}: {binary}")
-                counts = measure(binary, database, slugs, queries, args.requests, workdir, f"b{index}")
+                capture = answers if (args.floor and round_ == 0 and index == 0) else None
+                counts = measure(binary, database, slugs, queries, args.requests, workdir, f"b{index}",
+                                 capture)
                 rows.append((binary, counts))
+        if args.floor:
+            compare.log(f"executor floor: {args.floor}")
+            floor_counts = floor(args.floor, answers, queries, args.requests, workdir)
+            rows.append((f"{args.floor} (async-graphql alone)", floor_counts))
         print(f"\ninstructions per request (callgrind; SQLite, cache off, {args.requests} sequential requests "
               f"after 30 of warm-up, each Q1 page read once before; {args.terms} terms)")
         print(f"{'binary':<40} " + " ".join(f"{key:>12}" for key in queries))
         for binary, counts in rows:
-            print(f"{binary:<40} " + " ".join(f"{counts[key]:>12,.0f}" for key in queries))
+            print(f"{binary:<40} " + " ".join(
+                f"{counts[key]:>12,.0f}" if key in counts else f"{'-':>12}" for key in queries))
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             for name in os.listdir(workdir):

@@ -4,12 +4,19 @@
 #
 # usage: bench/instructions.sh [instructions.py options]
 #   e.g. bench/instructions.sh --queries q1,q3 --binary /tmp/glossary-before --binary /tmp/glossary-after
-# Without --binary it builds and measures the release binary of this checkout. Takes a few minutes.
+# Without --binary it builds and measures the release binary of this checkout. It also builds
+# examples/executor_floor.rs and counts async-graphql alone answering Q1 and Q2 from memory, the floor
+# under the server's figures (unless given --floor of its own). Takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+target="${CARGO_TARGET_DIR:-target}/release"
 if [[ " $* " != *" --binary "* ]]; then
   cargo build --release --quiet --bin glossary
-  set -- --binary "${CARGO_TARGET_DIR:-target}/release/glossary" "$@"
+  set -- --binary "$target/glossary" "$@"
+fi
+if [[ " $* " != *" --floor "* ]]; then
+  cargo build --release --quiet --example executor_floor
+  set -- --floor "$target/examples/executor_floor" "$@"
 fi
 exec python3 bench/instructions.py "$@"

@@ -133,7 +133,9 @@ impl PublicNamesCache {
         let _building = self.building.lock().await;
         match self.fresh() {
             Some(built) => Ok(built),
-            None => self.rebuild().await,
+            // Boxed: a rebuild's statements make a large future, and every field that reads a linked
+            // text would carry its size in every call although a rebuild is rare.
+            None => Box::pin(self.rebuild()).await,
         }
     }
 

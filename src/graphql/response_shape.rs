@@ -66,7 +66,7 @@ pub fn conform(
     };
     let mut selections = Selections {
         document,
-        merged: HashMap::new(),
+        merged: HashMap::default(),
     };
     let root_sets = [&operation.selection_set.node];
     propagate_errors(index, &mut selections, root, &root_sets, response);
@@ -102,14 +102,17 @@ struct SelectedKey<'d> {
     below: Vec<&'d SelectionSet>,
 }
 
-/// The response keys a group of selection sets selects, in document order.
-type MergedSelection<'d> = IndexMap<&'d str, SelectedKey<'d>>;
+/// The response keys a group of selection sets selects, in document order. Hashed with foldhash, not
+/// SipHash: every key of every object of the response is looked up here (a 50-term page makes about a
+/// thousand lookups), its keys are the document's, bounded by admission, and foldhash is still seeded
+/// per process.
+type MergedSelection<'d> = IndexMap<&'d str, SelectedKey<'d>, foldhash::fast::RandomState>;
 
 /// Merged selections of the document, computed on first use.
 struct Selections<'d> {
     document: &'d ExecutableDocument,
     /// Keyed by the addresses of the selection sets merged.
-    merged: HashMap<Vec<usize>, Rc<MergedSelection<'d>>>,
+    merged: HashMap<Vec<usize>, Rc<MergedSelection<'d>>, foldhash::fast::RandomState>,
 }
 
 impl<'d> Selections<'d> {
@@ -122,7 +125,7 @@ impl<'d> Selections<'d> {
         match self.merged.entry(identity) {
             Entry::Occupied(entry) => entry.get().clone(),
             Entry::Vacant(entry) => {
-                let mut merged = MergedSelection::new();
+                let mut merged = MergedSelection::default();
                 let mut fragments_seen = HashSet::new();
                 for set in sets {
                     collect_keys(self.document, set, None, &mut merged, &mut fragments_seen);

@@ -56,7 +56,8 @@ impl Category {
             category_id: Some(self.0.id),
             ..TermFilter::default()
         };
-        TermConnection::load(
+        // Boxed: see `Term`'s note on large resolvers (a list page's statement is a large future).
+        Box::pin(TermConnection::load(
             ctx,
             Visibility::public(),
             filter,
@@ -65,7 +66,7 @@ impl Category {
             after,
             last,
             before,
-        )
+        ))
         .await
     }
 }

@@ -111,6 +111,10 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
+// Large resolvers are boxed. async-graphql resolves every selected field in a boxed future as large as
+// the type's largest resolver (one `resolve_field` state machine covers them all), so a resolver that
+// runs its own statements (`mentions`, `backlinks`, `suggestedRelatedTerms`, `revisions`) would make
+// each `name` or `slug` of a list page allocate and copy kilobytes. `bench/future_sizes.sh` lists them.
 /// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
 #[Object]
 impl Term {
@@ -266,24 +270,28 @@ impl Term {
     /// The published terms this page's sections and FAQ answers link to (automatic cross-links), in
     /// order of first mention.
     async fn mentions(&self, ctx: &Context<'_>) -> Result<List<Term>> {
-        let loader = loader(ctx);
-        let (sections, faqs, linker) = futures_util::try_join!(
-            loader.load_one(SectionsByTerm(self.0.id)),
-            loader.load_one(FaqsByTerm(self.0.id)),
-            async { Ok(crate::graphql::public_names(ctx).linker().await?) }
-        )?;
-        let (sections, faqs) = (sections.unwrap_or_default(), faqs.unwrap_or_default());
-        let texts = sections
-            .iter()
-            .map(|s| s.body_html.as_str())
-            .chain(faqs.iter().map(|f| f.answer_html.as_str()));
-        let ids = linker.mentions(texts, self.0.id);
-        let mut found = loader.load_many(ids.iter().copied().map(TermById)).await?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| found.remove(&TermById(*id)))
-            .map(Term)
-            .collect())
+        // Boxed: see the note on large resolvers above `impl Term`.
+        Box::pin(async move {
+            let loader = loader(ctx);
+            let (sections, faqs, linker) = futures_util::try_join!(
+                loader.load_one(SectionsByTerm(self.0.id)),
+                loader.load_one(FaqsByTerm(self.0.id)),
+                async { Ok(crate::graphql::public_names(ctx).linker().await?) }
+            )?;
+            let (sections, faqs) = (sections.unwrap_or_default(), faqs.unwrap_or_default());
+            let texts = sections
+                .iter()
+                .map(|s| s.body_html.as_str())
+                .chain(faqs.iter().map(|f| f.answer_html.as_str()));
+            let ids = linker.mentions(texts, self.0.id);
+            let mut found = loader.load_many(ids.iter().copied().map(TermById)).await?;
+            Ok(ids
+                .iter()
+                .filter_map(|id| found.remove(&TermById(*id)))
+                .map(Term)
+                .collect())
+        })
+        .await
     }
 
     /// The published terms whose sections or FAQ answers link to this one (automatic cross-links), by
@@ -294,40 +302,44 @@ impl Term {
         #[graphql(desc = "At most this many (1–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Return terms after this cursor (an `endCursor`).")] after: Option<String>,
     ) -> Result<BacklinkConnection> {
-        let first = cursor::first_or_default(first)?;
-        let offset = after
-            .as_deref()
-            .map(|after| cursor::decode_position(after, PositionList::Backlinks, "after"))
-            .transpose()?
-            .map_or(0, |position| position.max(-1) + 1) as u64;
-        let mut page = BacklinkPage::default();
-        if Visibility::public().admits(&self.0) {
-            let db = ctx.data_unchecked::<DatabaseConnection>();
-            let linker = crate::graphql::public_names(ctx).linker().await?;
-            let mut names = vec![self.0.name.clone()];
-            names.extend(
-                loader(ctx)
-                    .load_one(AliasesByTerm(self.0.id))
-                    .await?
-                    .unwrap_or_default(),
-            );
-            page = linking::backlinks(db, &linker, self.0.id, &names, offset, first).await?;
-        }
-        let edges: Vec<TermEdge> = page
-            .terms
-            .into_iter()
-            .map(|(position, row)| {
-                let cursor = cursor::encode_position(PositionList::Backlinks, position as i64);
-                TermEdge::new(cursor, Term(row))
-            })
-            .collect();
-        let page_info = PageInfo {
-            has_next_page: page.more,
-            has_previous_page: offset > 0,
-            start_cursor: edges.first().map(|e| e.cursor_text().to_owned()),
-            end_cursor: edges.last().map(|e| e.cursor_text().to_owned()),
-        };
-        Ok(BacklinkConnection { edges, page_info })
+        // Boxed: see the note on large resolvers above `impl Term`.
+        Box::pin(async move {
+            let first = cursor::first_or_default(first)?;
+            let offset = after
+                .as_deref()
+                .map(|after| cursor::decode_position(after, PositionList::Backlinks, "after"))
+                .transpose()?
+                .map_or(0, |position| position.max(-1) + 1) as u64;
+            let mut page = BacklinkPage::default();
+            if Visibility::public().admits(&self.0) {
+                let db = ctx.data_unchecked::<DatabaseConnection>();
+                let linker = crate::graphql::public_names(ctx).linker().await?;
+                let mut names = vec![self.0.name.clone()];
+                names.extend(
+                    loader(ctx)
+                        .load_one(AliasesByTerm(self.0.id))
+                        .await?
+                        .unwrap_or_default(),
+                );
+                page = linking::backlinks(db, &linker, self.0.id, &names, offset, first).await?;
+            }
+            let edges: Vec<TermEdge> = page
+                .terms
+                .into_iter()
+                .map(|(position, row)| {
+                    let cursor = cursor::encode_position(PositionList::Backlinks, position as i64);
+                    TermEdge::new(cursor, Term(row))
+                })
+                .collect();
+            let page_info = PageInfo {
+                has_next_page: page.more,
+                has_previous_page: offset > 0,
+                start_cursor: edges.first().map(|e| e.cursor_text().to_owned()),
+                end_cursor: edges.last().map(|e| e.cursor_text().to_owned()),
+            };
+            Ok(BacklinkConnection { edges, page_info })
+        })
+        .await
     }
 
     /// Editors only: published terms that could be added to the related terms, best first: they share
@@ -339,20 +351,24 @@ impl Term {
         ctx: &Context<'_>,
         #[graphql(desc = "At most this many (1–100, default 20).")] first: Option<i32>,
     ) -> Result<List<SuggestedRelatedTerm>> {
-        let first = cursor::first_or_default(first)?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let linker = crate::graphql::public_names(ctx).linker().await?;
-        let suggestions = related_suggestions::suggest(db, &linker, &self.0, first).await?;
-        Ok(suggestions
-            .into_iter()
-            .map(|s| SuggestedRelatedTerm {
-                score: s.score as i32,
-                shared_categories: s.shared_categories as i32,
-                mentioned_here: s.mentioned_by_term,
-                mentions_this_term: s.mentions_term,
-                term: Term(s.term),
-            })
-            .collect())
+        // Boxed: see the note on large resolvers above `impl Term`.
+        Box::pin(async move {
+            let first = cursor::first_or_default(first)?;
+            let db = ctx.data_unchecked::<DatabaseConnection>();
+            let linker = crate::graphql::public_names(ctx).linker().await?;
+            let suggestions = related_suggestions::suggest(db, &linker, &self.0, first).await?;
+            Ok(suggestions
+                .into_iter()
+                .map(|s| SuggestedRelatedTerm {
+                    score: s.score as i32,
+                    shared_categories: s.shared_categories as i32,
+                    mentioned_here: s.mentioned_by_term,
+                    mentions_this_term: s.mentions_term,
+                    term: Term(s.term),
+                })
+                .collect())
+        })
+        .await
     }
 
     /// The page's call to action, when it has one.
@@ -415,21 +431,25 @@ impl Term {
         #[graphql(desc = "Return revisions older than this cursor (an `endCursor`).")]
         after: Option<String>,
     ) -> Result<TermRevisionConnection> {
-        let first = cursor::first_or_default(first)?;
-        let before_version = after
-            .as_deref()
-            .map(|after| cursor::decode_position(after, PositionList::Revisions, "after"))
-            .transpose()?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let page = revisions::page(db, self.0.id, before_version, first).await?;
-        Ok(TermRevisionConnection {
-            end_cursor: page.items.last().map(|revision| {
-                cursor::encode_position(PositionList::Revisions, revision.version.into())
-            }),
-            has_next_page: page.more,
-            total_count: revisions::revision_count(db, self.0.id).await?,
-            nodes: page.items.into_iter().map(TermRevision).collect(),
+        // Boxed: see the note on large resolvers above `impl Term`.
+        Box::pin(async move {
+            let first = cursor::first_or_default(first)?;
+            let before_version = after
+                .as_deref()
+                .map(|after| cursor::decode_position(after, PositionList::Revisions, "after"))
+                .transpose()?;
+            let db = ctx.data_unchecked::<DatabaseConnection>();
+            let page = revisions::page(db, self.0.id, before_version, first).await?;
+            Ok(TermRevisionConnection {
+                end_cursor: page.items.last().map(|revision| {
+                    cursor::encode_position(PositionList::Revisions, revision.version.into())
+                }),
+                has_next_page: page.more,
+                total_count: revisions::revision_count(db, self.0.id).await?,
+                nodes: page.items.into_iter().map(TermRevision).collect(),
+            })
         })
+        .await
     }
 }
 
