@@ -35,6 +35,19 @@ def post(conn, query, variables):
     return body
 
 
+def connect(path):
+    """A keep-alive connection to the server starting under valgrind, once it answers `GET path`."""
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return conn
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the server under valgrind did not start within 5 minutes")
+
+
 def measure(binary, database, slugs, queries, requests, workdir, tag, answers=None):
     """Instructions per request of `binary` for each query key, over a copy of `database`. When `answers`
     is a dict, the measured requests' answers are kept in it for the executor floor (`floor`)."""
@@ -49,18 +62,7 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
          "--no-sample-content", "--anonymous-requests-per-minute", "0", "--response-cache-bytes", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
     try:
-        conn = None
-        for _ in range(600):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-                conn.request("GET", "/health/ready")
-                conn.getresponse().read()
-                break
-            except OSError:
-                conn = None
-                time.sleep(0.5)
-        if conn is None:
-            raise SystemExit("the server under valgrind did not start within 5 minutes")
+        conn = connect("/health/ready")
 
         def control(*words):
             subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL,
@@ -104,6 +106,40 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
     return counts
 
 
+def ceiling(binary, requests, workdir):
+    """Instructions per request of the ceiling server (examples/ceiling.rs: axum answering a fixed body),
+    asked `GET /graphql` over one keep-alive connection: what hyper and axum cost with nothing else.
+    (GET: this client sends a POST's body in a second write, and the ceiling, which never reads bodies,
+    then closes the connection; wrk sends each request in one write.)"""
+    out = os.path.join(workdir, "ceiling.callgrind")
+    server = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p", binary,
+         f"127.0.0.1:{PORT}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        conn = connect("/graphql")
+
+        def get():
+            conn.request("GET", "/graphql")
+            conn.getresponse().read()
+
+        for _ in range(30):
+            get()
+        for words in (["-z"], ["-i", "on"]):
+            subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL, check=True)
+        for _ in range(requests):
+            get()
+        for words in (["-i", "off"], ["-d", "q3"]):
+            subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL, check=True)
+        time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait()
+    text = subprocess.run(["callgrind_annotate", f"{out}.{server.pid}.1"], capture_output=True, text=True,
+                          check=True).stdout
+    total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1)
+    return {"q3": int(total.replace(",", "")) / requests}
+
+
 # The queries the executor floor (examples/executor_floor.rs) can answer.
 FLOOR_QUERIES = ("q1", "q2")
 
@@ -125,7 +161,7 @@ def floor(binary, answers, queries, requests, workdir):
     counts = {}
     for key in queries:
         if key in answers:
-            runs = [callgrind_total([binary, path, key, str(n)], os.path.join(workdir, f"floor.{key}.{n}"))
+            runs = [callgrind_total([binary, path, key, str(n)], os.path.join(workdir, f"floor.callgrind.{key}.{n}"))
                     for n in (0, requests)]
             counts[key] = (runs[1] - runs[0]) / requests
     return counts
@@ -142,9 +178,13 @@ def main():
     ap.add_argument("--floor", metavar="BINARY",
                     help="also count async-graphql alone answering Q1 and Q2 from memory (the release "
                          "build of examples/executor_floor.rs), with the first binary's answers")
+    ap.add_argument("--ceiling", metavar="BINARY",
+                    help="also count the ceiling server (the release build of examples/ceiling.rs) answering "
+                         "a GET, in the Q3 column: the HTTP stack alone")
     ap.add_argument("--keep", metavar="DIR",
-                    help="copy the callgrind dumps here (b<binary index>.callgrind.<pid>.<n>, one per query) "
-                         "for callgrind_annotate")
+                    help="copy the callgrind dumps here (b<binary index>.callgrind.<pid>.<n>, one per query; "
+                         "floor.callgrind.<query>.<iterations>, with the answers.json they read) for "
+                         "callgrind_annotate")
     args = ap.parse_args()
     queries = args.queries.split(",")
     workdir = tempfile.mkdtemp(prefix="glossary-instructions-")
@@ -166,6 +206,9 @@ def main():
             compare.log(f"executor floor: {args.floor}")
             floor_counts = floor(args.floor, answers, queries, args.requests, workdir)
             rows.append((f"{args.floor} (async-graphql alone)", floor_counts))
+        if args.ceiling and "q3" in queries:
+            compare.log(f"ceiling: {args.ceiling}")
+            rows.append((f"{args.ceiling} (GET, fixed body)", ceiling(args.ceiling, args.requests, workdir)))
         print(f"\ninstructions per request (callgrind; SQLite, cache off, {args.requests} sequential requests "
               f"after 30 of warm-up, each Q1 page read once before; {args.terms} terms)")
         print(f"{'binary':<40} " + " ".join(f"{key:>12}" for key in queries))
@@ -175,7 +218,7 @@ def main():
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             for name in os.listdir(workdir):
-                if ".callgrind." in name:
+                if ".callgrind." in name or name == "answers.json":
                     shutil.copy(os.path.join(workdir, name), args.keep)
             print(f"callgrind dumps in {args.keep}")
     finally:

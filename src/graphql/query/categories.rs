@@ -34,6 +34,6 @@ impl CategoryQuery {
         Ok(loader(ctx)
             .load_one(CategoryBySlug(slug))
             .await?
-            .map(Category))
+            .map(|c| Category(c.into_inner())))
     }
 }

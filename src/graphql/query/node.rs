@@ -34,19 +34,19 @@ async fn fetch(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>> 
         NodeKind::Term => loader
             .load_one(TermById(id))
             .await?
-            .map(|t| Node::Term(Term(t))),
+            .map(|t| Node::Term(Term(t.into_inner()))),
         NodeKind::Category => loader
             .load_one(CategoryById(id))
             .await?
-            .map(|c| Node::Category(Category(c))),
+            .map(|c| Node::Category(Category(c.into_inner()))),
         NodeKind::Section => loader
             .load_one(SectionById(id))
             .await?
-            .map(|s| Node::Section(Section(s))),
+            .map(|s| Node::Section(Section(s.into_inner()))),
         NodeKind::Faq => loader
             .load_one(FaqById(id))
             .await?
-            .map(|f| Node::Faq(Faq(f))),
+            .map(|f| Node::Faq(Faq(f.into_inner()))),
         // Revisions are editors' material, reached through `Term.revisions`.
         NodeKind::TermRevision => None,
     })

@@ -78,9 +78,15 @@ impl TermQuery {
     ) -> Result<Option<Term>> {
         if preview {
             guards::viewer(ctx).require(Role::Editor)?;
-            return Ok(loader(ctx).load_one(AnyTermBySlug(slug)).await?.map(Term));
+            return Ok(loader(ctx)
+                .load_one(AnyTermBySlug(slug))
+                .await?
+                .map(|t| Term(t.into_inner())));
         }
-        Ok(loader(ctx).load_one(TermBySlug(slug)).await?.map(Term))
+        Ok(loader(ctx)
+            .load_one(TermBySlug(slug))
+            .await?
+            .map(|t| Term(t.into_inner())))
     }
 
     /// Published terms as a Relay connection: 20 per page unless `first` or `last` says otherwise (at most 100).

@@ -34,8 +34,8 @@ use crate::{
         guards::RoleGuard,
         loader,
         loaders::{
-            AliasesByTerm, CategoriesByTerm, FaqQuestionsByTerm, FaqsByTerm, RelatedTermsByTerm,
-            SectionsByTerm, TermById,
+            AliasesByTerm, CategoriesByTerm, FaqQuestionsByTerm, FaqsByTerm, Loaded,
+            RelatedTermsByTerm, SectionsByTerm, TermById,
         },
     },
 };
@@ -159,6 +159,7 @@ impl Term {
     async fn sections(&self, ctx: &Context<'_>) -> Result<List<Section>> {
         let sections = loader(ctx).load_one(SectionsByTerm(self.0.id)).await?;
         Ok(sections
+            .map(Loaded::into_inner)
             .unwrap_or_default()
             .into_iter()
             .map(Section)
@@ -179,6 +180,7 @@ impl Term {
         }];
         entries.extend(
             sections
+                .map(Loaded::into_inner)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|s| TableOfContentsEntry {
@@ -205,7 +207,12 @@ impl Term {
         } else {
             loader(ctx).load_one(FaqQuestionsByTerm(self.0.id)).await?
         };
-        Ok(faqs.unwrap_or_default().into_iter().map(Faq).collect())
+        Ok(faqs
+            .map(Loaded::into_inner)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Faq)
+            .collect())
     }
 
     /// "Recommended" related terms in editorial order; only published ones are listed.
@@ -240,6 +247,7 @@ impl Term {
             })
             .await?;
         Ok(related
+            .map(Loaded::into_inner)
             .unwrap_or_default()
             .into_iter()
             .take(limit)
@@ -251,6 +259,7 @@ impl Term {
     async fn categories(&self, ctx: &Context<'_>) -> Result<List<Category>> {
         let categories = loader(ctx).load_one(CategoriesByTerm(self.0.id)).await?;
         Ok(categories
+            .map(Loaded::into_inner)
             .unwrap_or_default()
             .into_iter()
             .map(Category)
@@ -263,6 +272,7 @@ impl Term {
         Ok(loader(ctx)
             .load_one(AliasesByTerm(self.0.id))
             .await?
+            .map(Loaded::into_inner)
             .unwrap_or_default()
             .into())
     }
@@ -278,7 +288,9 @@ impl Term {
                 loader.load_one(FaqsByTerm(self.0.id)),
                 async { Ok(crate::graphql::public_names(ctx).linker().await?) }
             )?;
-            let (sections, faqs) = (sections.unwrap_or_default(), faqs.unwrap_or_default());
+            // Only read here: borrowed from the batch's answers, not copied out of them.
+            let sections = sections.as_deref().map_or(&[][..], Vec::as_slice);
+            let faqs = faqs.as_deref().map_or(&[][..], Vec::as_slice);
             let texts = sections
                 .iter()
                 .map(|s| s.body_html.as_str())
@@ -288,7 +300,7 @@ impl Term {
             Ok(ids
                 .iter()
                 .filter_map(|id| found.remove(&TermById(*id)))
-                .map(Term)
+                .map(|term| Term(term.into_inner()))
                 .collect())
         })
         .await
@@ -319,6 +331,7 @@ impl Term {
                     loader(ctx)
                         .load_one(AliasesByTerm(self.0.id))
                         .await?
+                        .map(Loaded::into_inner)
                         .unwrap_or_default(),
                 );
                 page = linking::backlinks(db, &linker, self.0.id, &names, offset, first).await?;
