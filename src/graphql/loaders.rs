@@ -350,3 +350,28 @@ impl Loader<FaqById> for ContentLoader {
         Ok(loaded(found.into_iter().map(|f| (FaqById(f.id), f))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Loaded;
+
+    #[test]
+    fn a_loaded_value_moves_out_when_alone_and_is_copied_when_shared() {
+        let alone = Loaded::new(vec!["a".to_owned(), "b".to_owned()]);
+        let address = alone[0].as_ptr();
+        let moved = alone.into_inner();
+        assert_eq!(moved, ["a", "b"]);
+        assert_eq!(moved[0].as_ptr(), address, "moved, not copied");
+
+        let first = Loaded::new(vec!["c".to_owned()]);
+        let second = first.clone();
+        let copied = first.into_inner();
+        assert_eq!(copied, ["c"]);
+        assert_ne!(
+            copied[0].as_ptr(),
+            second[0].as_ptr(),
+            "copied, the other holder keeps its value"
+        );
+        assert_eq!(second.into_inner(), ["c"]);
+    }
+}
