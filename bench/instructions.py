@@ -25,7 +25,7 @@ PORT = 18791
 
 
 def post(conn, query, variables):
-    """Sends one request; returns the answer's `data`."""
+    """Sends one request; returns the answer's body."""
     conn.request("POST", "/graphql", json.dumps({"query": query, "variables": variables}),
                  {"Content-Type": "application/json", "Accept": "application/json"})
     response = conn.getresponse()
@@ -33,6 +33,26 @@ def post(conn, query, variables):
     if response.status != 200 or b'"errors"' in body:
         raise SystemExit(f"unexpected answer: {response.status} {body[:300]!r}")
     return body
+
+
+def start_under_callgrind(command, out, env=None):
+    """`command` started under callgrind with instrumentation off, its dumps written to `out`.<pid>[.n]."""
+    return subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p", *command],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+def control(server, *words):
+    """Sends a `callgrind_control` command to `server`."""
+    subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+
+
+def annotated(dump):
+    """`callgrind_annotate`'s text for a dump, and the dump's total of instructions."""
+    text = subprocess.run(["callgrind_annotate", dump], capture_output=True, text=True, check=True).stdout
+    total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1)
+    return text, int(total.replace(",", ""))
 
 
 def connect(path):
@@ -56,17 +76,12 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
         if os.path.exists(database + suffix):
             shutil.copy(database + suffix, db + suffix)
     out = os.path.join(workdir, f"{tag}.callgrind")
-    server = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p", binary,
-         "--database-url", f"sqlite://{db}", "serve", "--bind", f"127.0.0.1:{PORT}", "--no-migrate",
+    server = start_under_callgrind(
+        [binary, "--database-url", f"sqlite://{db}", "serve", "--bind", f"127.0.0.1:{PORT}", "--no-migrate",
          "--no-sample-content", "--anonymous-requests-per-minute", "0", "--response-cache-bytes", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
+        out, env={**os.environ, "RUST_LOG": "warn"})
     try:
         conn = connect("/health/ready")
-
-        def control(*words):
-            subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=True)
 
         def variables(key, i):
             return {"slug": slugs[i % len(slugs)]} if key == "q1" else {}
@@ -79,8 +94,8 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
                 if i < 30 or key == "q1":
                     post(conn, compare.QUERIES[key][1], variables(key, i))
         for key in queries:
-            control("-z")
-            control("-i", "on")
+            control(server, "-z")
+            control(server, "-i", "on")
             for i in range(requests):
                 body = post(conn, compare.QUERIES[key][1], variables(key, i))
                 if answers is not None and key in FLOOR_QUERIES:
@@ -89,8 +104,8 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
                         answers.setdefault("q1", {})[variables(key, i)["slug"]] = data
                     else:
                         answers[key] = data
-            control("-i", "off")
-            control("-d", key)
+            control(server, "-i", "off")
+            control(server, "-d", key)
         time.sleep(1)
     finally:
         server.terminate()
@@ -98,11 +113,9 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
     counts = {}
     for name in sorted(os.listdir(workdir)):
         if name.startswith(f"{tag}.callgrind.{server.pid}."):
-            text = subprocess.run(["callgrind_annotate", os.path.join(workdir, name)], capture_output=True,
-                                  text=True, check=True).stdout
+            text, total = annotated(os.path.join(workdir, name))
             key = re.search(r"Trigger: dump (\w+)", text).group(1)
-            total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1)
-            counts[key] = int(total.replace(",", "")) / requests
+            counts[key] = total / requests
     return counts
 
 
@@ -112,9 +125,7 @@ def ceiling(binary, requests, workdir):
     (GET: this client sends a POST's body in a second write, and the ceiling, which never reads bodies,
     then closes the connection; wrk sends each request in one write.)"""
     out = os.path.join(workdir, "ceiling.callgrind")
-    server = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p", binary,
-         f"127.0.0.1:{PORT}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_under_callgrind([binary, f"127.0.0.1:{PORT}"], out)
     try:
         conn = connect("/graphql")
 
@@ -124,20 +135,17 @@ def ceiling(binary, requests, workdir):
 
         for _ in range(30):
             get()
-        for words in (["-z"], ["-i", "on"]):
-            subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL, check=True)
+        control(server, "-z")
+        control(server, "-i", "on")
         for _ in range(requests):
             get()
-        for words in (["-i", "off"], ["-d", "q3"]):
-            subprocess.run(["callgrind_control", *words, str(server.pid)], stdout=subprocess.DEVNULL, check=True)
+        control(server, "-i", "off")
+        control(server, "-d", "q3")
         time.sleep(1)
     finally:
         server.terminate()
         server.wait()
-    text = subprocess.run(["callgrind_annotate", f"{out}.{server.pid}.1"], capture_output=True, text=True,
-                          check=True).stdout
-    total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1)
-    return {"q3": int(total.replace(",", "")) / requests}
+    return {"q3": annotated(f"{out}.{server.pid}.1")[1] / requests}
 
 
 # The queries the executor floor (examples/executor_floor.rs) can answer.
@@ -148,8 +156,7 @@ def callgrind_total(command, out):
     """Instructions of one whole run of `command` under callgrind."""
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    text = subprocess.run(["callgrind_annotate", out], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M).group(1).replace(",", ""))
+    return annotated(out)[1]
 
 
 def floor(binary, answers, queries, requests, workdir):
