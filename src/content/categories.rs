@@ -4,11 +4,12 @@
 use entity::{category, term_category};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, QueryTrait, Set,
 };
 
 use super::{
     pack::{NUL_REFUSED, SLUG_MAX, is_valid_slug},
+    packed_rows,
     refusal::{Edit, Problem, ProblemCode},
     sql_binds::{id_in, text_in},
 };
@@ -48,29 +49,50 @@ pub async fn by_slugs(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec
 }
 
 /// The categories of the given terms as `(term id, category)` pairs, by term id then category name. One SQL
-/// statement. The caller passes ids of terms it already saw through the visibility rule.
+/// statement, its rows read by position and in one piece from SQLite ([`packed_rows`]). The caller passes
+/// ids of terms it already saw through the visibility rule.
 pub async fn by_term_ids(
     db: &impl ConnectionTrait,
     term_ids: &[i64],
 ) -> Result<Vec<(i64, category::Model)>> {
-    let rows = term_category::Entity::find()
-        .find_also_related(category::Entity)
-        .filter(id_in(
-            db.get_database_backend(),
-            term_category::Column::TermId,
-            term_ids,
-        ))
+    let backend = db.get_database_backend();
+    let select = term_category::Entity::find()
+        .select_only()
+        .column(term_category::Column::TermId)
+        .columns(COLUMNS)
+        .inner_join(category::Entity)
+        .filter(id_in(backend, term_category::Column::TermId, term_ids))
         .order_by_asc(term_category::Column::TermId)
         .order_by_asc(category::Column::Name)
-        .all(db)
-        .await?;
-    Ok(rows
+        .order_by_asc(category::Column::Id);
+    packed_rows::fetch(db, select.build(backend), 1 + COLUMNS.len())
+        .await?
         .into_iter()
-        .filter_map(|(membership, category)| {
-            category.map(|category| (membership.term_id, category))
+        .map(|mut row| -> Result<(i64, category::Model)> {
+            Ok((
+                row.take(0)?,
+                category::Model {
+                    id: row.take(1)?,
+                    slug: row.take(2)?,
+                    name: row.take(3)?,
+                    description: row.take(4)?,
+                    created_at: row.take(5)?,
+                    updated_at: row.take(6)?,
+                },
+            ))
         })
-        .collect())
+        .collect()
 }
+
+/// A category's columns in the order [`by_term_ids`] decodes them, after the term's id.
+const COLUMNS: [category::Column; 6] = [
+    category::Column::Id,
+    category::Column::Slug,
+    category::Column::Name,
+    category::Column::Description,
+    category::Column::CreatedAt,
+    category::Column::UpdatedAt,
+];
 
 /// Creates a category; refuses a bad or taken slug, or a bad name.
 pub async fn create(

@@ -3,7 +3,7 @@
 use entity::{faq, term};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
-use super::{sql_binds::id_in, visibility::Visibility};
+use super::{packed_rows, sql_binds::id_in, visibility::Visibility};
 use crate::error::Result;
 
 /// The FAQ entries of the given terms, ordered by term and position. One SQL statement. The caller passes
@@ -22,7 +22,8 @@ pub async fn questions_by_term_ids(
 }
 
 /// [`by_term_ids`], with or without the answers. The columns are read by position, in the order the
-/// select list names them: looking each value up by name costs more than the rest of its decoding.
+/// select list names them (looking each value up by name costs more than the rest of its decoding), and
+/// the rows come in one piece from SQLite ([`packed_rows`]).
 async fn read_by_term_ids(
     db: &impl ConnectionTrait,
     term_ids: &[i64],
@@ -42,24 +43,17 @@ async fn read_by_term_ids(
         .filter(id_in(backend, faq::Column::TermId, term_ids))
         .order_by_asc(faq::Column::TermId)
         .order_by_asc(faq::Column::Position);
-    let rows = db.query_all_raw(select.build(backend)).await?;
-    rows.iter()
-        .map(|row| -> Result<faq::Model> {
+    let width = if answers { 6 } else { 4 };
+    let rows = packed_rows::fetch(db, select.build(backend), width).await?;
+    rows.into_iter()
+        .map(|mut row| -> Result<faq::Model> {
             Ok(faq::Model {
-                id: row.try_get_by_index(0)?,
-                term_id: row.try_get_by_index(1)?,
-                position: row.try_get_by_index(2)?,
-                question: row.try_get_by_index(3)?,
-                answer: if answers {
-                    row.try_get_by_index(4)?
-                } else {
-                    String::new()
-                },
-                answer_html: if answers {
-                    row.try_get_by_index(5)?
-                } else {
-                    String::new()
-                },
+                id: row.take(0)?,
+                term_id: row.take(1)?,
+                position: row.take(2)?,
+                question: row.take(3)?,
+                answer: if answers { row.take(4)? } else { String::new() },
+                answer_html: if answers { row.take(5)? } else { String::new() },
             })
         })
         .collect()

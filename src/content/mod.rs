@@ -19,6 +19,7 @@
 //! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
 //!   [`term_columns`] (term rows selected and decoded by position, on the read paths),
 //!   [`markdown`] (what is rendered at write time); [`bulk`] writes and reads whole packs.
+//! - [`packed_rows`]: the hot read paths' rows taken from SQLite in one piece rather than row by row.
 
 pub mod aliases;
 pub mod bulk;
@@ -32,6 +33,7 @@ pub mod linked_texts;
 pub mod linking;
 pub mod markdown;
 pub mod pack;
+pub mod packed_rows;
 pub mod public_names;
 pub mod refusal;
 pub mod related_suggestions;

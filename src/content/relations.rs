@@ -7,8 +7,9 @@ use sea_orm::{
 };
 
 use super::{
+    packed_rows,
     sql_binds::id_in,
-    term_columns::{ColumnSet, decode, is_null},
+    term_columns::{ColumnSet, decode},
     visibility::Visibility,
 };
 use crate::error::Result;
@@ -45,15 +46,15 @@ pub async fn related_by_term_ids(
         .order_by_asc(term_relation::Column::TermId)
         .order_by_asc(term_relation::Column::Position);
     let backend = db.get_database_backend();
-    let rows = db.query_all_raw(select.build(backend)).await?;
-    rows.iter()
+    let rows = packed_rows::fetch(db, select.build(backend), 1 + columns.count()).await?;
+    rows.into_iter()
         // Position 0 is the parent's id, 1 the related term's (every set starts with it): NULL when the
         // visibility rule hid the related term.
-        .filter_map(|row| match is_null(row, 1) {
+        .filter_map(|mut row| match row.is_null(1) {
             Ok(true) => None,
             Ok(false) => Some(
-                row.try_get_by_index::<i64>(0)
-                    .and_then(|parent| Ok((parent, decode(row, 1, columns)?))),
+                row.take::<i64>(0)
+                    .and_then(|parent| Ok((parent, decode(&mut row, 1, columns)?))),
             ),
             Err(e) => Some(Err(e)),
         })

@@ -1,28 +1,52 @@
 //! Reading the body sections of terms.
 
 use entity::{section, term};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
-use super::{sql_binds::id_in, visibility::Visibility};
+use super::{packed_rows, sql_binds::id_in, visibility::Visibility};
 use crate::error::Result;
 
-/// The sections of the given terms, ordered by term and position. One SQL statement. The caller passes ids
-/// of terms it already saw through the visibility rule.
+/// The sections of the given terms, ordered by term and position. One SQL statement, its rows read by
+/// position and in one piece from SQLite ([`packed_rows`]). The caller passes ids of terms it already saw
+/// through the visibility rule.
 pub async fn by_term_ids(
     db: &impl ConnectionTrait,
     term_ids: &[i64],
 ) -> Result<Vec<section::Model>> {
-    Ok(section::Entity::find()
-        .filter(id_in(
-            db.get_database_backend(),
-            section::Column::TermId,
-            term_ids,
-        ))
+    let backend = db.get_database_backend();
+    let select = section::Entity::find()
+        .select_only()
+        .columns(COLUMNS)
+        .filter(id_in(backend, section::Column::TermId, term_ids))
         .order_by_asc(section::Column::TermId)
-        .order_by_asc(section::Column::Position)
-        .all(db)
-        .await?)
+        .order_by_asc(section::Column::Position);
+    packed_rows::fetch(db, select.build(backend), COLUMNS.len())
+        .await?
+        .into_iter()
+        .map(|mut row| -> Result<section::Model> {
+            Ok(section::Model {
+                id: row.take(0)?,
+                term_id: row.take(1)?,
+                position: row.take(2)?,
+                heading: row.take(3)?,
+                anchor: row.take(4)?,
+                body: row.take(5)?,
+                body_html: row.take(6)?,
+            })
+        })
+        .collect()
 }
+
+/// A section's columns in the order [`by_term_ids`] decodes them.
+const COLUMNS: [section::Column; 7] = [
+    section::Column::Id,
+    section::Column::TermId,
+    section::Column::Position,
+    section::Column::Heading,
+    section::Column::Anchor,
+    section::Column::Body,
+    section::Column::BodyHtml,
+];
 
 /// The sections among `ids` whose term is visible. One SQL statement.
 pub async fn visible_by_ids(

@@ -7,16 +7,16 @@
 //! select list and the decoder to agree, so both walk [`ColumnSet::columns`] here, and a round-trip test
 //! with a distinct value in every column proves the order on both engines.
 //!
+//! Rows come through [`packed_rows`], in one piece from SQLite.
+//!
 //! A [`ColumnSet`] also lets a list read only the columns its selection needs (sqlx copies every value it
 //! reads): the GraphQL layer works the set out from the fields asked for.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use entity::{TermStatus, term};
-use sea_orm::{
-    ActiveEnum, DbErr, IdenStatic, QueryResult, QuerySelect, QueryTrait, Select,
-    sea_query::Expr,
-    sqlx::{ColumnIndex, Decode, Row, Type},
-};
+use sea_orm::{ActiveEnum, DbErr, IdenStatic, QuerySelect, QueryTrait, Select, sea_query::Expr};
+
+use super::packed_rows::{self, Row};
 
 /// Every column of `term`, in the order they are selected and decoded.
 const ORDER: [term::Column; 20] = [
@@ -70,6 +70,11 @@ impl ColumnSet {
         Self(self.0 | other.0)
     }
 
+    /// How many columns are read (at least one: the id).
+    pub fn count(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
     /// The columns read, in select-list order.
     pub fn columns(self) -> impl Iterator<Item = term::Column> {
         ORDER
@@ -100,7 +105,7 @@ pub async fn all(
 }
 
 /// Every term of a query on `term` with the columns of `set` (the rest as [`unread`] has them): its
-/// select list replaced by those columns in decoding order.
+/// select list replaced by those columns in decoding order, its rows fetched in one piece on SQLite.
 pub async fn read(
     select: Select<term::Entity>,
     set: ColumnSet,
@@ -108,69 +113,45 @@ pub async fn read(
 ) -> Result<Vec<term::Model>, DbErr> {
     let backend = db.get_database_backend();
     let statement = set.select(select.select_only()).build(backend);
-    db.query_all_raw(statement)
+    packed_rows::fetch(db, statement, set.count())
         .await?
-        .iter()
-        .map(|row| decode(row, 0, set))
+        .into_iter()
+        .map(|mut row| decode(&mut row, 0, set))
         .collect()
 }
 
 /// Decodes the term whose columns start at position `first` of `row`, selected by
 /// [`ColumnSet::select`] with the same set.
-pub fn decode(row: &QueryResult, first: usize, set: ColumnSet) -> Result<term::Model, DbErr> {
-    if let Some(row) = row.try_as_sqlite_row() {
-        decode_row(row, first, set)
-    } else if let Some(row) = row.try_as_pg_row() {
-        decode_row(row, first, set)
-    } else {
-        Err(DbErr::Type(
-            "term rows are read from SQLite or PostgreSQL only".into(),
-        ))
+pub fn decode(row: &mut Row, first: usize, set: ColumnSet) -> Result<term::Model, DbErr> {
+    let mut term = unread();
+    // The same order as the select list: both walk `set.columns()`.
+    for (at, column) in (first..).zip(set.columns()) {
+        match column {
+            term::Column::Id => term.id = row.take(at)?,
+            term::Column::Slug => term.slug = row.take(at)?,
+            term::Column::Name => term.name = row.take(at)?,
+            term::Column::SortKey => term.sort_key = row.take(at)?,
+            term::Column::Initial => term.initial = row.take(at)?,
+            term::Column::Title => term.title = row.take(at)?,
+            term::Column::Definition => term.definition = row.take(at)?,
+            term::Column::DefinitionHtml => term.definition_html = row.take(at)?,
+            term::Column::Status => {
+                term.status = TermStatus::try_from_value(&row.take::<String>(at)?)?
+            }
+            term::Column::PublishedAt => term.published_at = row.take(at)?,
+            term::Column::CreatedAt => term.created_at = row.take(at)?,
+            term::Column::UpdatedAt => term.updated_at = row.take(at)?,
+            term::Column::Version => term.version = row.take(at)?,
+            term::Column::ReadingTimeMinutes => term.reading_time_minutes = row.take(at)?,
+            term::Column::SeoTitle => term.seo_title = row.take(at)?,
+            term::Column::SeoDescription => term.seo_description = row.take(at)?,
+            term::Column::CtaHeading => term.cta_heading = row.take(at)?,
+            term::Column::CtaText => term.cta_text = row.take(at)?,
+            term::Column::CtaLabel => term.cta_label = row.take(at)?,
+            term::Column::CtaUrl => term.cta_url = row.take(at)?,
+        }
     }
-}
-
-/// Whether the value at position `at` of `row` is NULL: a LEFT JOIN's missing side.
-pub fn is_null(row: &QueryResult, at: usize) -> Result<bool, DbErr> {
-    let id: Option<i64> = if let Some(row) = row.try_as_sqlite_row() {
-        Columns { row, at }.next()?
-    } else if let Some(row) = row.try_as_pg_row() {
-        Columns { row, at }.next()?
-    } else {
-        return Err(DbErr::Type(
-            "term rows are read from SQLite or PostgreSQL only".into(),
-        ));
-    };
-    Ok(id.is_none())
-}
-
-/// Reads a row's values one position after another.
-struct Columns<'r, R> {
-    row: &'r R,
-    at: usize,
-}
-
-impl<'r, R> Columns<'r, R>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-{
-    /// The value at the current position, then moves on.
-    fn next<T>(&mut self) -> Result<T, DbErr>
-    where
-        T: Decode<'r, R::Database> + Type<R::Database>,
-    {
-        let at = self.at;
-        self.at += 1;
-        self.row.try_get(at).map_err(|e| {
-            DbErr::Type(format!(
-                "term column {} (position {at}): {e}",
-                self.row
-                    .columns()
-                    .get(at)
-                    .map_or("?", |c| sea_orm::sqlx::Column::name(c))
-            ))
-        })
-    }
+    Ok(term)
 }
 
 /// A term with no column read: what [`decode`] fills in with the columns of its set.
@@ -197,46 +178,6 @@ pub fn unread() -> term::Model {
         cta_label: None,
         cta_url: None,
     }
-}
-
-/// [`decode`] on the driver's row.
-fn decode_row<'r, R>(row: &'r R, first: usize, set: ColumnSet) -> Result<term::Model, DbErr>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    i32: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let mut c = Columns { row, at: first };
-    let mut term = unread();
-    // The same order as the select list: both walk `set.columns()`.
-    for column in set.columns() {
-        match column {
-            term::Column::Id => term.id = c.next()?,
-            term::Column::Slug => term.slug = c.next()?,
-            term::Column::Name => term.name = c.next()?,
-            term::Column::SortKey => term.sort_key = c.next()?,
-            term::Column::Initial => term.initial = c.next()?,
-            term::Column::Title => term.title = c.next()?,
-            term::Column::Definition => term.definition = c.next()?,
-            term::Column::DefinitionHtml => term.definition_html = c.next()?,
-            term::Column::Status => term.status = TermStatus::try_from_value(&c.next::<String>()?)?,
-            term::Column::PublishedAt => term.published_at = c.next()?,
-            term::Column::CreatedAt => term.created_at = c.next()?,
-            term::Column::UpdatedAt => term.updated_at = c.next()?,
-            term::Column::Version => term.version = c.next()?,
-            term::Column::ReadingTimeMinutes => term.reading_time_minutes = c.next()?,
-            term::Column::SeoTitle => term.seo_title = c.next()?,
-            term::Column::SeoDescription => term.seo_description = c.next()?,
-            term::Column::CtaHeading => term.cta_heading = c.next()?,
-            term::Column::CtaText => term.cta_text = c.next()?,
-            term::Column::CtaLabel => term.cta_label = c.next()?,
-            term::Column::CtaUrl => term.cta_url = c.next()?,
-        }
-    }
-    Ok(term)
 }
 
 #[cfg(test)]

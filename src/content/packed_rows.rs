@@ -1,0 +1,432 @@
+//! A read statement's rows, taken from SQLite in one piece.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and sends every row to the async side through a
+//! channel: a wake-up of the reading task, and often of a parked tokio worker, per row, plus a `malloc`'d
+//! copy of every value. A 50-term list page reads about 500 rows (the terms, their related terms, their
+//! FAQ questions), so those hand-offs cost more than SQLite's own work on the page. On SQLite, [`fetch`]
+//! therefore has the statement's rows packed into one JSON array of arrays inside SQLite
+//! (`json_group_array(json_array(...))` over the statement as a common table expression) and parses that
+//! one value here: one row crosses the thread, whatever the number of rows. On PostgreSQL, rows arrive
+//! over the socket in the task that reads them, and [`fetch`] hands them on as the driver decoded them.
+//!
+//! Either way, a caller reads a row's values by position through [`Row::take`], with the same types; a
+//! test compares both paths value for value.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, QueryResult, Statement,
+    sqlx::{self, Decode, Postgres, Sqlite, Type},
+};
+use serde::de::{Deserialize, Deserializer, Visitor};
+
+/// One value of a packed row, as SQLite's JSON writes it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Cell {
+    /// SQL NULL.
+    #[default]
+    Null,
+    /// An INTEGER.
+    Integer(i64),
+    /// A REAL.
+    Real(f64),
+    /// A TEXT.
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CellVisitor;
+
+        impl Visitor<'_> for CellVisitor {
+            type Value = Cell;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, a string or null")
+            }
+
+            fn visit_unit<E>(self) -> Result<Cell, E> {
+                Ok(Cell::Null)
+            }
+
+            fn visit_none<E>(self) -> Result<Cell, E> {
+                Ok(Cell::Null)
+            }
+
+            fn visit_i64<E>(self, value: i64) -> Result<Cell, E> {
+                Ok(Cell::Integer(value))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Cell, E> {
+                i64::try_from(value)
+                    .map(Cell::Integer)
+                    .map_err(|_| E::custom("an integer beyond SQLite's range"))
+            }
+
+            fn visit_f64<E>(self, value: f64) -> Result<Cell, E> {
+                Ok(Cell::Real(value))
+            }
+
+            fn visit_str<E>(self, value: &str) -> Result<Cell, E> {
+                Ok(Cell::Text(value.to_owned()))
+            }
+
+            fn visit_string<E>(self, value: String) -> Result<Cell, E> {
+                Ok(Cell::Text(value))
+            }
+        }
+
+        deserializer.deserialize_any(CellVisitor)
+    }
+}
+
+/// A type a row's value is read as: decodable from both engines' rows and from a packed [`Cell`].
+pub trait Value:
+    Sized + for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+    /// The value a packed cell holds, or why it holds none of this type.
+    fn from_cell(cell: Cell) -> Result<Self, String>;
+}
+
+impl Value for i64 {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        match cell {
+            Cell::Integer(value) => Ok(value),
+            other => Err(format!("expected an integer, found {other:?}")),
+        }
+    }
+}
+
+impl Value for i32 {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        let value = i64::from_cell(cell)?;
+        i32::try_from(value).map_err(|_| format!("{value} is out of range for a 32-bit integer"))
+    }
+}
+
+impl Value for String {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        match cell {
+            Cell::Text(value) => Ok(value),
+            other => Err(format!("expected a text, found {other:?}")),
+        }
+    }
+}
+
+impl Value for DateTime<Utc> {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        match cell {
+            Cell::Text(text) => datetime_from_text(&text)
+                .map(|at| at.with_timezone(&Utc))
+                .ok_or_else(|| format!("{text:?} is not a date and time")),
+            Cell::Integer(seconds) => Utc
+                .timestamp_opt(seconds, 0)
+                .single()
+                .ok_or_else(|| format!("{seconds} is out of range for a timestamp")),
+            other => Err(format!("expected a date and time, found {other:?}")),
+        }
+    }
+}
+
+impl<T: Value> Value for Option<T> {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        match cell {
+            Cell::Null => Ok(None),
+            cell => T::from_cell(cell).map(Some),
+        }
+    }
+}
+
+/// A date and time stored as text, read as sqlx's SQLite driver reads it: RFC 3339 (what sqlx writes),
+/// then the forms SQLite's date functions write and accept.
+fn datetime_from_text(text: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at);
+    }
+    const FORMATS: [&str; 12] = [
+        "%F %T%.f",
+        "%F %R",
+        "%F %RZ",
+        "%F %R%:z",
+        "%F %T%.fZ",
+        "%F %T%.f%:z",
+        "%FT%R",
+        "%FT%RZ",
+        "%FT%R%:z",
+        "%FT%T%.f",
+        "%FT%T%.fZ",
+        "%FT%T%.f%:z",
+    ];
+    FORMATS.iter().find_map(|format| {
+        DateTime::parse_from_str(text, format).ok().or_else(|| {
+            NaiveDateTime::parse_from_str(text, format)
+                .ok()
+                .map(|at| at.and_utc().fixed_offset())
+        })
+    })
+}
+
+/// One row of a statement [`fetch`] ran.
+#[derive(Debug)]
+pub enum Row {
+    /// As the driver decoded it (PostgreSQL).
+    Driver(QueryResult),
+    /// Unpacked from SQLite's JSON: one cell per selected value.
+    Packed(Vec<Cell>),
+}
+
+impl Row {
+    /// The value at position `at`, as `T`. A packed value is moved out: read each position once.
+    pub fn take<T: Value>(&mut self, at: usize) -> Result<T, DbErr> {
+        match self {
+            Row::Packed(cells) => {
+                let cell = cells.get_mut(at).map(std::mem::take).ok_or_else(|| {
+                    DbErr::Type(format!("no value at position {at} of a packed row"))
+                })?;
+                T::from_cell(cell).map_err(|e| DbErr::Type(format!("position {at}: {e}")))
+            }
+            Row::Driver(row) => {
+                if let Some(row) = row.try_as_sqlite_row() {
+                    driver_value(row, at)
+                } else if let Some(row) = row.try_as_pg_row() {
+                    driver_value(row, at)
+                } else {
+                    Err(DbErr::Type(
+                        "rows are read from SQLite or PostgreSQL only".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Whether the value at position `at` is NULL (a LEFT JOIN's missing side), read as an integer.
+    pub fn is_null(&self, at: usize) -> Result<bool, DbErr> {
+        match self {
+            Row::Packed(cells) => Ok(matches!(cells.get(at), Some(Cell::Null))),
+            Row::Driver(row) => {
+                let value: Option<i64> = if let Some(row) = row.try_as_sqlite_row() {
+                    driver_value(row, at)?
+                } else if let Some(row) = row.try_as_pg_row() {
+                    driver_value(row, at)?
+                } else {
+                    return Err(DbErr::Type(
+                        "rows are read from SQLite or PostgreSQL only".into(),
+                    ));
+                };
+                Ok(value.is_none())
+            }
+        }
+    }
+}
+
+/// The value at `at` of a driver's row, with the column's name in the error.
+fn driver_value<'r, R, T>(row: &'r R, at: usize) -> Result<T, DbErr>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get(at).map_err(|e| {
+        DbErr::Type(format!(
+            "column {} (position {at}): {e}",
+            row.columns().get(at).map_or("?", |c| sqlx::Column::name(c))
+        ))
+    })
+}
+
+/// Runs a read `statement` that selects `width` values per row, and returns its rows in order: on
+/// SQLite packed into one value and unpacked here, elsewhere as the driver gives them. One SQL statement.
+pub async fn fetch(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+    width: usize,
+) -> Result<Vec<Row>, DbErr> {
+    if statement.db_backend != DbBackend::Sqlite {
+        return Ok(db
+            .query_all_raw(statement)
+            .await?
+            .into_iter()
+            .map(Row::Driver)
+            .collect());
+    }
+    let packed = Statement {
+        sql: packed_sql(&statement.sql, width),
+        ..statement
+    };
+    let Some(row) = db.query_one_raw(packed).await? else {
+        return Ok(Vec::new());
+    };
+    let Some(row) = row.try_as_sqlite_row() else {
+        return Err(DbErr::Type("a packed row comes from SQLite".into()));
+    };
+    let json: &str = driver_value(row, 0)?;
+    unpack(json, width)
+}
+
+/// `sql` with its rows packed into one JSON array of `width`-value arrays. The statement becomes a common
+/// table expression whose columns are renamed by position, so its own select list is left as it is.
+/// SQLite runs a CTE with an `ORDER BY` under an aggregate as a co-routine (it cannot flatten it into
+/// the aggregate), so the rows reach `json_group_array` in the statement's order; a test holds that.
+fn packed_sql(sql: &str, width: usize) -> String {
+    let names: Vec<String> = (0..width).map(|at| format!("\"c{at}\"")).collect();
+    let names = names.join(", ");
+    format!(
+        "WITH \"packed_rows\"({names}) AS ({sql}) \
+         SELECT json_group_array(json_array({names})) FROM \"packed_rows\""
+    )
+}
+
+/// The rows of a packed JSON array, each checked to hold `width` values.
+fn unpack(json: &str, width: usize) -> Result<Vec<Row>, DbErr> {
+    let rows: Vec<Vec<Cell>> = serde_json::from_str(json)
+        .map_err(|e| DbErr::Type(format!("packed rows are not readable: {e}")))?;
+    rows.into_iter()
+        .map(|cells| {
+            if cells.len() == width {
+                Ok(Row::Packed(cells))
+            } else {
+                Err(DbErr::Type(format!(
+                    "a packed row holds {} values, not {width}",
+                    cells.len()
+                )))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    use super::*;
+
+    /// Every kind of value SQLite stores as text, integer, real or NULL, in a table whose rows are read
+    /// in an order that is not their insertion order, through the packed path and the driver's.
+    #[tokio::test]
+    async fn packed_rows_read_as_the_driver_reads_them() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, rank INTEGER NOT NULL, label TEXT, at TEXT, \
+             n INTEGER)",
+        )
+        .await
+        .unwrap();
+        let hostile = "quote \" backslash \\ tab \t newline \n nul-free \u{1} \u{2028} \u{1F600} é";
+        // id, rank, label, at, n
+        type Stored<'a> = (i64, i64, Option<&'a str>, Option<&'a str>, Option<i64>);
+        let rows: [Stored; 5] = [
+            (
+                1,
+                30,
+                Some(hostile),
+                Some("2025-03-04T05:06:07.123456+00:00"),
+                Some(i64::MAX),
+            ),
+            (2, 10, None, Some("2025-03-04 05:06:07"), Some(i64::MIN)),
+            (3, 20, Some(""), Some("2025-03-04T05:06:07.5+02:00"), None),
+            (
+                4,
+                50,
+                Some("[1,\"json-looking\"]"),
+                Some("2025-03-04 05:06"),
+                Some(0),
+            ),
+            (5, 40, Some("plain"), None, Some(-7)),
+        ];
+        for (id, rank, label, at, n) in rows {
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+                [id.into(), rank.into(), label.into(), at.into(), n.into()],
+            ))
+            .await
+            .unwrap();
+        }
+        let select = |limit: i64| {
+            Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT id, label, at, n FROM t WHERE rank > ? ORDER BY rank DESC LIMIT ?",
+                [0i64.into(), limit.into()],
+            )
+        };
+        type Read = (i64, Option<String>, Option<DateTime<Utc>>, Option<i64>);
+        let read = |mut row: Row| -> Read {
+            (
+                row.take(0).unwrap(),
+                row.take(1).unwrap(),
+                row.take(2).unwrap(),
+                row.take(3).unwrap(),
+            )
+        };
+        let packed: Vec<Read> = fetch(&db, select(5), 4)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| {
+                assert!(matches!(row, Row::Packed(_)));
+                read(row)
+            })
+            .collect();
+        let driver: Vec<Read> = db
+            .query_all_raw(select(5))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| read(Row::Driver(row)))
+            .collect();
+        assert_eq!(packed, driver);
+        assert_eq!(
+            packed.iter().map(|r| r.0).collect::<Vec<_>>(),
+            [4, 5, 1, 3, 2],
+            "the statement's order"
+        );
+        assert_eq!(
+            fetch(&db, select(2), 4).await.unwrap().len(),
+            2,
+            "its limit"
+        );
+        assert_eq!(packed[2].1.as_deref(), Some(hostile));
+        assert_eq!(packed[0].1.as_deref(), Some("[1,\"json-looking\"]"));
+        assert_eq!(
+            packed[2].2.unwrap().to_rfc3339(),
+            "2025-03-04T05:06:07.123456+00:00"
+        );
+        assert_eq!(packed[2].3, Some(i64::MAX));
+        assert_eq!(packed[4].3, Some(i64::MIN));
+
+        // No rows: an empty list, not an error.
+        assert!(fetch(&db, select(0), 4).await.unwrap().is_empty());
+        // A NULL is seen as one, and a value of the wrong type is an error naming its position.
+        let mut rows = fetch(&db, select(4), 4).await.unwrap();
+        assert!(rows[1].is_null(2).unwrap());
+        assert!(!rows[1].is_null(0).unwrap());
+        let wrong = rows[0].take::<i64>(1).unwrap_err().to_string();
+        assert!(wrong.contains("position 1"), "{wrong}");
+        // A row narrower than announced is refused rather than read short.
+        assert!(fetch(&db, select(4), 5).await.is_err());
+    }
+
+    #[test]
+    fn stored_date_forms_are_read_as_sqlx_reads_them() {
+        let expected = Utc.with_ymd_and_hms(2025, 3, 4, 5, 6, 0).unwrap();
+        for text in [
+            "2025-03-04T05:06:00+00:00",
+            "2025-03-04 05:06:00",
+            "2025-03-04 05:06",
+            "2025-03-04 05:06Z",
+            "2025-03-04T05:06",
+            "2025-03-04T07:06:00.000+02:00",
+        ] {
+            assert_eq!(
+                DateTime::<Utc>::from_cell(Cell::Text(text.into())),
+                Ok(expected),
+                "{text}"
+            );
+        }
+        assert!(DateTime::<Utc>::from_cell(Cell::Text("yesterday".into())).is_err());
+        assert_eq!(
+            DateTime::<Utc>::from_cell(Cell::Integer(expected.timestamp())),
+            Ok(expected)
+        );
+        assert_eq!(i32::from_cell(Cell::Integer(1 << 40)).ok(), None);
+    }
+}
