@@ -21,6 +21,7 @@ use super::{
     revisions, search_index,
     term_rows::{self, ChildRows, TermLists},
     terms,
+    text_forms::TextForms,
 };
 use crate::{
     clock,
@@ -44,7 +45,7 @@ pub async fn load(db: &impl ConnectionTrait, term_id: i64) -> Result<Option<Edit
     let Some(row) = term::Entity::find_by_id(term_id).one(db).await? else {
         return Ok(None);
     };
-    let sections = super::sections::by_term_ids(db, &[term_id])
+    let sections = super::sections::by_term_ids(db, &[term_id], TextForms::BOTH)
         .await?
         .into_iter()
         .map(|s| SectionDocument {
@@ -52,7 +53,7 @@ pub async fn load(db: &impl ConnectionTrait, term_id: i64) -> Result<Option<Edit
             body: s.body,
         })
         .collect();
-    let faq_rows = super::faqs::by_term_ids(db, &[term_id]).await?;
+    let faq_rows = super::faqs::by_term_ids(db, &[term_id], TextForms::BOTH).await?;
     let faq_ids = faq_rows.iter().map(|f| Some(f.id)).collect();
     let faqs = faq_rows
         .into_iter()

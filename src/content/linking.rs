@@ -11,6 +11,7 @@ use super::{
     cross_links::{Linked, Linker, Links},
     linked_texts::LinkedTexts,
     terms,
+    text_forms::TextForms,
     visibility::Visibility,
 };
 use crate::error::Result;
@@ -64,13 +65,13 @@ pub async fn rendered_texts(
     term_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<String>>> {
     let mut texts: HashMap<i64, Vec<String>> = HashMap::new();
-    for section in super::sections::by_term_ids(db, term_ids).await? {
+    for section in super::sections::by_term_ids(db, term_ids, TextForms::HTML).await? {
         texts
             .entry(section.term_id)
             .or_default()
             .push(section.body_html);
     }
-    for faq in super::faqs::by_term_ids(db, term_ids).await? {
+    for faq in super::faqs::by_term_ids(db, term_ids, TextForms::HTML).await? {
         texts.entry(faq.term_id).or_default().push(faq.answer_html);
     }
     Ok(texts)

@@ -19,6 +19,7 @@
 //! - One term's shape: [`pack`] (the document and its checks), [`term_rows`] (document ↔ rows),
 //!   [`term_columns`] (term rows selected and decoded by position, on the read paths),
 //!   [`markdown`] (what is rendered at write time); [`bulk`] writes and reads whole packs.
+//! - [`text_forms`]: which stored forms (Markdown, HTML) of section bodies and FAQ answers a read takes.
 //! - [`packed_rows`]: the hot read paths' rows taken from SQLite in one piece rather than row by row.
 
 pub mod aliases;
@@ -49,4 +50,5 @@ pub mod term_columns;
 pub mod term_list;
 pub mod term_rows;
 pub mod terms;
+pub mod text_forms;
 pub mod visibility;

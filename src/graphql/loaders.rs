@@ -11,7 +11,8 @@ use entity::{category, faq, section, term};
 use sea_orm::DatabaseConnection;
 
 use crate::content::{
-    aliases, categories, faqs, relations, sections, term_columns, terms, visibility::Visibility,
+    aliases, categories, faqs, relations, sections, term_columns, terms, text_forms::TextForms,
+    visibility::Visibility,
 };
 
 /// A visible term by its id.
@@ -23,15 +24,24 @@ pub struct TermBySlug(pub String);
 /// A term in any status by its slug or an old slug: editors' previews.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AnyTermBySlug(pub String);
-/// The sections of a term, in order.
+/// The sections of a term, in order, with the forms of their bodies its selection reads (a form not read
+/// may come back empty: see [`TextForms`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SectionsByTerm(pub i64);
-/// The FAQ entries of a term, in order.
+pub struct SectionsByTerm {
+    /// The term whose sections these are.
+    pub term: i64,
+    /// The forms of the bodies read.
+    pub bodies: TextForms,
+}
+/// The FAQ entries of a term, in order, with the forms of their answers its selection reads (a form not
+/// read may come back empty; none for selections that show only the questions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FaqsByTerm(pub i64);
-/// The FAQ entries of a term, in order, with their answers left empty: for selections that read none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FaqQuestionsByTerm(pub i64);
+pub struct FaqsByTerm {
+    /// The term whose FAQ entries these are.
+    pub term: i64,
+    /// The forms of the answers read.
+    pub answers: TextForms,
+}
 /// The visible related terms of a term, in order, with the columns its selection reads (the rest come back
 /// empty: see [`term_columns::ColumnSet`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -137,6 +147,49 @@ where
     loaded(grouped)
 }
 
+/// Groups `(parent id, item)` rows, already in order, into lists per requested key, where several keys
+/// may share a parent (`parent_of`): each gets the parent's whole list, moved to the last of them and
+/// copied for the others.
+fn group_shared<K, V>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = (i64, V)>,
+    parent_of: impl Fn(&K) -> i64,
+) -> HashMap<K, Loaded<Vec<V>>>
+where
+    K: std::hash::Hash + Eq + Clone,
+    V: Clone,
+{
+    // Per parent: its rows, and how many keys still want them.
+    let mut by_parent: HashMap<i64, (Vec<V>, usize)> = HashMap::with_capacity(keys.len());
+    for key in keys {
+        by_parent.entry(parent_of(key)).or_default().1 += 1;
+    }
+    for (parent, item) in rows {
+        if let Some((items, _)) = by_parent.get_mut(&parent) {
+            items.push(item);
+        }
+    }
+    let mut grouped = HashMap::with_capacity(keys.len());
+    for key in keys {
+        let parent = parent_of(key);
+        let Some((items, wanted)) = by_parent.get_mut(&parent) else {
+            // A key repeated in the batch, already served.
+            continue;
+        };
+        *wanted -= 1;
+        let items = if *wanted == 0 {
+            by_parent
+                .remove(&parent)
+                .map(|(items, _)| items)
+                .unwrap_or_default()
+        } else {
+            items.clone()
+        };
+        grouped.insert(key.clone(), items);
+    }
+    loaded(grouped)
+}
+
 impl Loader<TermById> for ContentLoader {
     type Value = Loaded<term::Model>;
     type Error = async_graphql::Error;
@@ -196,6 +249,9 @@ impl Loader<AnyTermBySlug> for ContentLoader {
     }
 }
 
+/// One statement for a batch whose keys may ask different text forms of the same term: it reads every
+/// form any key asks, and each key gets its term's rows (moved to the last key of a term, copied for the
+/// others: rare, since one selection asks one set of forms).
 impl Loader<SectionsByTerm> for ContentLoader {
     type Value = Loaded<Vec<section::Model>>;
     type Error = async_graphql::Error;
@@ -204,45 +260,30 @@ impl Loader<SectionsByTerm> for ContentLoader {
         &self,
         keys: &[SectionsByTerm],
     ) -> LoadResult<SectionsByTerm, Vec<section::Model>> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = sections::by_term_ids(&self.db, &ids).await?;
-        Ok(group(
+        let ids: Vec<i64> = keys.iter().map(|k| k.term).collect();
+        let bodies = TextForms::union_of(keys.iter().map(|k| k.bodies));
+        let rows = sections::by_term_ids(&self.db, &ids, bodies).await?;
+        Ok(group_shared(
             keys,
             rows.into_iter().map(|s| (s.term_id, s)),
-            SectionsByTerm,
+            |k| k.term,
         ))
     }
 }
 
+/// One statement per batch, as for sections.
 impl Loader<FaqsByTerm> for ContentLoader {
     type Value = Loaded<Vec<faq::Model>>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[FaqsByTerm]) -> LoadResult<FaqsByTerm, Vec<faq::Model>> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = faqs::by_term_ids(&self.db, &ids).await?;
-        Ok(group(
+        let ids: Vec<i64> = keys.iter().map(|k| k.term).collect();
+        let answers = TextForms::union_of(keys.iter().map(|k| k.answers));
+        let rows = faqs::by_term_ids(&self.db, &ids, answers).await?;
+        Ok(group_shared(
             keys,
             rows.into_iter().map(|f| (f.term_id, f)),
-            FaqsByTerm,
-        ))
-    }
-}
-
-impl Loader<FaqQuestionsByTerm> for ContentLoader {
-    type Value = Loaded<Vec<faq::Model>>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[FaqQuestionsByTerm],
-    ) -> LoadResult<FaqQuestionsByTerm, Vec<faq::Model>> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = faqs::questions_by_term_ids(&self.db, &ids).await?;
-        Ok(group(
-            keys,
-            rows.into_iter().map(|f| (f.term_id, f)),
-            FaqQuestionsByTerm,
+            |k| k.term,
         ))
     }
 }
@@ -353,7 +394,30 @@ impl Loader<FaqById> for ContentLoader {
 
 #[cfg(test)]
 mod tests {
-    use super::Loaded;
+    use super::{FaqsByTerm, Loaded, TextForms, group_shared};
+
+    #[test]
+    fn keys_sharing_a_term_each_get_its_whole_list() {
+        let html = |term| FaqsByTerm {
+            term,
+            answers: TextForms::HTML,
+        };
+        let none = |term| FaqsByTerm {
+            term,
+            answers: TextForms::NONE,
+        };
+        let keys = [html(1), none(1), html(2), html(3)];
+        let rows = [(1, "a"), (1, "b"), (3, "c"), (9, "not asked")];
+        let grouped = group_shared(&keys, rows, |k| k.term);
+        assert_eq!(grouped.len(), 4);
+        assert_eq!(*grouped[&html(1)], ["a", "b"]);
+        assert_eq!(*grouped[&none(1)], ["a", "b"]);
+        assert!(
+            grouped[&html(2)].is_empty(),
+            "a term without rows has an empty list"
+        );
+        assert_eq!(*grouped[&html(3)], ["c"]);
+    }
 
     #[test]
     fn a_loaded_value_moves_out_when_alone_and_is_copied_when_shared() {

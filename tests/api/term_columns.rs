@@ -363,3 +363,99 @@ async fn faq_lists_without_answers_read_the_same_questions() {
         .collect();
     assert_eq!(questions["term"]["faqs"], json!(without));
 }
+
+#[tokio::test]
+async fn section_bodies_and_faq_answers_come_in_the_forms_asked() {
+    use serde_json::json;
+
+    use crate::common::{pack, spawn_app_with, term_line};
+
+    let app = spawn_app_with(&pack(&[
+        term_line("alpha", "Alpha", json!({})),
+        term_line(
+            "epsilon",
+            "Epsilon",
+            json!({
+                "sections": [{"heading": "After Delta", "body": "It follows *Delta* and Alpha."}],
+                "faqs": [{"question": "Fifth?", "answer": "Yes, **fifth**, after Alpha."}]
+            }),
+        ),
+    ]))
+    .await;
+    let texts = |answer: &serde_json::Value, path: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for list in ["sections", "faqs"] {
+            for item in answer["term"][list].as_array().unwrap() {
+                out.push(item[path].as_str().unwrap().to_owned());
+            }
+        }
+        out
+    };
+    let markdown = app
+        .gql(
+            r#"{ term(slug: "epsilon") { sections { t: body } faqs { t: answer } } }"#,
+            json!({}),
+        )
+        .await;
+    let markdown = texts(&markdown, "t");
+    assert_eq!(
+        markdown,
+        [
+            "It follows *Delta* and Alpha.",
+            "Yes, **fifth**, after Alpha."
+        ]
+    );
+    let html = app
+        .gql(
+            r#"{ term(slug: "epsilon") {
+                sections { t: body(format: HTML) } faqs { t: answer(format: HTML) } } }"#,
+            json!({}),
+        )
+        .await;
+    let html = texts(&html, "t");
+    assert!(
+        html[0].starts_with("<p>It follows <em>Delta</em>"),
+        "{html:?}"
+    );
+    assert!(html[1].contains("<strong>fifth</strong>"), "{html:?}");
+    assert!(
+        html.iter().all(|h| h.contains("glossary-link")),
+        "cross-linked: {html:?}"
+    );
+
+    // Both forms under aliases, the format from a variable or from its default, and the same term's
+    // lists asked in other forms beside them (one batch, one statement, every key served).
+    let both = app
+        .gql(
+            r#"query($f: TextFormat!, $g: TextFormat = HTML) { term(slug: "epsilon") {
+                sections { m: body h: body(format: HTML) v: body(format: $f) d: body(format: $g) }
+                faqs { m: answer h: answer(format: HTML) v: answer(format: $f) d: answer(format: $g) }
+                tableOfContents { title }
+                mentions { slug } } }"#,
+            json!({"f": "HTML"}),
+        )
+        .await;
+    assert_eq!(texts(&both, "m"), markdown);
+    assert_eq!(texts(&both, "h"), html);
+    assert_eq!(texts(&both, "v"), html);
+    assert_eq!(texts(&both, "d"), html);
+    assert_eq!(
+        both["term"]["tableOfContents"],
+        json!([
+            {"title": "Overview"},
+            {"title": "After Delta"},
+            {"title": "Frequently asked questions"}
+        ])
+    );
+    assert_eq!(both["term"]["mentions"], json!([{"slug": "alpha"}]));
+    let apart = app
+        .gql(
+            r#"{ a: term(slug: "epsilon") { sections { t: body(format: HTML) } faqs { t: answer(format: HTML) } }
+                 b: term(slug: "epsilon") { sections { heading t: body } faqs { question t: answer } } }"#,
+            json!({}),
+        )
+        .await;
+    let as_term = |key: &str| json!({"term": apart[key].clone()});
+    assert_eq!(texts(&as_term("a"), "t"), html);
+    assert_eq!(texts(&as_term("b"), "t"), markdown);
+}

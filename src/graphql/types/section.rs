@@ -1,12 +1,15 @@
 //! The `Section` and `Faq` types: the ordered parts of a term page.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, SelectionField, Value};
 use entity::{faq, section};
 
 use super::text::TextFormat;
-use crate::graphql::{
-    global_id::{self, NodeKind},
-    public_names,
+use crate::{
+    content::text_forms::TextForms,
+    graphql::{
+        global_id::{self, NodeKind},
+        public_names,
+    },
 };
 
 /// Markdown as stored, or the stored HTML of term `term_id` with automatic cross-links added.
@@ -23,8 +26,50 @@ async fn rich_text(
     })
 }
 
+/// The forms of a rich text that the current field's selection reads of the items it returns (through
+/// fragments, under any alias, `@skip` or not): `text_field` in the format each of its selections asks
+/// (Markdown, the argument's default, when none is given); both forms for a field not in `without`
+/// (any added later included) and when a format cannot be read here (the field itself then reports it).
+fn forms_read(ctx: &Context<'_>, without: &[&str], text_field: &str) -> TextForms {
+    ctx.field()
+        .selection_set()
+        .filter(|field| !without.contains(&field.name()))
+        .map(|field| {
+            if field.name() == text_field {
+                format_asked(field)
+            } else {
+                TextForms::BOTH
+            }
+        })
+        .fold(TextForms::NONE, TextForms::union)
+}
+
+/// The form a rich-text field's `format` argument asks for.
+fn format_asked(field: SelectionField<'_>) -> TextForms {
+    let Ok(arguments) = field.arguments() else {
+        return TextForms::BOTH;
+    };
+    match arguments.iter().find(|(name, _)| name.as_str() == "format") {
+        None => TextForms::MARKDOWN,
+        Some((_, Value::Enum(format))) if format.as_str() == "MARKDOWN" => TextForms::MARKDOWN,
+        Some((_, Value::Enum(format))) if format.as_str() == "HTML" => TextForms::HTML,
+        Some(_) => TextForms::BOTH,
+    }
+}
+
 /// One section of a term page's body: a heading and Markdown with paragraphs and nested lists.
 pub struct Section(pub section::Model);
+
+impl Section {
+    /// The fields that read no body column. `body` reads the form it asks for; every other field, any
+    /// added later included, reads both.
+    const WITHOUT_BODIES: &[&str] = &["__typename", "id", "position", "heading", "anchor"];
+
+    /// The forms of the bodies that the current field's selection reads of the sections it returns.
+    pub(crate) fn body_forms(ctx: &Context<'_>) -> TextForms {
+        forms_read(ctx, Self::WITHOUT_BODIES, "body")
+    }
+}
 
 /// One section of a term page's body: a heading and Markdown with paragraphs and nested lists.
 #[Object]
@@ -70,15 +115,13 @@ pub struct Faq(pub faq::Model);
 
 impl Faq {
     /// The fields that read no answer column: a list whose selection asks for these only is read without
-    /// the answers. Every other field, `answer` and any added later, reads them.
+    /// the answers. `answer` reads the form it asks for; every other field, any added later included,
+    /// reads both.
     const WITHOUT_ANSWERS: &[&str] = &["__typename", "id", "position", "question"];
 
-    /// Whether the current field's selection (through fragments, under any alias, `@skip` or not)
-    /// reads the answers of the FAQ entries it returns.
-    pub(crate) fn reads_answers(ctx: &Context<'_>) -> bool {
-        ctx.field()
-            .selection_set()
-            .any(|field| !Self::WITHOUT_ANSWERS.contains(&field.name()))
+    /// The forms of the answers that the current field's selection reads of the FAQ entries it returns.
+    pub(crate) fn answer_forms(ctx: &Context<'_>) -> TextForms {
+        forms_read(ctx, Self::WITHOUT_ANSWERS, "answer")
     }
 }
 

@@ -24,6 +24,7 @@ use crate::{
         related_suggestions, revisions,
         term_columns::ColumnSet,
         term_rows,
+        text_forms::TextForms,
         visibility::Visibility,
     },
     error::Error,
@@ -34,8 +35,8 @@ use crate::{
         guards::RoleGuard,
         loader,
         loaders::{
-            AliasesByTerm, CategoriesByTerm, FaqQuestionsByTerm, FaqsByTerm, Loaded,
-            RelatedTermsByTerm, SectionsByTerm, TermById,
+            AliasesByTerm, CategoriesByTerm, FaqsByTerm, Loaded, RelatedTermsByTerm,
+            SectionsByTerm, TermById,
         },
     },
 };
@@ -157,7 +158,12 @@ impl Term {
 
     /// The page body, in order.
     async fn sections(&self, ctx: &Context<'_>) -> Result<List<Section>> {
-        let sections = loader(ctx).load_one(SectionsByTerm(self.0.id)).await?;
+        let sections = loader(ctx)
+            .load_one(SectionsByTerm {
+                term: self.0.id,
+                bodies: Section::body_forms(ctx),
+            })
+            .await?;
         Ok(sections
             .map(Loaded::into_inner)
             .unwrap_or_default()
@@ -169,9 +175,16 @@ impl Term {
     /// The page's table of contents: Overview, each section, then the FAQs when there are any.
     async fn table_of_contents(&self, ctx: &Context<'_>) -> Result<List<TableOfContentsEntry>> {
         let loader = loader(ctx);
+        // Headings, anchors and whether there are FAQs: no text is read.
         let (sections, faqs) = futures_util::try_join!(
-            loader.load_one(SectionsByTerm(self.0.id)),
-            loader.load_one(FaqsByTerm(self.0.id))
+            loader.load_one(SectionsByTerm {
+                term: self.0.id,
+                bodies: TextForms::NONE,
+            }),
+            loader.load_one(FaqsByTerm {
+                term: self.0.id,
+                answers: TextForms::NONE,
+            })
         )?;
         let mut entries = vec![TableOfContentsEntry {
             title: "Overview".to_owned(),
@@ -201,12 +214,14 @@ impl Term {
 
     /// The FAQ list, in order.
     async fn faqs(&self, ctx: &Context<'_>) -> Result<List<Faq>> {
-        // A selection that reads no answer gets rows without them (long texts, copied for nothing).
-        let faqs = if Faq::reads_answers(ctx) {
-            loader(ctx).load_one(FaqsByTerm(self.0.id)).await?
-        } else {
-            loader(ctx).load_one(FaqQuestionsByTerm(self.0.id)).await?
-        };
+        // A selection reads the forms of the answers it shows, and none when it shows questions alone
+        // (long texts, copied for nothing).
+        let faqs = loader(ctx)
+            .load_one(FaqsByTerm {
+                term: self.0.id,
+                answers: Faq::answer_forms(ctx),
+            })
+            .await?;
         Ok(faqs
             .map(Loaded::into_inner)
             .unwrap_or_default()
@@ -284,8 +299,15 @@ impl Term {
         Box::pin(async move {
             let loader = loader(ctx);
             let (sections, faqs, linker) = futures_util::try_join!(
-                loader.load_one(SectionsByTerm(self.0.id)),
-                loader.load_one(FaqsByTerm(self.0.id)),
+                // Links are found in the rendered HTML.
+                loader.load_one(SectionsByTerm {
+                    term: self.0.id,
+                    bodies: TextForms::HTML,
+                }),
+                loader.load_one(FaqsByTerm {
+                    term: self.0.id,
+                    answers: TextForms::HTML,
+                }),
                 async { Ok(crate::graphql::public_names(ctx).linker().await?) }
             )?;
             // Only read here: borrowed from the batch's answers, not copied out of them.
