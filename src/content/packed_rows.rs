@@ -3,11 +3,12 @@
 //! sqlx runs each SQLite connection on a thread of its own and sends every row to the async side through a
 //! channel: a wake-up of the reading task, and often of a parked tokio worker, per row, plus a `malloc`'d
 //! copy of every value. A 50-term list page reads about 500 rows (the terms, their related terms, their
-//! FAQ questions), so those hand-offs cost more than SQLite's own work on the page. On SQLite, [`fetch`]
-//! therefore has the statement's rows packed into one JSON array of arrays inside SQLite
-//! (`json_group_array(json_array(...))` over the statement as a common table expression) and parses that
-//! one value here: one row crosses the thread, whatever the number of rows. On PostgreSQL, rows arrive
-//! over the socket in the task that reads them, and [`fetch`] hands them on as the driver decoded them.
+//! FAQ questions), and with one connection a third of its CPU was in the kernel, waking threads. On
+//! SQLite, [`fetch`] therefore has the statement's rows packed into one JSON array of arrays inside
+//! SQLite (`json_group_array(json_array(...))` over the statement as a common table expression) and
+//! parses that one value here: one row crosses the thread, whatever the number of rows. On PostgreSQL,
+//! rows arrive over the socket in the task that reads them, and [`fetch`] hands them on as the driver
+//! decoded them.
 //!
 //! Either way, a caller reads a row's values by position through [`Row::take`], with the same types; a
 //! test compares both paths value for value.
