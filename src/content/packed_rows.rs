@@ -185,17 +185,7 @@ impl Row {
                 })?;
                 T::from_cell(cell).map_err(|e| DbErr::Type(format!("position {at}: {e}")))
             }
-            Row::Driver(row) => {
-                if let Some(row) = row.try_as_sqlite_row() {
-                    driver_value(row, at)
-                } else if let Some(row) = row.try_as_pg_row() {
-                    driver_value(row, at)
-                } else {
-                    Err(DbErr::Type(
-                        "rows are read from SQLite or PostgreSQL only".into(),
-                    ))
-                }
-            }
+            Row::Driver(row) => driver_get(row, at),
         }
     }
 
@@ -203,19 +193,21 @@ impl Row {
     pub fn is_null(&self, at: usize) -> Result<bool, DbErr> {
         match self {
             Row::Packed(cells) => Ok(matches!(cells.get(at), Some(Cell::Null))),
-            Row::Driver(row) => {
-                let value: Option<i64> = if let Some(row) = row.try_as_sqlite_row() {
-                    driver_value(row, at)?
-                } else if let Some(row) = row.try_as_pg_row() {
-                    driver_value(row, at)?
-                } else {
-                    return Err(DbErr::Type(
-                        "rows are read from SQLite or PostgreSQL only".into(),
-                    ));
-                };
-                Ok(value.is_none())
-            }
+            Row::Driver(row) => Ok(driver_get::<Option<i64>>(row, at)?.is_none()),
         }
+    }
+}
+
+/// The value at `at` of a row as the driver decoded it, from either engine.
+fn driver_get<T: Value>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
+    if let Some(row) = row.try_as_sqlite_row() {
+        driver_value(row, at)
+    } else if let Some(row) = row.try_as_pg_row() {
+        driver_value(row, at)
+    } else {
+        Err(DbErr::Type(
+            "rows are read from SQLite or PostgreSQL only".into(),
+        ))
     }
 }
 

@@ -131,26 +131,11 @@ fn loaded<K: std::hash::Hash + Eq, V>(
         .collect()
 }
 
-/// Groups `(parent id, item)` rows, already in order, into lists per requested key.
+/// Groups `(parent id, item)` rows, already in order, into lists per requested key (rows of parents no
+/// key asked for are dropped). Several keys may share a parent (`parent_of`), as when two selections
+/// ask different text forms of one term's sections: each gets the parent's whole list, moved to the
+/// last of them and copied for the others; a parent with one key, the usual case, is never copied.
 fn group<K, V>(
-    keys: &[K],
-    rows: impl IntoIterator<Item = (i64, V)>,
-    key_of: impl Fn(i64) -> K,
-) -> HashMap<K, Loaded<Vec<V>>>
-where
-    K: std::hash::Hash + Eq + Clone,
-{
-    let mut grouped: HashMap<K, Vec<V>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-    for (parent, item) in rows {
-        grouped.entry(key_of(parent)).or_default().push(item);
-    }
-    loaded(grouped)
-}
-
-/// Groups `(parent id, item)` rows, already in order, into lists per requested key, where several keys
-/// may share a parent (`parent_of`): each gets the parent's whole list, moved to the last of them and
-/// copied for the others.
-fn group_shared<K, V>(
     keys: &[K],
     rows: impl IntoIterator<Item = (i64, V)>,
     parent_of: impl Fn(&K) -> i64,
@@ -263,11 +248,9 @@ impl Loader<SectionsByTerm> for ContentLoader {
         let ids: Vec<i64> = keys.iter().map(|k| k.term).collect();
         let bodies = TextForms::union_of(keys.iter().map(|k| k.bodies));
         let rows = sections::by_term_ids(&self.db, &ids, bodies).await?;
-        Ok(group_shared(
-            keys,
-            rows.into_iter().map(|s| (s.term_id, s)),
-            |k| k.term,
-        ))
+        Ok(group(keys, rows.into_iter().map(|s| (s.term_id, s)), |k| {
+            k.term
+        }))
     }
 }
 
@@ -280,11 +263,9 @@ impl Loader<FaqsByTerm> for ContentLoader {
         let ids: Vec<i64> = keys.iter().map(|k| k.term).collect();
         let answers = TextForms::union_of(keys.iter().map(|k| k.answers));
         let rows = faqs::by_term_ids(&self.db, &ids, answers).await?;
-        Ok(group_shared(
-            keys,
-            rows.into_iter().map(|f| (f.term_id, f)),
-            |k| k.term,
-        ))
+        Ok(group(keys, rows.into_iter().map(|f| (f.term_id, f)), |k| {
+            k.term
+        }))
     }
 }
 
@@ -297,23 +278,18 @@ impl Loader<RelatedTermsByTerm> for ContentLoader {
         &self,
         keys: &[RelatedTermsByTerm],
     ) -> LoadResult<RelatedTermsByTerm, Vec<term::Model>> {
-        let mut by_columns: HashMap<term_columns::ColumnSet, Vec<i64>> = HashMap::new();
+        let mut by_columns: HashMap<term_columns::ColumnSet, Vec<RelatedTermsByTerm>> =
+            HashMap::new();
         for key in keys {
-            by_columns.entry(key.columns).or_default().push(key.term);
+            by_columns.entry(key.columns).or_default().push(*key);
         }
         let mut grouped = HashMap::with_capacity(keys.len());
-        for (columns, ids) in by_columns {
+        for (columns, keys) in by_columns {
+            let ids: Vec<i64> = keys.iter().map(|k| k.term).collect();
             let rows =
                 relations::related_by_term_ids(&self.db, Visibility::public(), &ids, columns)
                     .await?;
-            let keys: Vec<RelatedTermsByTerm> = ids
-                .iter()
-                .map(|&term| RelatedTermsByTerm { term, columns })
-                .collect();
-            grouped.extend(group(&keys, rows, |term| RelatedTermsByTerm {
-                term,
-                columns,
-            }));
+            grouped.extend(group(&keys, rows, |k| k.term));
         }
         Ok(grouped)
     }
@@ -329,7 +305,7 @@ impl Loader<CategoriesByTerm> for ContentLoader {
     ) -> LoadResult<CategoriesByTerm, Vec<category::Model>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = categories::by_term_ids(&self.db, &ids).await?;
-        Ok(group(keys, rows, CategoriesByTerm))
+        Ok(group(keys, rows, |k| k.0))
     }
 }
 
@@ -340,7 +316,7 @@ impl Loader<AliasesByTerm> for ContentLoader {
     async fn load(&self, keys: &[AliasesByTerm]) -> LoadResult<AliasesByTerm, Vec<String>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = aliases::by_term_ids(&self.db, &ids).await?;
-        Ok(group(keys, rows, AliasesByTerm))
+        Ok(group(keys, rows, |k| k.0))
     }
 }
 
@@ -394,7 +370,7 @@ impl Loader<FaqById> for ContentLoader {
 
 #[cfg(test)]
 mod tests {
-    use super::{FaqsByTerm, Loaded, TextForms, group_shared};
+    use super::{FaqsByTerm, Loaded, TextForms, group};
 
     #[test]
     fn keys_sharing_a_term_each_get_its_whole_list() {
@@ -408,7 +384,7 @@ mod tests {
         };
         let keys = [html(1), none(1), html(2), html(3)];
         let rows = [(1, "a"), (1, "b"), (3, "c"), (9, "not asked")];
-        let grouped = group_shared(&keys, rows, |k| k.term);
+        let grouped = group(&keys, rows, |k| k.term);
         assert_eq!(grouped.len(), 4);
         assert_eq!(*grouped[&html(1)], ["a", "b"]);
         assert_eq!(*grouped[&none(1)], ["a", "b"]);
