@@ -158,7 +158,8 @@ where
     for key in keys {
         let parent = parent_of(key);
         let Some((items, wanted)) = by_parent.get_mut(&parent) else {
-            // A key repeated in the batch, already served.
+            // Not reached: every key was counted into `wanted` above, so its parent's entry stays
+            // until the last key that wants it has taken it.
             continue;
         };
         *wanted -= 1;
