@@ -82,13 +82,10 @@ impl Newsletter {
 
     /// The `n`-th mail sent (0-based), waiting up to 5 s for it.
     async fn mail(&self, n: usize) -> Email {
-        for _ in 0..100 {
-            if let Some(mail) = self.mailer.sent.lock().unwrap().get(n) {
-                return mail.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("mail #{n} was never sent");
+        within_5_seconds(&format!("mail #{n} was never sent"), async || {
+            self.mailer.sent.lock().unwrap().get(n).cloned()
+        })
+        .await
     }
 
     fn mails(&self) -> usize {
@@ -109,20 +106,28 @@ impl Newsletter {
             .unwrap()
     }
 
-    /// The outbox row of the `n`-th mail once the dispatcher has marked it sent, waiting up to 5 s: the
-    /// dispatcher hands a mail to the transport first and updates its row after, so a test that has
-    /// just seen the mail arrive may still find the row unsent.
-    async fn sent_outbox_row(&self, n: usize) -> outbox_email::Model {
-        for _ in 0..100 {
-            if let Some(row) = self.outbox().await.into_iter().nth(n)
-                && row.sent_at.is_some()
-            {
-                return row;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("outbox row #{n} was never marked sent");
+    /// The outbox's first row once the dispatcher has marked it sent, waiting up to 5 s: the dispatcher
+    /// hands a mail to the transport first and updates its row after, so a test that has just seen the
+    /// mail arrive may still find the row unsent.
+    async fn sent_outbox_row(&self) -> outbox_email::Model {
+        within_5_seconds("the outbox row was never marked sent", async || {
+            let row = self.outbox().await.into_iter().next()?;
+            row.sent_at.is_some().then_some(row)
+        })
+        .await
     }
+}
+
+/// The first `Some` that `probe` gives, asking every 50 ms for up to 5 s; panics with `failure` if none
+/// comes.
+async fn within_5_seconds<T>(failure: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{failure}");
 }
 
 /// The token in a mail's link.
@@ -172,7 +177,7 @@ async fn double_opt_in_from_sign_up_to_unsubscribe() {
         Some(secret_hash(&token).as_str())
     );
     // The outbox keeps no copy of a sent link.
-    let sent = newsletter.sent_outbox_row(0).await;
+    let sent = newsletter.sent_outbox_row().await;
     assert!(!sent.body.contains(&token));
 
     let confirmed = newsletter.call(CONFIRM, json!({"token": token})).await;
@@ -343,17 +348,14 @@ async fn a_failing_mail_server_loses_no_sign_up() {
         .await;
     assert_eq!(body["data"]["subscribeToNewsletter"]["accepted"], true);
 
-    // The sign-up is stored and the mail waits in the outbox with the reason it failed.
-    let mut waiting = None;
-    for _ in 0..100 {
-        let outbox = newsletter.outbox().await;
-        if outbox[0].attempts >= 2 {
-            waiting = Some(outbox[0].clone());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let waiting = waiting.expect("the dispatcher retried the mail");
+    // The sign-up is stored and the mail waits in the outbox with the reason it failed. The row is
+    // written with the sign-up, so it is there at once.
+    assert_eq!(newsletter.outbox().await.len(), 1);
+    let waiting = within_5_seconds("the dispatcher never retried the mail", async || {
+        let row = newsletter.outbox().await.into_iter().next()?;
+        (row.attempts >= 2).then_some(row)
+    })
+    .await;
     assert!(waiting.sent_at.is_none());
     assert_eq!(
         waiting.last_error.as_deref(),
@@ -371,7 +373,7 @@ async fn a_failing_mail_server_loses_no_sign_up() {
         confirmed["data"]["confirmNewsletterSubscription"]["status"],
         "CONFIRMED"
     );
-    let sent = newsletter.sent_outbox_row(0).await;
+    let sent = newsletter.sent_outbox_row().await;
     assert!(sent.last_error.is_none());
 }
 
