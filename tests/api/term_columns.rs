@@ -459,3 +459,79 @@ async fn section_bodies_and_faq_answers_come_in_the_forms_asked() {
     assert_eq!(texts(&as_term("a"), "t"), html);
     assert_eq!(texts(&as_term("b"), "t"), markdown);
 }
+
+#[tokio::test]
+async fn list_definitions_come_in_the_forms_asked() {
+    use serde_json::json;
+
+    use crate::common::{pack, spawn_app_with, term_line};
+
+    let app = spawn_app_with(&pack(&[
+        term_line(
+            "zeta",
+            "Zeta",
+            json!({"definition": "The *sixth* letter.", "related": ["eta"]}),
+        ),
+        term_line(
+            "eta",
+            "Eta",
+            json!({"definition": "The **seventh** letter."}),
+        ),
+    ]))
+    .await;
+    let markdown = ["The **seventh** letter.", "The *sixth* letter."];
+    let html = [
+        "<p>The <strong>seventh</strong> letter.</p>",
+        "<p>The <em>sixth</em> letter.</p>",
+    ];
+    let column = |answer: &serde_json::Value, key: &str| -> Vec<String> {
+        answer["terms"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| node[key].as_str().unwrap().trim_end().to_owned())
+            .collect()
+    };
+    // A list page reads only the form each selection asks: one form alone, then both under aliases,
+    // from a variable and from a variable's default.
+    let alone = app
+        .gql(r#"{ terms { nodes { d: definition } } }"#, json!({}))
+        .await;
+    assert_eq!(column(&alone, "d"), markdown);
+    let alone = app
+        .gql(
+            r#"{ terms { nodes { d: definition(format: HTML) } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(column(&alone, "d"), html);
+    let both = app
+        .gql(
+            r#"query($f: TextFormat!, $g: TextFormat = HTML) { terms { nodes {
+                m: definition h: definition(format: HTML) v: definition(format: $f)
+                d: definition(format: $g) } } }"#,
+            json!({"f": "MARKDOWN"}),
+        )
+        .await;
+    assert_eq!(column(&both, "m"), markdown);
+    assert_eq!(column(&both, "h"), html);
+    assert_eq!(column(&both, "v"), markdown);
+    assert_eq!(column(&both, "d"), html);
+    // Through `relatedTerms` and `edges.node` too, the forms in other selections beside them.
+    let related = app
+        .gql(
+            r#"{ terms(first: 1, filter: {nameContains: "Zeta"}) {
+                edges { node { definition relatedTerms { definition(format: HTML) } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let node = &related["terms"]["edges"][0]["node"];
+    assert_eq!(node["definition"].as_str().unwrap().trim_end(), markdown[1]);
+    assert_eq!(
+        node["relatedTerms"][0]["definition"]
+            .as_str()
+            .unwrap()
+            .trim_end(),
+        html[0]
+    );
+}

@@ -1,9 +1,9 @@
 //! The `Section` and `Faq` types: the ordered parts of a term page.
 
-use async_graphql::{Context, ID, Object, Result, SelectionField, Value};
+use async_graphql::{Context, ID, Object, Result};
 use entity::{faq, section};
 
-use super::text::TextFormat;
+use super::text::{TextFormat, format_asked};
 use crate::{
     content::text_forms::TextForms,
     graphql::{
@@ -42,19 +42,6 @@ fn forms_read(ctx: &Context<'_>, without: &[&str], text_field: &str) -> TextForm
             }
         })
         .fold(TextForms::NONE, TextForms::union)
-}
-
-/// The form a rich-text field's `format` argument asks for.
-fn format_asked(field: SelectionField<'_>) -> TextForms {
-    let Ok(arguments) = field.arguments() else {
-        return TextForms::BOTH;
-    };
-    match arguments.iter().find(|(name, _)| name.as_str() == "format") {
-        None => TextForms::MARKDOWN,
-        Some((_, Value::Enum(format))) if format.as_str() == "MARKDOWN" => TextForms::MARKDOWN,
-        Some((_, Value::Enum(format))) if format.as_str() == "HTML" => TextForms::HTML,
-        Some(_) => TextForms::BOTH,
-    }
 }
 
 /// One section of a term page's body: a heading and Markdown with paragraphs and nested lists.

@@ -14,7 +14,7 @@ use super::{
     page_parts::{CallToAction, Seo, TableOfContentsEntry},
     revision::{TermRevision, TermRevisionConnection},
     section::{Faq, Section},
-    text::TextFormat,
+    text::{TextFormat, format_asked},
 };
 use crate::{
     auth::Role,
@@ -73,6 +73,7 @@ fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
         "name" => &[C::Name],
         "title" => &[C::Title],
         "initial" => &[C::Initial],
+        // Both forms; a selection reads only the one its `format` asks ([`definition_columns`]).
         "definition" => &[C::Definition, C::DefinitionHtml],
         "status" => &[C::Status],
         "publishedAt" => &[C::PublishedAt],
@@ -88,15 +89,29 @@ fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
     })
 }
 
+/// The columns of the definition's forms in `forms`: a list page asking for the Markdown (the default)
+/// does not carry the HTML from the database, nor the other way round.
+fn definition_columns(forms: TextForms) -> ColumnSet {
+    use term::Column as C;
+    match (forms.markdown, forms.html) {
+        (true, false) => ColumnSet::of(&[C::Definition]),
+        (false, true) => ColumnSet::of(&[C::DefinitionHtml]),
+        _ => ColumnSet::of(&[C::Definition, C::DefinitionHtml]),
+    }
+}
+
 impl Term {
     /// The columns a selection of `Term` fields reads (see [`columns_of_field`]), through fragments and
     /// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only
     /// read more.
     pub(crate) fn columns_of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> ColumnSet {
         fields
-            .map(|field| columns_of_field(field.name()))
+            .map(|field| match field.name() {
+                "definition" => Some(definition_columns(format_asked(field))),
+                name => columns_of_field(name).map(ColumnSet::of),
+            })
             .try_fold(ColumnSet::ID, |set, columns| {
-                columns.map(|columns| set.union(ColumnSet::of(columns)))
+                columns.map(|columns| set.union(columns))
             })
             .unwrap_or(ColumnSet::ALL)
     }
