@@ -11,6 +11,7 @@ mod m20261126_000005_outbox_mailbox;
 mod m20261126_000006_term_search;
 mod m20261126_000007_term_name_aliases;
 mod m20261127_000008_index_aliases;
+mod m20261128_000009_covering_list_indexes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_term_search::Migration),
             Box::new(m20261126_000007_term_name_aliases::Migration),
             Box::new(m20261127_000008_index_aliases::Migration),
+            Box::new(m20261128_000009_covering_list_indexes::Migration),
         ]
     }
 }

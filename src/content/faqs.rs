@@ -1,7 +1,10 @@
 //! Reading the FAQ entries of terms.
 
 use entity::{faq, term};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Statement,
+};
 
 use super::{packed_rows, sql_binds::id_in, text_forms::TextForms, visibility::Visibility};
 use crate::error::Result;
@@ -17,18 +20,9 @@ pub async fn by_term_ids(
     term_ids: &[i64],
     answers: TextForms,
 ) -> Result<Vec<faq::Model>> {
-    let backend = db.get_database_backend();
-    let select = answers.select(
-        faq::Entity::find().select_only().columns(COLUMNS),
-        faq::Column::Answer,
-        faq::Column::AnswerHtml,
-    );
-    let select = select
-        .filter(id_in(backend, faq::Column::TermId, term_ids))
-        .order_by_asc(faq::Column::TermId)
-        .order_by_asc(faq::Column::Position);
+    let statement = by_term_ids_statement(db.get_database_backend(), term_ids, answers);
     let width = COLUMNS.len() + answers.count();
-    let rows = packed_rows::fetch(db, select.build(backend), width).await?;
+    let rows = packed_rows::fetch(db, statement, width).await?;
     rows.into_iter()
         .map(|mut row| -> Result<faq::Model> {
             let (answer, answer_html) = answers.take(&mut row, COLUMNS.len())?;
@@ -42,6 +36,25 @@ pub async fn by_term_ids(
             })
         })
         .collect()
+}
+
+/// The statement [`by_term_ids`] runs (before SQLite packs its rows). Without answers it reads only
+/// the index `idx_faq_term_position_question`, no table row: a test holds SQLite's plan to that.
+pub fn by_term_ids_statement(
+    backend: DbBackend,
+    term_ids: &[i64],
+    answers: TextForms,
+) -> Statement {
+    let select = answers.select(
+        faq::Entity::find().select_only().columns(COLUMNS),
+        faq::Column::Answer,
+        faq::Column::AnswerHtml,
+    );
+    select
+        .filter(id_in(backend, faq::Column::TermId, term_ids))
+        .order_by_asc(faq::Column::TermId)
+        .order_by_asc(faq::Column::Position)
+        .build(backend)
 }
 
 /// An FAQ entry's columns in the order [`by_term_ids`] decodes them, before its answer's forms.

@@ -2,8 +2,8 @@
 
 use entity::{term, term_relation};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Related,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Related, Statement,
 };
 
 use super::{
@@ -28,25 +28,8 @@ pub async fn related_by_term_ids(
     term_ids: &[i64],
     columns: ColumnSet,
 ) -> Result<Vec<(i64, term::Model)>> {
-    let join = <term_relation::Entity as Related<term::Entity>>::to()
-        .on_condition(move |_, _| visibility.term_condition());
-    // The parent's id first, then the related term's columns in the order they are decoded.
-    let select = columns.select(
-        term_relation::Entity::find()
-            .select_only()
-            .column(term_relation::Column::TermId),
-    );
-    let select = select
-        .join(JoinType::LeftJoin, join)
-        .filter(id_in(
-            db.get_database_backend(),
-            term_relation::Column::TermId,
-            term_ids,
-        ))
-        .order_by_asc(term_relation::Column::TermId)
-        .order_by_asc(term_relation::Column::Position);
-    let backend = db.get_database_backend();
-    let rows = packed_rows::fetch(db, select.build(backend), 1 + columns.count()).await?;
+    let statement = related_statement(db.get_database_backend(), visibility, term_ids, columns);
+    let rows = packed_rows::fetch(db, statement, 1 + columns.count()).await?;
     rows.into_iter()
         // Position 0 is the parent's id, 1 the related term's (every set starts with it): NULL when the
         // visibility rule hid the related term.
@@ -60,4 +43,29 @@ pub async fn related_by_term_ids(
         })
         .collect::<std::result::Result<_, DbErr>>()
         .map_err(Into::into)
+}
+
+/// The statement [`related_by_term_ids`] runs (before SQLite packs its rows). The links are read from
+/// the index `idx_term_relation_term_position_related` alone, then each related term by its id: a test
+/// holds SQLite's plan to that.
+pub fn related_statement(
+    backend: DbBackend,
+    visibility: Visibility,
+    term_ids: &[i64],
+    columns: ColumnSet,
+) -> Statement {
+    let join = <term_relation::Entity as Related<term::Entity>>::to()
+        .on_condition(move |_, _| visibility.term_condition());
+    // The parent's id first, then the related term's columns in the order they are decoded.
+    let select = columns.select(
+        term_relation::Entity::find()
+            .select_only()
+            .column(term_relation::Column::TermId),
+    );
+    select
+        .join(JoinType::LeftJoin, join)
+        .filter(id_in(backend, term_relation::Column::TermId, term_ids))
+        .order_by_asc(term_relation::Column::TermId)
+        .order_by_asc(term_relation::Column::Position)
+        .build(backend)
 }

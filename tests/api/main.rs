@@ -19,6 +19,7 @@ mod observability;
 mod pagination;
 mod persisted_queries;
 mod postgres_tls;
+mod query_plans;
 mod rate_limits;
 mod read_api;
 mod request_fuzz;

@@ -1,0 +1,85 @@
+//! The list statements of a term page read what they need from indexes: a page's FAQ questions and its
+//! related-term links come from covering indexes alone, with no lookup of the table row behind each
+//! entry (migration `m20261128_000009_covering_list_indexes`). The plans are SQLite's, read with
+//! `EXPLAIN QUERY PLAN` over the statements the data layer builds, after an import has refreshed the
+//! planner's statistics; PostgreSQL picks index-only scans by table size and visibility, which a test
+//! database of a few rows does not show.
+
+use glossary::content::{
+    faqs, relations, term_columns::ColumnSet, text_forms::TextForms, visibility::Visibility,
+};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+
+use crate::common::{on_postgres, pack, spawn_app_with, term_line};
+
+/// SQLite's plan for `statement`: the `detail` column of each step, one per line.
+async fn plan(db: &impl ConnectionTrait, statement: Statement) -> String {
+    let explain = Statement::from_sql_and_values(
+        statement.db_backend,
+        format!("EXPLAIN QUERY PLAN {}", statement.sql),
+        statement.values.map(|values| values.0).unwrap_or_default(),
+    );
+    db.query_all_raw(explain)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "detail").unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn questions_and_related_links_come_from_covering_indexes() {
+    if on_postgres() {
+        eprintln!("questions_and_related_links_come_from_covering_indexes: SQLite's plans only");
+        return;
+    }
+    let app = spawn_app_with(&pack(&[
+        term_line(
+            "theta",
+            "Theta",
+            json!({
+                "related": ["iota"],
+                "faqs": [{"question": "Eighth?", "answer": "Yes."}, {"question": "Greek?", "answer": "Yes."}]
+            }),
+        ),
+        term_line("iota", "Iota", json!({"related": ["theta"]})),
+    ]))
+    .await;
+    let db = app.db();
+    let backend = db.get_database_backend();
+    let ids = [1, 2];
+
+    let questions = plan(
+        db,
+        faqs::by_term_ids_statement(backend, &ids, TextForms::NONE),
+    )
+    .await;
+    assert!(
+        questions.contains("COVERING INDEX idx_faq_term_position_question"),
+        "FAQ questions: {questions}"
+    );
+    // Answers live in the table: reading them takes the rows, through an index on the term.
+    let answers = plan(
+        db,
+        faqs::by_term_ids_statement(backend, &ids, TextForms::MARKDOWN),
+    )
+    .await;
+    assert!(!answers.contains("COVERING"), "FAQ answers: {answers}");
+    assert!(answers.contains("USING INDEX"), "FAQ answers: {answers}");
+
+    let related = plan(
+        db,
+        relations::related_statement(backend, Visibility::public(), &ids, ColumnSet::ALL),
+    )
+    .await;
+    assert!(
+        related.contains("COVERING INDEX idx_term_relation_term_position_related"),
+        "related terms: {related}"
+    );
+    assert!(
+        related.contains("INTEGER PRIMARY KEY"),
+        "each related term by its id: {related}"
+    );
+}
