@@ -32,6 +32,7 @@ use super::{
     cache_headers::{self, Cacheability},
     media_type::{self, ResponseMediaType},
     response_cache::Lookup,
+    response_json,
 };
 use crate::{
     auth::{Viewer, api_keys},
@@ -67,7 +68,7 @@ fn request_failure(
 }
 
 /// The body of an executed request. `data` is absent, not null, when the request failed before execution.
-#[derive(Serialize)]
+#[derive(Clone, Copy, Serialize)]
 struct ResponseBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a async_graphql::Value>,
@@ -223,16 +224,36 @@ fn serialized(status: StatusCode, media: ResponseMediaType, body: &ResponseBody<
     text_response(status, media, to_bytes(body))
 }
 
-/// A response body's JSON.
+/// A response body's JSON, as `serde_json` writes [`ResponseBody`]: `data` through
+/// [`response_json`] (its strings escaped a word at a time), errors and extensions through `serde_json`.
 fn to_bytes(body: &ResponseBody<'_>) -> Bytes {
-    serde_json::to_vec(body)
-        .unwrap_or_else(|_| {
-            ErrorCode::InternalServerError
-                .request_error_body("Internal server error")
-                .to_string()
-                .into_bytes()
-        })
-        .into()
+    let mut out = Vec::with_capacity(1024);
+    out.push(b'{');
+    if let Some(data) = body.data {
+        out.extend_from_slice(b"\"data\":");
+        response_json::write_value(&mut out, data);
+    }
+    let rest = serde_json::to_vec(&ResponseBody {
+        data: None,
+        ..*body
+    });
+    let Ok(rest) = rest else {
+        return ErrorCode::InternalServerError
+            .request_error_body("Internal server error")
+            .to_string()
+            .into_bytes()
+            .into();
+    };
+    // `rest` is `{}` or `{"errors":…}` and so on: its members follow `data`'s.
+    let members = &rest[1..rest.len() - 1];
+    if !members.is_empty() {
+        if body.data.is_some() {
+            out.push(b',');
+        }
+        out.extend_from_slice(members);
+    }
+    out.push(b'}');
+    out.into()
 }
 
 /// A request whose document could not be settled: a malformed hash or a missing query is a bad request

@@ -14,6 +14,7 @@ pub mod media_type;
 pub mod metrics;
 pub mod request_observation;
 pub mod response_cache;
+pub mod response_json;
 pub mod server_metrics;
 pub mod state;
 pub mod websocket;
