@@ -23,7 +23,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures_util::StreamExt;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,14 +66,11 @@ fn request_failure(
     json_response(status, media, &code.request_error_body(message))
 }
 
-/// The body of an executed request. `data` is absent, not null, when the request failed before execution.
-#[derive(Clone, Copy, Serialize)]
+/// The body of an executed request, written by [`to_bytes`]. `data` is absent, not null, when the request
+/// failed before execution; `errors` and `extensions` are absent when empty.
 struct ResponseBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a async_graphql::Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [ServerError],
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     extensions: &'a BTreeMap<String, async_graphql::Value>,
 }
 
@@ -224,36 +220,48 @@ fn serialized(status: StatusCode, media: ResponseMediaType, body: &ResponseBody<
     text_response(status, media, to_bytes(body))
 }
 
-/// A response body's JSON, as `serde_json` writes [`ResponseBody`]: `data` through
-/// [`response_json`] (its strings escaped a word at a time), errors and extensions through `serde_json`.
+/// A response body's JSON: `{"data":…,"errors":[…],"extensions":{…}}`, each member only when present.
+/// `data` goes through [`response_json`] (its strings escaped a word at a time), errors and extensions
+/// through `serde_json`.
 fn to_bytes(body: &ResponseBody<'_>) -> Bytes {
+    body_json(body)
+        .unwrap_or_else(|_| {
+            ErrorCode::InternalServerError
+                .request_error_body("Internal server error")
+                .to_string()
+                .into_bytes()
+        })
+        .into()
+}
+
+/// [`to_bytes`]'s JSON, or why `serde_json` could not write an error or an extension.
+fn body_json(body: &ResponseBody<'_>) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(1024);
     out.push(b'{');
     if let Some(data) = body.data {
-        out.extend_from_slice(b"\"data\":");
+        member(&mut out, "data");
         response_json::write_value(&mut out, data);
     }
-    let rest = serde_json::to_vec(&ResponseBody {
-        data: None,
-        ..*body
-    });
-    let Ok(rest) = rest else {
-        return ErrorCode::InternalServerError
-            .request_error_body("Internal server error")
-            .to_string()
-            .into_bytes()
-            .into();
-    };
-    // `rest` is `{}` or `{"errors":…}` and so on: its members follow `data`'s.
-    let members = &rest[1..rest.len() - 1];
-    if !members.is_empty() {
-        if body.data.is_some() {
-            out.push(b',');
-        }
-        out.extend_from_slice(members);
+    if !body.errors.is_empty() {
+        member(&mut out, "errors");
+        serde_json::to_writer(&mut out, body.errors)?;
+    }
+    if !body.extensions.is_empty() {
+        member(&mut out, "extensions");
+        serde_json::to_writer(&mut out, body.extensions)?;
     }
     out.push(b'}');
-    out.into()
+    Ok(out)
+}
+
+/// Starts the member `name` of the object `out` is writing, after a comma unless it is the first.
+fn member(out: &mut Vec<u8>, name: &str) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
 }
 
 /// A request whose document could not be settled: a malformed hash or a missing query is a bad request
