@@ -64,6 +64,7 @@ pub struct Term(pub term::Model);
 /// resolver below must read only the columns listed for it here: term lists (`relatedTerms`, the term
 /// connections) read their items' rows with the union of their selection's columns and leave the others
 /// empty. `tests/api/term_columns.rs` reads every field through those lists and at the top level.
+/// `definition` is not listed: its columns depend on its `format` ([`definition_columns`]).
 fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
     use term::Column as C;
     Some(match field {
@@ -73,8 +74,6 @@ fn columns_of_field(field: &str) -> Option<&'static [term::Column]> {
         "name" => &[C::Name],
         "title" => &[C::Title],
         "initial" => &[C::Initial],
-        // Both forms; a selection reads only the one its `format` asks ([`definition_columns`]).
-        "definition" => &[C::Definition, C::DefinitionHtml],
         "status" => &[C::Status],
         "publishedAt" => &[C::PublishedAt],
         "createdAt" => &[C::CreatedAt],
@@ -101,7 +100,8 @@ fn definition_columns(forms: TextForms) -> ColumnSet {
 }
 
 impl Term {
-    /// The columns a selection of `Term` fields reads (see [`columns_of_field`]), through fragments and
+    /// The columns a selection of `Term` fields reads (see [`columns_of_field`] and
+    /// [`definition_columns`]), through fragments and
     /// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only
     /// read more.
     pub(crate) fn columns_of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> ColumnSet {
