@@ -143,6 +143,12 @@ impl Route {
     pub fn as_str(self) -> &'static str {
         ROUTES[self.0]
     }
+
+    /// Whether requests on this route are served under load shedding: every route but the probes
+    /// (`/healthz`, `/readyz`, `/metrics`), which a full server still answers, and unmatched paths.
+    pub fn is_shed_when_full(self) -> bool {
+        self.0 <= 4
+    }
 }
 
 /// The methods requests are counted by; anything else is `OTHER`.

@@ -96,13 +96,24 @@ pub async fn serve(
 
 /// The bytes of a request head, as near as the parsed request tells: the request line and every header.
 fn head_size(request: &Request<Incoming>) -> usize {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let line = request.method().as_str().len() + target_len(request.uri()) + 12;
     request
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum::<usize>()
         + line
+}
+
+/// The length of a request target as `Uri`'s `Display` writes it (`scheme://authority`, the path,
+/// `?query`), without formatting it into a new string.
+fn target_len(uri: &axum::http::Uri) -> usize {
+    uri.scheme_str().map_or(0, |scheme| scheme.len() + 3)
+        + uri
+            .authority()
+            .map_or(0, |authority| authority.as_str().len())
+        + uri.path().len()
+        + uri.query().map_or(0, |query| query.len() + 1)
 }
 
 /// 431 with a coded body.
@@ -178,6 +189,27 @@ async fn serve_connection(
                     connection.as_mut().graceful_shutdown();
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::target_len;
+
+    #[test]
+    fn target_lengths_are_those_of_the_written_uri() {
+        for target in [
+            "/graphql",
+            "/graphql?query=%7B__typename%7D&variables=",
+            "/",
+            "*",
+            "http://example.com/graphql?x=1",
+            "https://example.com:8443",
+            "example.com:443",
+        ] {
+            let uri: axum::http::Uri = target.parse().unwrap();
+            assert_eq!(target_len(&uri), uri.to_string().len(), "{target}");
         }
     }
 }

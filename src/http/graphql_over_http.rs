@@ -18,18 +18,19 @@
 use async_graphql::{ServerError, Variables, parser::types::OperationType};
 use axum::{
     body::{Body, Bytes},
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{Query, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 use super::{
     anonymous_rate_limit,
     cache_headers::{self, Cacheability},
     media_type::{self, ResponseMediaType},
+    request_params::{GraphqlParams, params_from_json, params_from_query_string},
     response_cache::Lookup,
     response_json,
 };
@@ -44,17 +45,6 @@ use crate::{
     },
     http::state::AppState,
 };
-
-/// The parameters of one GraphQL request, from a JSON body or a query string.
-struct GraphqlParams {
-    /// The document's text; absent when the request names a persisted document by hash alone.
-    query: Option<String>,
-    /// A top-level `documentId` naming a persisted document (`sha256:<hex>`).
-    document_id: Option<String>,
-    operation_name: Option<String>,
-    variables: Map<String, Value>,
-    extensions: Map<String, Value>,
-}
 
 /// A response to a request that never reached execution.
 fn request_failure(
@@ -97,69 +87,6 @@ fn not_acceptable() -> Response {
         ErrorCode::BadRequest,
         "Accept must allow application/graphql-response+json or application/json",
     )
-}
-
-/// Reads an optional JSON object member that must be an object when present.
-fn object_member(value: Option<Value>, name: &str) -> Result<Map<String, Value>, String> {
-    match value {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map),
-        Some(_) => Err(format!("{name} must be a JSON object")),
-    }
-}
-
-fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
-    let Value::Object(mut object) = value else {
-        return Err(
-            "the request body must be a JSON object (batched requests are not supported)"
-                .to_owned(),
-        );
-    };
-    let query = match object.remove("query") {
-        Some(Value::String(query)) => Some(query),
-        None | Some(Value::Null) => None,
-        Some(_) => return Err("query must be a string".to_owned()),
-    };
-    let document_id = match object.remove("documentId") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id),
-        Some(_) => return Err("documentId must be a string".to_owned()),
-    };
-    let operation_name = match object.remove("operationName") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(name)) => Some(name),
-        Some(_) => return Err("operationName must be a string".to_owned()),
-    };
-    Ok(GraphqlParams {
-        query,
-        document_id,
-        operation_name,
-        variables: object_member(object.remove("variables"), "variables")?,
-        extensions: object_member(object.remove("extensions"), "extensions")?,
-    })
-}
-
-fn params_from_query_string(mut query: HashMap<String, String>) -> Result<GraphqlParams, String> {
-    let document = query.remove("query");
-    let parse_object = |text: Option<String>, name: &str| -> Result<Map<String, Value>, String> {
-        match text.filter(|t| !t.is_empty()) {
-            None => Ok(Map::new()),
-            Some(text) => {
-                let value = serde_json::from_str(&text)
-                    .map_err(|e| format!("{name} is not valid JSON: {e}"))?;
-                object_member(Some(value), name)
-            }
-        }
-    };
-    Ok(GraphqlParams {
-        query: document,
-        document_id: query.remove("documentId").filter(|id| !id.is_empty()),
-        operation_name: query.remove("operationName").filter(|n| !n.is_empty()),
-        variables: parse_object(query.remove("variables"), "variables")?,
-        extensions: parse_object(query.remove("extensions"), "extensions")?,
-    })
 }
 
 /// The viewer named by the request's `Authorization` header, or the response refusing it: 401 with
@@ -568,17 +495,19 @@ async fn read_body(
     }
 }
 
-/// `POST /graphql`.
+/// `POST /graphql`. The request is taken whole, so that its headers are read where they are rather
+/// than copied out.
 pub async fn graphql_post(
     State(state): State<AppState>,
     client: ClientAddress,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    let Some(media) = media_type::negotiate(&headers) else {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let Some(media) = media_type::negotiate(headers) else {
         return not_acceptable();
     };
-    if !media_type::is_json_body(&headers) {
+    if !media_type::is_json_body(headers) {
         return request_failure(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
@@ -586,12 +515,12 @@ pub async fn graphql_post(
             "Content-Type must be application/json",
         );
     }
-    let body = match read_body(&state, &headers, body, media).await {
+    let body = match read_body(&state, headers, body, media).await {
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
     match params_from_json(&body) {
-        Ok(params) => execute(&state, client, &headers, media, Method::Post, params).await,
+        Ok(params) => execute(&state, client, headers, media, Method::Post, params).await,
         Err(message) => request_failure(
             StatusCode::BAD_REQUEST,
             media,
@@ -605,13 +534,13 @@ pub async fn graphql_post(
 pub async fn graphql_get(
     State(state): State<AppState>,
     client: ClientAddress,
-    headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    request: Request,
 ) -> Response {
-    let Some(media) = media_type::negotiate(&headers) else {
+    let headers = request.headers();
+    let Some(media) = media_type::negotiate(headers) else {
         return not_acceptable();
     };
-    let Ok(Query(query)) = query else {
+    let Ok(Query(query)) = Query::<HashMap<String, String>>::try_from_uri(request.uri()) else {
         return request_failure(
             StatusCode::BAD_REQUEST,
             media,
@@ -630,5 +559,5 @@ pub async fn graphql_get(
             );
         }
     };
-    execute(&state, client, &headers, media, Method::Get, params).await
+    execute(&state, client, headers, media, Method::Get, params).await
 }

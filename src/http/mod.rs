@@ -13,6 +13,7 @@ pub mod load_shedding;
 pub mod media_type;
 pub mod metrics;
 pub mod request_observation;
+pub mod request_params;
 pub mod response_cache;
 pub mod response_json;
 pub mod server_metrics;
@@ -70,10 +71,10 @@ async fn method_not_allowed() -> axum::response::Response {
     )
 }
 
-/// Every route of the service. Health and metrics stay outside load shedding, so that a full server
-/// still answers its probes.
+/// Every route of the service. Health and metrics stay outside load shedding (see
+/// `Route::is_shed_when_full`), so that a full server still answers its probes.
 pub fn router(state: AppState) -> Router {
-    let served = Router::new()
+    Router::new()
         .route(
             "/graphql",
             get(graphql_over_http::graphql_get).post(graphql_over_http::graphql_post),
@@ -83,19 +84,15 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql", get(graphiql::graphiql))
         .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/schema.graphql", get(schema_sdl))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            load_shedding::shed_load,
-        ));
-    served
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        // Outermost: the request's span is open before anything logs, and every answer is counted.
+        // The one middleware: the request's span is open before anything logs, every answer is
+        // counted, and every route but the probes is under load shedding.
         .layer(axum::middleware::from_fn_with_state(
-            state.observability.clone(),
+            state.clone(),
             request_observation::observe,
         ))
         .with_state(state)

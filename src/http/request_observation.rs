@@ -2,7 +2,9 @@
 //! plausible one (up to 128 letters, digits and `-_.:`), else a new random one; it goes back in the
 //! response's `x-request-id` and into the request's tracing span, so every log line written while the
 //! request is served (and, for a WebSocket, while its session lasts) carries it. Requests are counted by
-//! route, method and status with their latency (`crate::observability`).
+//! route, method and status with their latency (`crate::observability`). This middleware is the only
+//! one: it also takes the request's place under load shedding (`super::load_shedding`), so that one
+//! layer, not two, wraps every route.
 
 use std::time::Instant;
 
@@ -14,9 +16,8 @@ use axum::{
 };
 use tracing::Instrument;
 
-use std::sync::Arc;
-
-use crate::observability::{Observability, Route};
+use super::{load_shedding, state::AppState};
+use crate::observability::Route;
 
 /// The header that carries a request's id both ways.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -62,13 +63,8 @@ fn new_request_id() -> HeaderValue {
 }
 
 /// The middleware: the id, the span (with a line when the answer goes out: status and latency), the
-/// count. Its state is only the metrics (not the whole
-/// `AppState`, whose clone per request cost more than the rest of this).
-pub async fn observe(
-    State(observability): State<Arc<Observability>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// place under load shedding, the count.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request
         .headers()
@@ -85,7 +81,14 @@ pub async fn observe(
         route = route.as_str(),
         path = request.uri().path(),
     );
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response = match load_shedding::take_place(&state, route) {
+        Ok(place) => {
+            let response = next.run(request).instrument(span.clone()).await;
+            drop(place);
+            response
+        }
+        Err(busy) => busy,
+    };
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     span.in_scope(|| {
@@ -96,7 +99,9 @@ pub async fn observe(
         );
     });
     response.headers_mut().insert(REQUEST_ID.clone(), id);
-    observability.http_request(route, &method, status, elapsed);
+    state
+        .observability
+        .http_request(route, &method, status, elapsed);
     response
 }
 
