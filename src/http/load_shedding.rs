@@ -16,12 +16,12 @@ use crate::{error::ErrorCode, observability::Route};
 /// Seconds a shed client should wait before it tries again.
 const RETRY_AFTER_SECONDS: &str = "1";
 
+/// Every place is taken: the request is refused with [`busy`] (and was counted as shed).
+pub struct Full;
+
 /// A place for a request on `route`, held until its response is returned: `Ok(None)` for a route outside
-/// load shedding, `Err` with the 503 to send when every place is taken.
-pub fn take_place(
-    state: &AppState,
-    route: Route,
-) -> Result<Option<OwnedSemaphorePermit>, Response> {
+/// load shedding, [`Full`] when every place is taken.
+pub fn take_place(state: &AppState, route: Route) -> Result<Option<OwnedSemaphorePermit>, Full> {
     if !route.is_shed_when_full() {
         return Ok(None);
     }
@@ -29,13 +29,13 @@ pub fn take_place(
         Ok(place) => Ok(Some(place)),
         Err(_) => {
             state.metrics.count_shed();
-            Err(busy())
+            Err(Full)
         }
     }
 }
 
-/// 503 with `Retry-After` and `SERVER_BUSY`.
-fn busy() -> Response {
+/// The answer to a request refused for want of a place: 503 with `Retry-After` and `SERVER_BUSY`.
+pub fn busy() -> Response {
     let body = ErrorCode::ServerBusy.request_error_body(
         "the server is handling as many requests as it takes at once; try again shortly",
     );

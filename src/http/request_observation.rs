@@ -87,7 +87,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
             drop(place);
             response
         }
-        Err(busy) => busy,
+        Err(load_shedding::Full) => load_shedding::busy(),
     };
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
