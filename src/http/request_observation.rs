@@ -124,6 +124,22 @@ mod tests {
     }
 
     #[test]
+    fn every_route_but_the_probes_is_shed_when_full() {
+        for path in [
+            "/graphql",
+            "/graphql/ws",
+            "/graphiql",
+            "/graphiql/assets/app.js",
+            "/schema.graphql",
+        ] {
+            assert!(Route::of(path).is_shed_when_full(), "{path}");
+        }
+        for path in ["/healthz", "/readyz", "/metrics", "/nowhere"] {
+            assert!(!Route::of(path).is_shed_when_full(), "{path}");
+        }
+    }
+
+    #[test]
     fn routes_are_bounded() {
         assert_eq!(Route::of("/graphql").as_str(), "/graphql");
         assert_eq!(
