@@ -252,9 +252,9 @@ pub enum SslMode {
 /// The database connection pool, and how its connections are made.
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct PoolOptions {
-    /// Connections the pool may open; 0 picks the engine's default: on SQLite two per core (each
-    /// connection works on its own thread, and more threads than that only add hand-offs between them),
-    /// on PostgreSQL 10.
+    /// Connections the pool may open; 0 picks the engine's default: on SQLite one per core, at least
+    /// two (each connection works on its own thread and keeps its own page cache: more of them only add
+    /// hand-offs and memory), on PostgreSQL 10.
     #[arg(
         id = "database_max_connections",
         long = "database-max-connections",

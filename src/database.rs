@@ -67,13 +67,16 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
     connect_with(url, PoolOptions::default()).await
 }
 
-/// Connections a pool opens when not told: SQLite runs each connection on a thread of its own, so a
-/// couple per core keeps every core busy without threads waking each other for nothing; PostgreSQL
+/// Connections a pool opens when not told. SQLite runs each connection on a thread of its own: one per
+/// core (at least two, so that a write does not hold the only reader) keeps every core busy; a second
+/// one per core was measured to give the same throughput with 8 to 15 MiB more memory under load (each
+/// connection keeps its own page cache, statement cache and thread), and one in all halves the heavy
+/// pages' throughput (`docs/performance.md`, "SQLite pool of one connection per core"). PostgreSQL
 /// works in its own processes, and sqlx's default of 10 suits it.
 fn default_max_connections(url: &str) -> u32 {
     if url.starts_with("sqlite:") {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-        (2 * cores).max(2)
+        cores.max(2)
     } else {
         10
     }
@@ -260,4 +263,23 @@ where
         MigrateAction::Fresh => Migrator::fresh(connection).await?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_max_connections;
+
+    #[test]
+    fn sqlite_pools_take_one_connection_per_core_and_at_least_two() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        assert_eq!(
+            default_max_connections("sqlite:///tmp/glossary.db?mode=rwc"),
+            cores.max(2)
+        );
+        assert!(default_max_connections("sqlite::memory:") >= 2);
+        assert_eq!(
+            default_max_connections("postgres://postgres@127.0.0.1:5432/test"),
+            10
+        );
+    }
 }
