@@ -324,6 +324,16 @@ pub struct PoolOptions {
         env = "GLOSSARY_DATABASE_CA_FILE"
     )]
     pub ca_file: Option<std::path::PathBuf>,
+    /// KiB of page cache each SQLite connection keeps (its `cache_size`); unset, SQLite's own
+    /// default of 2 000. Pages not in it are read again from the operating system's file cache. Refused
+    /// on a PostgreSQL URL, whose cache is the server's.
+    #[arg(
+        id = "sqlite_cache_kib",
+        long = "sqlite-cache-kib",
+        env = "GLOSSARY_SQLITE_CACHE_KIB",
+        value_parser = clap::value_parser!(u32).range(64..=1_048_576)
+    )]
+    pub sqlite_cache_kib: Option<u32>,
 }
 
 impl Default for PoolOptions {

@@ -112,6 +112,13 @@ pub async fn connect_with(
             "TLS settings apply to PostgreSQL; the database URL is a SQLite file",
         ));
     }
+    if !sqlite && pool.sqlite_cache_kib.is_some() {
+        return Err(Error::bad_input(
+            "--sqlite-cache-kib",
+            "the page cache setting applies to SQLite; the database URL is not a SQLite file",
+        ));
+    }
+    let sqlite_cache_kib = pool.sqlite_cache_kib;
     if let Some(ca_file) = &pool.ca_file
         && let Err(error) = std::fs::metadata(ca_file)
     {
@@ -143,14 +150,19 @@ pub async fn connect_with(
                 None => postgres,
             }
         })
-        .map_sqlx_sqlite_opts(|sqlite| {
+        .map_sqlx_sqlite_opts(move |sqlite| {
             // WAL lets readers proceed while an import writes; the busy timeout makes concurrent writers wait
             // for each other instead of failing at once. Foreign keys are on (sqlx's default) so cascades work.
-            sqlite
+            let sqlite = sqlite
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
+                .foreign_keys(true);
+            match sqlite_cache_kib {
+                // A negative `cache_size` is a size in KiB rather than a number of pages.
+                Some(kib) => sqlite.pragma("cache_size", format!("-{kib}")),
+                None => sqlite,
+            }
         });
     let mut connection = Database::connect(options).await?;
     let counter = StatementCounter::default();

@@ -9,7 +9,7 @@ use glossary::{
     config::{PoolOptions, SslMode},
     database,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 
 use crate::common::{fresh_database, on_postgres};
 
@@ -133,6 +133,76 @@ async fn postgres_over_tls_with_each_mode() {
 }
 
 #[tokio::test]
+async fn sqlite_page_cache_is_set_on_every_connection_and_refused_for_postgres() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        pool: PoolOptions,
+    }
+    let probe = Probe::parse_from(["probe", "--sqlite-cache-kib", "512"]);
+    assert_eq!(probe.pool.sqlite_cache_kib, Some(512));
+    assert!(
+        Probe::try_parse_from(["probe", "--sqlite-cache-kib", "8"]).is_err(),
+        "a cache smaller than 64 KiB is refused"
+    );
+    let file = std::env::temp_dir().join(format!("glossary-cache-{}.db", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let (db, _) = database::connect_with(
+        &url,
+        PoolOptions {
+            max_connections: 2,
+            min_connections: 2,
+            ..probe.pool.clone()
+        },
+    )
+    .await
+    .unwrap();
+    // Two transactions open at once hold both connections: each has the setting.
+    let first = db.begin().await.unwrap();
+    let second = db.begin().await.unwrap();
+    assert_eq!(
+        (
+            scalar_pragma(&first, "PRAGMA cache_size").await,
+            scalar_pragma(&second, "PRAGMA cache_size").await
+        ),
+        (-512, -512)
+    );
+    drop((first, second));
+    drop(db);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    let (default_db, _) = database::connect("sqlite::memory:").await.unwrap();
+    assert_eq!(
+        scalar_pragma(&default_db, "PRAGMA cache_size").await,
+        -2000,
+        "unset, SQLite keeps its own default"
+    );
+    let error = database::connect_with(
+        "postgres://postgres@127.0.0.1:5432/test",
+        PoolOptions {
+            sqlite_cache_kib: Some(512),
+            ..PoolOptions::default()
+        },
+    )
+    .await
+    .unwrap_err()
+    .describe();
+    assert!(error.contains("applies to SQLite"), "{error}");
+}
+
+/// One integer from a statement on SQLite.
+async fn scalar_pragma(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .expect("one row")
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
+#[tokio::test]
 async fn tls_settings_are_refused_for_sqlite_and_a_missing_ca_file_is_named() {
     let error = database::connect_with(
         "sqlite::memory:",
@@ -193,6 +263,7 @@ async fn pool_sizes_and_timeouts_come_from_the_flags() {
             max_lifetime: Duration::from_secs(60),
             ssl_mode: Some(SslMode::VerifyFull),
             ca_file: Some(PathBuf::from("/etc/ca.pem")),
+            sqlite_cache_kib: None,
         }
     );
     // A pool opened with them holds its minimum and answers within its limits.
