@@ -115,7 +115,7 @@ pub async fn connect_with(
     if !sqlite && pool.sqlite_cache_kib.is_some() {
         return Err(Error::bad_input(
             "--sqlite-cache-kib",
-            "the page cache setting applies to SQLite; the database URL is not a SQLite file",
+            "--sqlite-cache-kib (the page cache of each connection) applies to SQLite; the database URL is not a SQLite file",
         ));
     }
     let sqlite_cache_kib = pool.sqlite_cache_kib;

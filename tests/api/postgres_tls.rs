@@ -189,7 +189,10 @@ async fn sqlite_page_cache_is_set_on_every_connection_and_refused_for_postgres()
     .await
     .unwrap_err()
     .describe();
-    assert!(error.contains("applies to SQLite"), "{error}");
+    assert!(
+        error.contains("--sqlite-cache-kib") && error.contains("applies to SQLite"),
+        "{error}"
+    );
 }
 
 /// One integer from a statement on SQLite.
