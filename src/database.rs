@@ -118,7 +118,6 @@ pub async fn connect_with(
             "--sqlite-cache-kib (the page cache of each connection) applies to SQLite; the database URL is not a SQLite file",
         ));
     }
-    let sqlite_cache_kib = pool.sqlite_cache_kib;
     if let Some(ca_file) = &pool.ca_file
         && let Err(error) = std::fs::metadata(ca_file)
     {
@@ -158,7 +157,7 @@ pub async fn connect_with(
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
-            match sqlite_cache_kib {
+            match pool.sqlite_cache_kib {
                 // A negative `cache_size` is a size in KiB rather than a number of pages.
                 Some(kib) => sqlite.pragma("cache_size", format!("-{kib}")),
                 None => sqlite,

@@ -5,6 +5,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
+use clap::Parser;
 use glossary::{
     config::{PoolOptions, SslMode},
     database,
@@ -28,13 +29,15 @@ async fn test_ca(url: &str) -> PathBuf {
     PathBuf::from(cert_file).with_file_name("ca.crt")
 }
 
-async fn scalar(db: &DatabaseConnection, sql: &str) -> String {
+async fn scalar(db: &impl ConnectionTrait, sql: &str) -> String {
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .unwrap()
         .expect("a row");
     row.try_get_by_index::<String>(0)
+        // Before `bool`, which SQLite's driver also reads from any integer.
+        .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
         .or_else(|_| row.try_get_by_index::<bool>(0).map(|b| b.to_string()))
         .unwrap()
 }
@@ -134,20 +137,23 @@ async fn postgres_over_tls_with_each_mode() {
 
 #[tokio::test]
 async fn sqlite_page_cache_is_set_on_every_connection_and_refused_for_postgres() {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Probe {
-        #[command(flatten)]
-        pool: PoolOptions,
-    }
     let probe = Probe::parse_from(["probe", "--sqlite-cache-kib", "512"]);
     assert_eq!(probe.pool.sqlite_cache_kib, Some(512));
     assert!(
         Probe::try_parse_from(["probe", "--sqlite-cache-kib", "8"]).is_err(),
         "a cache smaller than 64 KiB is refused"
     );
-    let file = std::env::temp_dir().join(format!("glossary-cache-{}.db", std::process::id()));
-    let url = format!("sqlite://{}?mode=rwc", file.display());
+    for refused in ["1048577", "-512", "many"] {
+        assert!(
+            Probe::try_parse_from(["probe", "--sqlite-cache-kib", refused]).is_err(),
+            "{refused} is refused"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("cache.db").display()
+    );
     let (db, _) = database::connect_with(
         &url,
         PoolOptions {
@@ -163,20 +169,17 @@ async fn sqlite_page_cache_is_set_on_every_connection_and_refused_for_postgres()
     let second = db.begin().await.unwrap();
     assert_eq!(
         (
-            scalar_pragma(&first, "PRAGMA cache_size").await,
-            scalar_pragma(&second, "PRAGMA cache_size").await
+            scalar(&first, "PRAGMA cache_size").await,
+            scalar(&second, "PRAGMA cache_size").await
         ),
-        (-512, -512)
+        ("-512".to_owned(), "-512".to_owned())
     );
     drop((first, second));
     drop(db);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-    }
     let (default_db, _) = database::connect("sqlite::memory:").await.unwrap();
     assert_eq!(
-        scalar_pragma(&default_db, "PRAGMA cache_size").await,
-        -2000,
+        scalar(&default_db, "PRAGMA cache_size").await,
+        "-2000",
         "unset, SQLite keeps its own default"
     );
     let error = database::connect_with(
@@ -193,16 +196,6 @@ async fn sqlite_page_cache_is_set_on_every_connection_and_refused_for_postgres()
         error.contains("--sqlite-cache-kib") && error.contains("applies to SQLite"),
         "{error}"
     );
-}
-
-/// One integer from a statement on SQLite.
-async fn scalar_pragma(db: &impl ConnectionTrait, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .expect("one row")
-        .try_get_by_index::<i64>(0)
-        .unwrap()
 }
 
 #[tokio::test]
@@ -230,12 +223,6 @@ async fn tls_settings_are_refused_for_sqlite_and_a_missing_ca_file_is_named() {
 
 #[tokio::test]
 async fn pool_sizes_and_timeouts_come_from_the_flags() {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Probe {
-        #[command(flatten)]
-        pool: PoolOptions,
-    }
     let probe = Probe::parse_from([
         "probe",
         "--database-max-connections",
@@ -282,6 +269,13 @@ async fn pool_sizes_and_timeouts_come_from_the_flags() {
     .await
     .unwrap();
     assert_eq!(scalar(&db, "SELECT 'ok'").await, "ok", "the pool answers");
+}
+
+/// The pool's flags alone, parsed as the server parses them.
+#[derive(clap::Parser)]
+struct Probe {
+    #[command(flatten)]
+    pool: PoolOptions,
 }
 
 /// A real CA certificate (self-signed, its key thrown away) that signed nothing the server has.
