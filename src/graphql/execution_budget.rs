@@ -83,6 +83,11 @@ impl ExecutionBudget {
         })
     }
 
+    /// Where this budget is checked and charged.
+    pub fn metering(&self) -> Metering {
+        self.metering
+    }
+
     /// When the time runs out.
     pub fn deadline(&self) -> Instant {
         self.deadline

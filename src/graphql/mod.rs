@@ -11,6 +11,7 @@ pub mod guards;
 pub mod loaders;
 pub mod mutation;
 pub mod persisted_documents;
+pub mod plain_fields;
 pub mod query;
 pub mod request_errors;
 pub mod request_key;

@@ -535,3 +535,176 @@ async fn list_definitions_come_in_the_forms_asked() {
         html[0]
     );
 }
+
+/// The fields lists answer from their rows (`graphql::plain_fields`) read as their resolvers give them:
+/// each field of `Section`, `Faq` and `Category`, under every list that returns them and under an alias,
+/// selected alone (the plain path) and through a fragment (async-graphql's resolvers), with the HTML
+/// forms, which always take the resolvers, beside them. `Term`'s fields are read through its lists in
+/// `every_term_field_reads_the_same_through_lists`.
+#[tokio::test]
+async fn plain_list_fields_read_as_their_resolvers_give_them() {
+    use glossary::auth::Role;
+    use serde_json::json;
+
+    use crate::common::{pack, spawn_app_with, term_line};
+
+    let app = spawn_app_with(&pack(&[
+        term_line(
+            "alpha",
+            "Alpha",
+            json!({"categories": ["letters", "greek"]}),
+        ),
+        term_line(
+            "zeta",
+            "Zeta",
+            json!({
+                "categories": ["letters"],
+                "related": ["alpha"],
+                "sections": [
+                    {"heading": "Sixth", "body": "It comes after *Alpha* and others."},
+                    {"heading": "Shape", "body": "- a line\n- another"}
+                ],
+                "faqs": [
+                    {"question": "Sixth?", "answer": "Yes, after **Alpha**."},
+                    {"question": "Then?", "answer": "Eta."}
+                ]
+            }),
+        ),
+    ]))
+    .await;
+    let editor = app.key("editor", Role::Editor).await;
+    let letters = app
+        .gql(r#"{ category(slug: "letters") { id } }"#, json!({}))
+        .await;
+    let described = app
+        .gql_as(
+            &editor,
+            r#"mutation($id: ID!) { updateCategory(input: {id: $id, description: "A, B and the rest."})
+                { userErrors { code } } }"#,
+            json!({"id": letters["category"]["id"]}),
+        )
+        .await;
+    assert_eq!(described["updateCategory"]["userErrors"], json!([]));
+
+    // (type, the list's path in a query, each field of the type)
+    let lists: [(&str, &str, &[&str]); 5] = [
+        (
+            "Section",
+            r#"term(slug: "zeta") { sections"#,
+            &[
+                "__typename",
+                "id",
+                "position",
+                "heading",
+                "anchor",
+                "body",
+                "body(format: MARKDOWN)",
+                "body(format: HTML)",
+            ],
+        ),
+        (
+            "Faq",
+            r#"term(slug: "zeta") { faqs"#,
+            &[
+                "__typename",
+                "id",
+                "position",
+                "question",
+                "answer",
+                "answer(format: MARKDOWN)",
+                "answer(format: HTML)",
+            ],
+        ),
+        (
+            "Category",
+            r#"term(slug: "zeta") { categories"#,
+            &["__typename", "id", "slug", "name", "description"],
+        ),
+        (
+            "Category",
+            "categories",
+            &["__typename", "id", "slug", "name", "description"],
+        ),
+        (
+            "Term",
+            r#"suggest(prefix: "a")"#,
+            &[
+                "__typename",
+                "id",
+                "slug",
+                "name",
+                "title",
+                "initial",
+                "definition",
+                "definition(format: HTML)",
+            ],
+        ),
+    ];
+    // The schema's fields of each type are all listed (`Category.terms` is no plain field).
+    for (type_name, _, fields) in &lists[..3] {
+        let schema = app
+            .gql(
+                &format!(r#"{{ __type(name: "{type_name}") {{ fields {{ name }} }} }}"#),
+                json!({}),
+            )
+            .await;
+        for field in schema["__type"]["fields"].as_array().unwrap() {
+            let name = field["name"].as_str().unwrap();
+            assert!(
+                name == "terms" || fields.iter().any(|f| f.split('(').next() == Some(name)),
+                "{type_name}.{name} is not listed"
+            );
+        }
+    }
+    for (type_name, list, fields) in lists {
+        // The list's path closes with as many braces as it opens.
+        let close = "}".repeat(list.matches('{').count() - list.matches('}').count());
+        let all = fields
+            .iter()
+            .enumerate()
+            .map(|(at, field)| format!("f{at}: {field}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let plain = app
+            .gql(
+                &format!("{{ {list} {{ {all} {all} }} {close} }}"),
+                json!({}),
+            )
+            .await;
+        let resolved = app
+            .gql(
+                &format!("{{ {list} {{ ...F }} {close} }} fragment F on {type_name} {{ {all} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(plain, resolved, "{type_name} through {list}");
+        // The list, under its one field or two.
+        let mut items = &plain;
+        while let Some(object) = items.as_object() {
+            items = object.values().next().unwrap();
+        }
+        let items = items.as_array().unwrap();
+        assert!(!items.is_empty(), "{type_name} through {list}: {plain}");
+        assert_eq!(items[0]["f0"], type_name);
+    }
+    // The texts themselves, so that both paths cannot agree on nothing.
+    let page = app
+        .gql(
+            r#"{ term(slug: "zeta") { sections { heading body } faqs { question answer }
+                categories { slug description } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        page["term"]["sections"][0],
+        json!({"heading": "Sixth", "body": "It comes after *Alpha* and others."})
+    );
+    assert_eq!(
+        page["term"]["faqs"][1],
+        json!({"question": "Then?", "answer": "Eta."})
+    );
+    assert_eq!(
+        page["term"]["categories"],
+        json!([{"slug": "letters", "description": "A, B and the rest."}])
+    );
+}

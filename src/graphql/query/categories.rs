@@ -5,7 +5,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     content::categories,
-    graphql::{execution_budget::List, loader, loaders::CategoryBySlug, types::category::Category},
+    graphql::{
+        loader, loaders::CategoryBySlug, plain_fields::PlainList, types::category::Category,
+    },
 };
 
 /// Query fields for categories.
@@ -16,7 +18,7 @@ pub struct CategoryQuery;
 #[Object]
 impl CategoryQuery {
     /// Every category, by name.
-    async fn categories(&self, ctx: &Context<'_>) -> Result<List<Category>> {
+    async fn categories(&self, ctx: &Context<'_>) -> Result<PlainList<Category>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         Ok(categories::all(db)
             .await?

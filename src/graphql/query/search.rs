@@ -9,8 +9,9 @@ use crate::{
     error::Error,
     graphql::{
         cursor::{self, PositionList},
-        execution_budget::List,
-        guards, public_names,
+        guards,
+        plain_fields::PlainList,
+        public_names,
         types::{
             connection::PageInfo,
             search::{SearchConnection, SearchEdge, SearchHit},
@@ -153,7 +154,7 @@ impl SearchQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "What has been typed so far (at most 200 characters).")] prefix: String,
         #[graphql(desc = "How many terms to return (1–20; 10 when omitted).")] first: Option<i32>,
-    ) -> Result<List<Term>> {
+    ) -> Result<PlainList<Term>> {
         let prefix = QueryWords::parse(checked_text(&prefix, "prefix")?);
         let limit = match first {
             None => DEFAULT_SUGGESTIONS,

@@ -6,7 +6,7 @@ use super::{
     connection::{PageInfo, TermEdge},
     term::Term,
 };
-use crate::graphql::execution_budget::{List, Metered};
+use crate::graphql::{execution_budget::Metered, plain_fields::PlainList};
 
 /// A page of the terms linking to a term (Relay cursor connection), by name.
 pub struct BacklinkConnection {
@@ -25,7 +25,7 @@ impl BacklinkConnection {
     }
 
     /// The terms of the page, without cursors.
-    async fn nodes(&self) -> List<&Term> {
+    async fn nodes(&self) -> PlainList<&Term> {
         self.edges.iter().map(TermEdge::node_ref).collect()
     }
 

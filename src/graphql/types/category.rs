@@ -6,7 +6,10 @@ use entity::category;
 use super::connection::{TermConnection, TermOrderInput};
 use crate::{
     content::{term_list::TermFilter, visibility::Visibility},
-    graphql::global_id::{self, NodeKind},
+    graphql::{
+        global_id::{self, NodeKind},
+        plain_fields::{self, PlainFields},
+    },
 };
 
 /// A category of terms ("Roles", "Data"), for category pages.
@@ -68,5 +71,25 @@ impl Category {
             before,
         ))
         .await
+    }
+}
+
+/// The fields a list of categories answers from the rows it holds ([`plain_fields`]): all but their
+/// terms.
+impl PlainFields for Category {
+    fn plain_field(&self, field: &Context<'_>) -> Option<async_graphql::Value> {
+        let category = &self.0;
+        match field.item.node.name.node.as_str() {
+            "id" => Some(global_id::encode(NodeKind::Category, category.id).into()),
+            "slug" => plain_fields::text(&category.slug),
+            "name" => plain_fields::text(&category.name),
+            "description" => Some(
+                category
+                    .description
+                    .as_deref()
+                    .map_or(async_graphql::Value::Null, |text| text.into()),
+            ),
+            _ => None,
+        }
     }
 }

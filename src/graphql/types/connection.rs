@@ -14,7 +14,8 @@ use crate::{
     error::Error,
     graphql::{
         cursor::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
-        execution_budget::{List, Metered},
+        execution_budget::Metered,
+        plain_fields::PlainList,
     },
 };
 
@@ -230,7 +231,7 @@ impl TermConnection {
     }
 
     /// The terms of the page, without cursors.
-    async fn nodes(&self) -> List<&Term> {
+    async fn nodes(&self) -> PlainList<&Term> {
         self.edges.iter().map(|e| &e.node).collect()
     }
 

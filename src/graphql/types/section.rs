@@ -8,6 +8,7 @@ use crate::{
     content::text_forms::TextForms,
     graphql::{
         global_id::{self, NodeKind},
+        plain_fields::{self, PlainFields},
         public_names,
     },
 };
@@ -97,6 +98,25 @@ impl Section {
     }
 }
 
+/// The fields a list of sections answers from the rows it holds ([`plain_fields`]): all but the body
+/// as HTML, which is cross-linked on the fly.
+impl PlainFields for Section {
+    fn plain_field(&self, field: &Context<'_>) -> Option<async_graphql::Value> {
+        let section = &self.0;
+        match field.item.node.name.node.as_str() {
+            "id" => Some(global_id::encode(NodeKind::Section, section.id).into()),
+            "position" => Some(section.position.into()),
+            "heading" => plain_fields::text(&section.heading),
+            "anchor" => plain_fields::text(&section.anchor),
+            "body" => match plain_fields::format_argument(field)? {
+                TextFormat::Markdown => plain_fields::text(&section.body),
+                TextFormat::Html => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// One frequently asked question on a term page.
 pub struct Faq(pub faq::Model);
 
@@ -148,5 +168,23 @@ impl Faq {
             &self.0.answer_html,
         )
         .await
+    }
+}
+
+/// The fields a list of FAQ entries answers from the rows it holds ([`plain_fields`]): all but the
+/// answer as HTML, which is cross-linked on the fly.
+impl PlainFields for Faq {
+    fn plain_field(&self, field: &Context<'_>) -> Option<async_graphql::Value> {
+        let faq = &self.0;
+        match field.item.node.name.node.as_str() {
+            "id" => Some(global_id::encode(NodeKind::Faq, faq.id).into()),
+            "position" => Some(faq.position.into()),
+            "question" => plain_fields::text(&faq.question),
+            "answer" => match plain_fields::format_argument(field)? {
+                TextFormat::Markdown => plain_fields::text(&faq.answer),
+                TextFormat::Html => None,
+            },
+            _ => None,
+        }
     }
 }

@@ -38,6 +38,7 @@ use crate::{
             AliasesByTerm, CategoriesByTerm, FaqsByTerm, Loaded, RelatedTermsByTerm,
             SectionsByTerm, TermById,
         },
+        plain_fields::{self, PlainFields, PlainList},
     },
 };
 
@@ -117,6 +118,25 @@ impl Term {
     }
 }
 
+/// The fields a list of terms answers from the rows it holds ([`plain_fields`]): those whose resolvers
+/// below only read a column.
+impl PlainFields for Term {
+    fn plain_field(&self, field: &Context<'_>) -> Option<async_graphql::Value> {
+        let term = &self.0;
+        match field.item.node.name.node.as_str() {
+            "id" => Some(global_id::encode(NodeKind::Term, term.id).into()),
+            "slug" => plain_fields::text(&term.slug),
+            "name" => plain_fields::text(&term.name),
+            "title" => plain_fields::text(&term.title),
+            "initial" => plain_fields::text(&term.initial),
+            "definition" => plain_fields::text(
+                plain_fields::format_argument(field)?.pick(&term.definition, &term.definition_html),
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis when it cut.
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -172,7 +192,7 @@ impl Term {
     }
 
     /// The page body, in order.
-    async fn sections(&self, ctx: &Context<'_>) -> Result<List<Section>> {
+    async fn sections(&self, ctx: &Context<'_>) -> Result<PlainList<Section>> {
         let sections = loader(ctx)
             .load_one(SectionsByTerm {
                 term: self.0.id,
@@ -228,7 +248,7 @@ impl Term {
     }
 
     /// The FAQ list, in order.
-    async fn faqs(&self, ctx: &Context<'_>) -> Result<List<Faq>> {
+    async fn faqs(&self, ctx: &Context<'_>) -> Result<PlainList<Faq>> {
         // A selection reads the forms of the answers it shows, and none when it shows questions alone
         // (long texts, copied for nothing).
         let faqs = loader(ctx)
@@ -253,7 +273,7 @@ impl Term {
             desc = "At most this many (0–100); all of them (a term lists at most 100) when omitted."
         )]
         first: Option<i32>,
-    ) -> Result<List<Term>> {
+    ) -> Result<PlainList<Term>> {
         let limit = match first {
             None => usize::MAX,
             Some(n) if n < 0 => {
@@ -286,7 +306,7 @@ impl Term {
     }
 
     /// The categories the term belongs to, by name.
-    async fn categories(&self, ctx: &Context<'_>) -> Result<List<Category>> {
+    async fn categories(&self, ctx: &Context<'_>) -> Result<PlainList<Category>> {
         let categories = loader(ctx).load_one(CategoriesByTerm(self.0.id)).await?;
         Ok(categories
             .map(Loaded::into_inner)
@@ -309,7 +329,7 @@ impl Term {
 
     /// The published terms this page's sections and FAQ answers link to (automatic cross-links), in
     /// order of first mention.
-    async fn mentions(&self, ctx: &Context<'_>) -> Result<List<Term>> {
+    async fn mentions(&self, ctx: &Context<'_>) -> Result<PlainList<Term>> {
         // Boxed: see the note on large resolvers above `impl Term`.
         Box::pin(async move {
             let loader = loader(ctx);
