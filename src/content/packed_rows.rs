@@ -18,7 +18,7 @@ use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, QueryResult, Statement,
     sqlx::{self, Decode, Postgres, Sqlite, Type},
 };
-use serde::de::{Deserialize, Deserializer, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error as _, SeqAccess, Visitor};
 
 /// One value of a packed row, as SQLite's JSON writes it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -268,22 +268,86 @@ fn packed_sql(sql: &str, width: usize) -> String {
     )
 }
 
-/// The rows of a packed JSON array, each checked to hold `width` values.
+/// The rows of a packed JSON array, each checked to hold `width` values. They are read straight into
+/// [`Row`]s, each row's cells into a vector of its exact size.
 fn unpack(json: &str, width: usize) -> Result<Vec<Row>, DbErr> {
-    let rows: Vec<Vec<Cell>> = serde_json::from_str(json)
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let rows = PackedRows { width }
+        .deserialize(&mut reader)
+        .and_then(|rows| reader.end().map(|()| rows))
         .map_err(|e| DbErr::Type(format!("packed rows are not readable: {e}")))?;
-    rows.into_iter()
-        .map(|cells| {
-            if cells.len() == width {
-                Ok(Row::Packed(cells))
-            } else {
-                Err(DbErr::Type(format!(
-                    "a packed row holds {} values, not {width}",
-                    cells.len()
-                )))
+    Ok(rows)
+}
+
+/// Reads a JSON array of rows of `width` cells.
+struct PackedRows {
+    width: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for PackedRows {
+    type Value = Vec<Row>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Row>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PackedRows {
+    type Value = Vec<Row>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut rows: A) -> Result<Vec<Row>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(cells) = rows.next_element_seed(PackedRow { width: self.width })? {
+            out.push(Row::Packed(cells));
+        }
+        Ok(out)
+    }
+}
+
+/// Reads one row: a JSON array of exactly `width` cells.
+struct PackedRow {
+    width: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for PackedRow {
+    type Value = Vec<Cell>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Cell>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PackedRow {
+    type Value = Vec<Cell>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a row of {} values", self.width)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut values: A) -> Result<Vec<Cell>, A::Error> {
+        let mut cells = Vec::with_capacity(self.width);
+        while let Some(cell) = values.next_element()? {
+            if cells.len() == self.width {
+                return Err(A::Error::custom(format!(
+                    "a packed row holds more than {} values",
+                    self.width
+                )));
             }
-        })
-        .collect()
+            cells.push(cell);
+        }
+        if cells.len() != self.width {
+            return Err(A::Error::custom(format!(
+                "a packed row holds {} values, not {}",
+                cells.len(),
+                self.width
+            )));
+        }
+        Ok(cells)
+    }
 }
 
 #[cfg(test)]
@@ -396,6 +460,38 @@ mod tests {
         assert!(wrong.contains("position 1"), "{wrong}");
         // A row narrower than announced is refused rather than read short.
         assert!(fetch(&db, select(4), 5).await.is_err());
+    }
+
+    #[test]
+    fn packed_text_of_another_shape_is_refused() {
+        assert!(unpack("[]", 2).unwrap().is_empty());
+        let rows = unpack(r#"[[1,"a\"b"],[null,2.5]]"#, 2).unwrap();
+        let cells: Vec<&Vec<Cell>> = rows
+            .iter()
+            .map(|row| match row {
+                Row::Packed(cells) => cells,
+                Row::Driver(_) => panic!("a packed row"),
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                &vec![Cell::Integer(1), Cell::Text("a\"b".into())],
+                &vec![Cell::Null, Cell::Real(2.5)]
+            ]
+        );
+        for (bad, why) in [
+            ("[[1]]", "holds 1 values, not 2"),
+            ("[[1,2,3]]", "more than 2 values"),
+            ("[1]", "a row of 2 values"),
+            (r#"{"a":1}"#, "an array of rows"),
+            ("[[1,2]] [[3,4]]", "trailing characters"),
+            ("[[1,[2]]]", "a number, a string or null"),
+            ("[[1,2]", "EOF"),
+        ] {
+            let error = unpack(bad, 2).unwrap_err().to_string();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
     }
 
     #[test]
