@@ -11,6 +11,7 @@ use crate::{
         execution_budget::List,
         guards, loader,
         loaders::{AnyTermBySlug, TermBySlug},
+        plain_fields::PlainObject,
         types::{
             connection::{TermConnection, TermOrderInput},
             page_parts::GlossaryLetter,
@@ -75,18 +76,14 @@ impl TermQuery {
             default
         )]
         preview: bool,
-    ) -> Result<Option<Term>> {
-        if preview {
+    ) -> Result<Option<PlainObject<Term>>> {
+        let found = if preview {
             guards::viewer(ctx).require(Role::Editor)?;
-            return Ok(loader(ctx)
-                .load_one(AnyTermBySlug(slug))
-                .await?
-                .map(|t| Term(t.into_inner())));
-        }
-        Ok(loader(ctx)
-            .load_one(TermBySlug(slug))
-            .await?
-            .map(|t| Term(t.into_inner())))
+            loader(ctx).load_one(AnyTermBySlug(slug)).await?
+        } else {
+            loader(ctx).load_one(TermBySlug(slug)).await?
+        };
+        Ok(found.map(|t| PlainObject(Term(t.into_inner()))))
     }
 
     /// Published terms as a Relay connection: 20 per page unless `first` or `last` says otherwise (at most 100).

@@ -6,7 +6,7 @@ use super::{
     connection::{PageInfo, TermEdge},
     term::Term,
 };
-use crate::graphql::{execution_budget::Metered, plain_fields::PlainList};
+use crate::graphql::plain_fields::PlainList;
 
 /// A page of the terms linking to a term (Relay cursor connection), by name.
 pub struct BacklinkConnection {
@@ -20,8 +20,8 @@ pub struct BacklinkConnection {
 #[Object]
 impl BacklinkConnection {
     /// The terms of the page with their cursors.
-    async fn edges(&self) -> Metered<&[TermEdge]> {
-        Metered(&self.edges)
+    async fn edges(&self) -> PlainList<&TermEdge> {
+        self.edges.iter().collect()
     }
 
     /// The terms of the page, without cursors.

@@ -14,8 +14,7 @@ use crate::{
     error::Error,
     graphql::{
         cursor::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
-        execution_budget::Metered,
-        plain_fields::PlainList,
+        plain_fields::{self, PlainFields, PlainList, PlainObject},
     },
 };
 
@@ -110,8 +109,18 @@ impl TermEdge {
     }
 
     /// The term.
-    async fn node(&self) -> &Term {
-        &self.node
+    async fn node(&self) -> PlainObject<&Term> {
+        PlainObject(&self.node)
+    }
+}
+
+/// The fields a list of edges answers from the edges it holds ([`plain_fields`]): the cursor.
+impl PlainFields for TermEdge {
+    fn plain_field(&self, field: &Context<'_>) -> Option<async_graphql::Value> {
+        match field.item.node.name.node.as_str() {
+            "cursor" => plain_fields::text(&self.cursor),
+            _ => None,
+        }
     }
 }
 
@@ -226,8 +235,8 @@ impl TermConnection {
 #[Object]
 impl TermConnection {
     /// The terms of the page with their cursors.
-    async fn edges(&self) -> Metered<&[TermEdge]> {
-        Metered(&self.edges)
+    async fn edges(&self) -> PlainList<&TermEdge> {
+        self.edges.iter().collect()
     }
 
     /// The terms of the page, without cursors.
