@@ -251,12 +251,14 @@ pub async fn fetch(
     let Some(row) = row.try_as_sqlite_row() else {
         return Err(DbErr::Type("a packed row comes from SQLite".into()));
     };
-    let json: &str = driver_value(row, 0)?;
-    unpack(json, width)
+    let count: i64 = driver_value(row, 0)?;
+    let json: &str = driver_value(row, 1)?;
+    unpack(json, width, usize::try_from(count).unwrap_or(0))
 }
 
-/// `sql` with its rows packed into one JSON array of `width`-value arrays. The statement becomes a common
-/// table expression whose columns are renamed by position, so its own select list is left as it is.
+/// `sql` with its rows packed into one JSON array of `width`-value arrays, after their number. The
+/// statement becomes a common table expression whose columns are renamed by position, so its own select
+/// list is left as it is.
 /// SQLite runs a CTE with an `ORDER BY` under an aggregate as a co-routine (it cannot flatten it into
 /// the aggregate), so the rows reach `json_group_array` in the statement's order; a test holds that.
 fn packed_sql(sql: &str, width: usize) -> String {
@@ -264,24 +266,28 @@ fn packed_sql(sql: &str, width: usize) -> String {
     let names = names.join(", ");
     format!(
         "WITH \"packed_rows\"({names}) AS ({sql}) \
-         SELECT json_group_array(json_array({names})) FROM \"packed_rows\""
+         SELECT count(*), json_group_array(json_array({names})) FROM \"packed_rows\""
     )
 }
 
 /// The rows of a packed JSON array, each checked to hold `width` values. They are read straight into
-/// [`Row`]s, each row's cells into a vector of its exact size.
-fn unpack(json: &str, width: usize) -> Result<Vec<Row>, DbErr> {
+/// [`Row`]s, each row's cells into a vector of its exact size, in a vector made for `count` rows (their
+/// number as SQLite counted them; only a hint, bounded by what the text can hold).
+fn unpack(json: &str, width: usize, count: usize) -> Result<Vec<Row>, DbErr> {
     let mut reader = serde_json::Deserializer::from_str(json);
-    let rows = PackedRows { width }
+    // A row takes two bytes at least (`[]`).
+    let count = count.min(json.len() / 2);
+    let rows = PackedRows { width, count }
         .deserialize(&mut reader)
         .and_then(|rows| reader.end().map(|()| rows))
         .map_err(|e| DbErr::Type(format!("packed rows are not readable: {e}")))?;
     Ok(rows)
 }
 
-/// Reads a JSON array of rows of `width` cells.
+/// Reads a JSON array of rows of `width` cells, about `count` of them.
 struct PackedRows {
     width: usize,
+    count: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for PackedRows {
@@ -300,7 +306,7 @@ impl<'de> Visitor<'de> for PackedRows {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut rows: A) -> Result<Vec<Row>, A::Error> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.count);
         while let Some(cells) = rows.next_element_seed(PackedRow { width: self.width })? {
             out.push(Row::Packed(cells));
         }
@@ -464,8 +470,14 @@ mod tests {
 
     #[test]
     fn packed_text_of_another_shape_is_refused() {
-        assert!(unpack("[]", 2).unwrap().is_empty());
-        let rows = unpack(r#"[[1,"a\"b"],[null,2.5]]"#, 2).unwrap();
+        assert!(unpack("[]", 2, 0).unwrap().is_empty());
+        // The count is a hint: a wrong one reserves no more than the text can hold, and reads the same.
+        for count in [0, 1, usize::MAX] {
+            let rows = unpack("[[1,2]]", 2, count).unwrap();
+            assert_eq!(rows.len(), 1);
+            assert!(rows.capacity() <= 4, "{count}: {}", rows.capacity());
+        }
+        let rows = unpack(r#"[[1,"a\"b"],[null,2.5]]"#, 2, 2).unwrap();
         let cells: Vec<&Vec<Cell>> = rows
             .iter()
             .map(|row| match row {
@@ -489,7 +501,7 @@ mod tests {
             ("[[1,[2]]]", "a number, a string or null"),
             ("[[1,2]", "EOF"),
         ] {
-            let error = unpack(bad, 2).unwrap_err().to_string();
+            let error = unpack(bad, 2, 1).unwrap_err().to_string();
             assert!(error.contains(why), "{bad}: {error}");
         }
     }

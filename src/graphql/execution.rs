@@ -31,7 +31,13 @@ pub enum Outcome {
     /// The budget ran out and the query was abandoned: one coded error, no data.
     Abandoned(ServerError, Exhausted),
     /// It ran: data and field errors, shaped and coded.
-    Completed(Response),
+    Completed {
+        /// The response.
+        response: Response,
+        /// Its data's size in JSON but for escapes, as the budget measured it (0 when unmeasured):
+        /// what a buffer for the serialised response should hold.
+        data_bytes: usize,
+    },
 }
 
 /// Runs `request` (built from `admitted`, with the caller's data attached).
@@ -68,10 +74,10 @@ pub async fn run(
     let (label, errors) = match &outcome {
         Outcome::Refused(errors) => (OperationOutcome::Refused, errors.as_slice()),
         Outcome::Abandoned(error, _) => (OperationOutcome::Abandoned, std::slice::from_ref(error)),
-        Outcome::Completed(response) if response.errors.is_empty() => {
+        Outcome::Completed { response, .. } if response.errors.is_empty() => {
             (OperationOutcome::Success, response.errors.as_slice())
         }
-        Outcome::Completed(response) => {
+        Outcome::Completed { response, .. } => {
             (OperationOutcome::PartialSuccess, response.errors.as_slice())
         }
     };
@@ -122,9 +128,11 @@ async fn run_admitted(
     } else {
         schema.execute(request).await
     };
-    if is_query {
-        budget.settle(&response.data);
-    }
+    let data_bytes = if is_query {
+        budget.settle(&response.data)
+    } else {
+        0
+    };
     if is_query && let Some(exhausted) = budget.exhausted() {
         return Outcome::Abandoned(budget.error(exhausted), exhausted);
     }
@@ -139,7 +147,10 @@ async fn run_admitted(
     }
     admitted.validation.record_pass();
     finish(admission, admitted, limits, &mut response);
-    Outcome::Completed(response)
+    Outcome::Completed {
+        response,
+        data_bytes,
+    }
 }
 
 /// Shapes an executed response (or one event of a subscription): spec nulls and field order, capped and

@@ -167,11 +167,17 @@ impl ExecutionBudget {
 
     /// Measures a query's whole response, once it has run per list, against the cap: what lists did
     /// not charge (fields outside any list) counts here. Afterwards [`Self::exhausted`] tells whether it
-    /// fits.
-    pub fn settle(&self, data: &Value) {
-        if self.metering == Metering::PerList && deep_size(data) > self.max_bytes {
+    /// fits. Returns the size measured, the bytes of `data` in JSON but for escapes (for the buffer it
+    /// is written to); 0 when metered per field, where the fields charged themselves.
+    pub fn settle(&self, data: &Value) -> usize {
+        if self.metering != Metering::PerList {
+            return 0;
+        }
+        let size = deep_size(data);
+        if size > self.max_bytes {
             let _ = self.run_out_of_space();
         }
+        size
     }
 }
 

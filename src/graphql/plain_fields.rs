@@ -28,7 +28,7 @@
 //! extensions ([`super::execution_budget`]), are resolved here. `tests/api/term_columns.rs` reads
 //! every field both ways; the tests below check the order, the keys, errors and the fallbacks.
 
-use std::{borrow::Cow, collections::HashSet, future::Future, pin::Pin, sync::Arc};
+use std::{borrow::Cow, future::Future, pin::Pin, sync::Arc};
 
 use async_graphql::{
     ContainerType, Context, ContextSelectionSet, OutputType, Positioned, ServerResult, Value,
@@ -36,7 +36,6 @@ use async_graphql::{
     parser::types::{Field, Selection},
     registry::Registry,
 };
-use foldhash::fast::RandomState;
 use futures_util::future::join_all;
 
 use super::{
@@ -157,6 +156,9 @@ impl<T: PlainFields + ContainerType + Send + Sync> OutputType for PlainObject<T>
     }
 }
 
+/// The most fields a selection resolved here may have.
+const MAX_OWN_FIELDS: usize = 32;
+
 /// The fields selected on the objects of `ctx`, each response key once, when this module may resolve
 /// them: a query (on a schema without extensions, metered per list), and a selection of fields alone,
 /// without fragments or directives, whose repeated keys are leaves (whose first value stands; others
@@ -169,8 +171,12 @@ fn own_fields<'a>(ctx: &ContextSelectionSet<'a>) -> Option<Vec<&'a Positioned<Fi
         return None;
     }
     let selection = &ctx.item.node.items;
-    let mut fields = Vec::with_capacity(selection.len());
-    let mut keys = HashSet::with_capacity_and_hasher(selection.len(), RandomState::default());
+    // Repeated keys are found by comparing each key with those before it: a selection too wide for that
+    // to stay cheap (none of ours comes near) is left to async-graphql.
+    if selection.len() > MAX_OWN_FIELDS {
+        return None;
+    }
+    let mut fields: Vec<&Positioned<Field>> = Vec::with_capacity(selection.len());
     for selection in selection {
         let Selection::Field(field) = &selection.node else {
             return None;
@@ -178,7 +184,8 @@ fn own_fields<'a>(ctx: &ContextSelectionSet<'a>) -> Option<Vec<&'a Positioned<Fi
         if !field.node.directives.is_empty() {
             return None;
         }
-        if keys.insert(field.node.response_key().node.as_str()) {
+        let key = &field.node.response_key().node;
+        if !fields.iter().any(|f| &f.node.response_key().node == key) {
             fields.push(field);
         } else if !field.node.selection_set.node.items.is_empty() {
             return None;
@@ -511,6 +518,16 @@ mod tests {
             "{data}"
         );
         assert_eq!(answered, 8);
+
+        // A selection wider than MAX_OWN_FIELDS is left to async-graphql.
+        for (width, answered) in [
+            (MAX_OWN_FIELDS, 2 * MAX_OWN_FIELDS),
+            (MAX_OWN_FIELDS + 1, 0),
+        ] {
+            let fields: Vec<String> = (0..width).map(|at| format!("w{at}: word")).collect();
+            let query = format!("{{ items {{ {} }} }}", fields.join(" "));
+            assert_eq!(same_both_ways(&query).await.1, answered, "{width} fields");
+        }
 
         // `@skip` and `@include` are applied before: what is left is answered here.
         let (data, answered) = same_both_ways(

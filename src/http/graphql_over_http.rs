@@ -144,14 +144,14 @@ fn request_errors_response(media: ResponseMediaType, errors: &[ServerError]) -> 
 }
 
 fn serialized(status: StatusCode, media: ResponseMediaType, body: &ResponseBody<'_>) -> Response {
-    text_response(status, media, to_bytes(body))
+    text_response(status, media, to_bytes(body, 0))
 }
 
 /// A response body's JSON: `{"data":…,"errors":[…],"extensions":{…}}`, each member only when present.
 /// `data` goes through [`response_json`] (its strings escaped a word at a time), errors and extensions
 /// through `serde_json`.
-fn to_bytes(body: &ResponseBody<'_>) -> Bytes {
-    body_json(body)
+fn to_bytes(body: &ResponseBody<'_>, data_bytes: usize) -> Bytes {
+    body_json(body, data_bytes)
         .unwrap_or_else(|_| {
             ErrorCode::InternalServerError
                 .request_error_body("Internal server error")
@@ -161,9 +161,11 @@ fn to_bytes(body: &ResponseBody<'_>) -> Bytes {
         .into()
 }
 
-/// [`to_bytes`]'s JSON, or why `serde_json` could not write an error or an extension.
-fn body_json(body: &ResponseBody<'_>) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1024);
+/// [`to_bytes`]'s JSON, or why `serde_json` could not write an error or an extension. `data_bytes` is
+/// the data's size as measured before (0 when unknown): the buffer starts with room for it and its
+/// escapes, so that a large page is not copied from buffer to buffer as it grows.
+fn body_json(body: &ResponseBody<'_>, data_bytes: usize) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(1024.max(data_bytes + data_bytes / 16 + 256));
     out.push(b'{');
     if let Some(data) = body.data {
         member(&mut out, "data");
@@ -408,12 +410,18 @@ async fn admit_and_run(
             serialized(status, media, &body)
         }
         // Serialised straight from async-graphql's values: they keep the field order of the query.
-        Outcome::Completed(response) => {
-            let body = to_bytes(&ResponseBody {
-                data: Some(&response.data),
-                errors: &response.errors,
-                extensions: &response.extensions,
-            });
+        Outcome::Completed {
+            response,
+            data_bytes,
+        } => {
+            let body = to_bytes(
+                &ResponseBody {
+                    data: Some(&response.data),
+                    errors: &response.errors,
+                    extensions: &response.extensions,
+                },
+                data_bytes,
+            );
             let public = anonymous
                 && response.errors.is_empty()
                 && admitted.operation_type == OperationType::Query;

@@ -570,7 +570,7 @@ impl Session {
                 )
                 .await
                 {
-                    Outcome::Completed(response) => OperationEvent::Result(response),
+                    Outcome::Completed { response, .. } => OperationEvent::Result(response),
                     Outcome::Refused(errors) => OperationEvent::Failed(errors),
                     Outcome::Abandoned(error, _) => OperationEvent::Failed(vec![error]),
                 }
