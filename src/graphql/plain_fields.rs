@@ -23,10 +23,11 @@
 //! propagates that).
 //!
 //! Anything else takes async-graphql's path, with the same result: a fragment, a directive, a repeated
-//! key with a selection below it (whose selections would need merging). So does a request run with
-//! extensions, which must see every field: only queries, metered per list on the schemas without
-//! extensions ([`super::execution_budget`]), are resolved here. `tests/api/term_columns.rs` reads
-//! every field both ways; the tests below check the order, the keys, errors and the fallbacks.
+//! key with a selection below it (whose selections would need merging), a selection of more than 32
+//! fields. So does a request run with extensions, which must see every field: only queries, metered
+//! per list on the schemas without extensions ([`super::execution_budget`]), are resolved here.
+//! `tests/api/term_columns.rs` reads every field both ways; the tests below check the order, the
+//! keys, errors and the fallbacks.
 
 use std::{borrow::Cow, future::Future, pin::Pin, sync::Arc};
 
@@ -43,12 +44,12 @@ use super::{
     types::text::TextFormat,
 };
 
-/// An object type whose plain fields a [`PlainList`] can answer from the item alone.
+/// An object type whose plain fields a [`PlainList`] or a [`PlainObject`] answers from the object alone.
 pub trait PlainFields: OutputType {
     /// The value of the field `field` asks for on `self`, exactly as its resolver gives it, when that
-    /// field is plain: held by the item, read without waiting, never an error, no guard. `None` for
-    /// any other field, or arguments that make it so (an HTML text linked on the fly): the list then
-    /// resolves the usual way. Whether a field is plain may depend on its name and arguments only.
+    /// field is plain: held by the object, read without waiting, never an error, no guard. `None` for
+    /// any other field, or arguments that make it so (an HTML text linked on the fly): the field then
+    /// runs through its resolver. Whether a field is plain may depend on its name and arguments only.
     fn plain_field(&self, field: &Context<'_>) -> Option<Value>;
 }
 
