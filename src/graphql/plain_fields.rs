@@ -73,6 +73,15 @@ pub fn text(value: &str) -> Option<Value> {
     Some(Value::String(value.to_owned()))
 }
 
+/// A rich text field's value when its `format` asks for the Markdown, held as `markdown`; `None` for
+/// the HTML, which is cross-linked on the fly by its resolver.
+pub fn markdown_text(field: &Context<'_>, markdown: &str) -> Option<Value> {
+    match format_argument(field)? {
+        TextFormat::Markdown => text(markdown),
+        TextFormat::Html => None,
+    }
+}
+
 /// A list field's items, whose plain fields may be answered directly (see the module's comment). In the
 /// schema it is the list it wraps.
 #[derive(Clone, Debug)]

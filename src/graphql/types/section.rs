@@ -108,10 +108,7 @@ impl PlainFields for Section {
             "position" => Some(section.position.into()),
             "heading" => plain_fields::text(&section.heading),
             "anchor" => plain_fields::text(&section.anchor),
-            "body" => match plain_fields::format_argument(field)? {
-                TextFormat::Markdown => plain_fields::text(&section.body),
-                TextFormat::Html => None,
-            },
+            "body" => plain_fields::markdown_text(field, &section.body),
             _ => None,
         }
     }
@@ -180,10 +177,7 @@ impl PlainFields for Faq {
             "id" => Some(global_id::encode(NodeKind::Faq, faq.id).into()),
             "position" => Some(faq.position.into()),
             "question" => plain_fields::text(&faq.question),
-            "answer" => match plain_fields::format_argument(field)? {
-                TextFormat::Markdown => plain_fields::text(&faq.answer),
-                TextFormat::Html => None,
-            },
+            "answer" => plain_fields::markdown_text(field, &faq.answer),
             _ => None,
         }
     }
