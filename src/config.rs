@@ -83,12 +83,13 @@ pub enum LogFormat {
 pub struct SchemaOptions {
     /// Microseconds a DataLoader batch waits for more keys before its one query. Resolvers of one request
     /// register their keys within microseconds of each other, and the delay is added to every response
-    /// that uses a loader, so it is short; `bench/read.sh` measures the effect of other values.
+    /// that uses a loader, so it is short; `bench/read.sh` measures the effect of other values. The wait
+    /// is on tokio's timer, which fires on millisecond ticks: a batch waits up to a millisecond more.
     #[arg(
         long = "batch-delay-us",
         env = "GLOSSARY_BATCH_DELAY_US",
         value_parser = microseconds,
-        default_value = "500"
+        default_value = "100"
     )]
     pub batch_delay: Duration,
     /// Where automatic cross-links in section bodies and FAQ answers point: this prefix followed by

@@ -79,6 +79,13 @@ pub struct ContentLoader {
 pub type ContentDataLoader = DataLoader<ContentLoader>;
 
 /// Builds the schema-wide DataLoader; `batch_delay` is how long a batch waits for more keys.
+///
+/// The wait is a tokio timer (async-graphql's `tokio-timer` feature), fired by the runtime's workers
+/// between tasks. Without that feature async-graphql waits on an `async-io` timer, which runs a reactor
+/// thread of its own: every batch woke that thread and then, from it, a tokio worker, two thread
+/// hand-offs that on two cores cost a term page a third of its CPU under load (docs/performance.md,
+/// "Batch wait on tokio's timer"). Tokio's timer fires on millisecond ticks, so a batch waits from
+/// `batch_delay` to a millisecond more.
 pub fn content_data_loader(db: DatabaseConnection, batch_delay: Duration) -> ContentDataLoader {
     DataLoader::new(ContentLoader { db }, tokio::spawn).delay(batch_delay)
 }

@@ -114,3 +114,30 @@ async fn the_metrics_page_exports_the_statement_count() {
         "{before} ≤ {exported} ≤ {after}"
     );
 }
+
+/// DataLoader batches wait on tokio's timer, fired by the runtime's own workers: no request may start
+/// the `async-io` reactor thread that async-graphql falls back to without its `tokio-timer` feature
+/// (every batch woke it and, from it, a worker: docs/performance.md, "Batch wait on tokio's timer").
+/// Every test of this binary shares the process, so any batch anywhere would have started it.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn batches_wait_without_a_timer_thread_of_their_own() {
+    let app = uncached_app(20).await;
+    let before = app.statements();
+    let data = app.gql(PAGE, json!({"first": 20})).await;
+    assert_eq!(data["terms"]["nodes"].as_array().unwrap().len(), 20);
+    assert!(
+        app.statements() > before,
+        "the page went through the loaders"
+    );
+    let threads: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    assert!(!threads.is_empty(), "the process's threads are listed");
+    assert!(
+        !threads.iter().any(|name| name == "async-io"),
+        "a batch started async-io's timer thread: {threads:?}"
+    );
+}
