@@ -83,7 +83,7 @@ pub type ContentDataLoader = DataLoader<ContentLoader>;
 /// The wait is a tokio timer (async-graphql's `tokio-timer` feature), fired by the runtime's workers
 /// between tasks. Without that feature async-graphql waits on an `async-io` timer, which runs a reactor
 /// thread of its own: every batch woke that thread and then, from it, a tokio worker, two thread
-/// hand-offs that on two cores cost a term page a third of its CPU under load (docs/performance.md,
+/// hand-offs that on two cores cost a term page up to a third of its CPU under load (docs/performance.md,
 /// "Batch wait on tokio's timer"). Tokio's timer fires on millisecond ticks, so a batch waits from
 /// `batch_delay` to a millisecond more.
 pub fn content_data_loader(db: DatabaseConnection, batch_delay: Duration) -> ContentDataLoader {

@@ -69,6 +69,7 @@ const UNPUBLISH: &str =
 #[tokio::test]
 async fn a_repeated_anonymous_query_costs_no_sql_and_any_spelling_of_it_hits() {
     let app = spawn_app_with(&fixture()).await;
+    app.settle().await;
     let (first, cost) = page(&app, PAGE, "api").await;
     assert!(cost > 0);
     let (again, cost) = page(&app, PAGE, "api").await;

@@ -202,6 +202,22 @@ impl TestApp {
         self.state.statements.get()
     }
 
+    /// Waits until the app's background tasks have run their first passes (the mail outbox and the
+    /// publication schedule each read the database once as they start, whenever the runtime gets to
+    /// them): until no statement has run for 50 ms, for at most five seconds. A test that counts the
+    /// statements of its own requests calls it first, so that a busy machine does not charge it theirs.
+    pub async fn settle(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut seen = self.statements();
+        let mut quiet = 0;
+        while quiet < 5 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            let now = self.statements();
+            quiet = if now == seen { quiet + 1 } else { 0 };
+            seen = now;
+        }
+    }
+
     /// POSTs a GraphQL request the way a modern client does and returns status and JSON body.
     pub async fn post(&self, query: &str, variables: Value) -> (u16, Value) {
         self.post_as(None, query, variables).await
