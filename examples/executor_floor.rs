@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// The same allocator as the server's (`src/main.rs`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: glossary::allocator::Mimalloc = glossary::allocator::Mimalloc;
 
 /// A term as the captured answers show it; fields they do not show are empty.
 #[derive(Default)]

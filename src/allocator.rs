@@ -1,7 +1,17 @@
-//! Tuning of the binary's allocator (mimalloc, chosen in `main.rs`). Its default keeps freed pages for a
-//! second before they go back to the kernel, which under a burst keeps a public server's footprint at its
-//! peak: under 256 connections asking for 50-term pages the process peaked at about 125 MiB with the
-//! default and about 100 MiB with a 10 ms delay, at the same requests per second (docs/performance.md).
+//! The binary's allocator (mimalloc, made the global allocator in `main.rs`) and its tuning.
+//!
+//! [`Mimalloc`] asks mimalloc for a plain block (`mi_malloc`) whenever the block's natural alignment
+//! serves, as the C code in the process does. The `mimalloc` crate's allocator asks for an aligned block
+//! (`mi_malloc_aligned`) every time, and mimalloc v3 serves an aligned request from its fast path only
+//! while the size's page has a free block at hand and, past that, over-allocates unless the rounded size
+//! is a power of two: a 24-byte block became a 32-byte one, a 5-byte string a 16-byte one, each through
+//! the slow path. That was 4% of a 50-term list page's instructions (docs/performance.md, "Plain blocks
+//! from mimalloc"; the same finding upstream: purpleprotocol/mimalloc_rust#170).
+//!
+//! mimalloc's default keeps freed pages for a second before they go back to the kernel, which under a
+//! burst keeps a public server's footprint at its peak: under 256 connections asking for 50-term pages
+//! the process peaked at about 125 MiB with the default and about 100 MiB with a 10 ms delay, at the
+//! same requests per second (docs/performance.md).
 //!
 //! Committing arenas on demand (`MIMALLOC_ARENA_EAGER_COMMIT=0`) saves another 10 to 20 MiB, but only as
 //! an environment variable: mimalloc reserves its first arena before `main` runs.
@@ -11,11 +21,79 @@
 //! anonymous memory was in huge pages, and with them switched off the peak RSS fell by a third to a half
 //! at no cost in CPU per request (docs/performance.md). [`return_memory_promptly`] switches them off.
 
+use std::alloc::{GlobalAlloc, Layout};
+use std::ffi::c_void;
+
 #[cfg(test)]
 use libmimalloc_sys::mi_option_get;
 use std::ffi::c_long;
 
-use libmimalloc_sys::{mi_option_set, mi_option_t};
+use libmimalloc_sys::{
+    mi_free, mi_malloc, mi_malloc_aligned, mi_option_set, mi_option_t, mi_realloc,
+    mi_realloc_aligned, mi_zalloc, mi_zalloc_aligned,
+};
+
+/// mimalloc as a Rust global allocator: plain blocks where their natural alignment serves, aligned ones
+/// for the rest.
+pub struct Mimalloc;
+
+/// The alignment of every `mi_malloc` block whose size is a multiple of it, up to mimalloc's
+/// `MI_MAX_ALIGN_SIZE` (16 on 64-bit targets): size classes above 8 bytes are multiples of 16 and a page's
+/// first block is 16-aligned, as C's `malloc` must be for any object that fits. A test checks it.
+const NATURAL_ALIGN: usize = 16;
+
+/// Whether a plain block of `size` bytes is aligned to `align` (a power of two).
+#[inline]
+fn naturally_aligned(size: usize, align: usize) -> bool {
+    align <= NATURAL_ALIGN && size & (align - 1) == 0
+}
+
+// SAFETY: every block comes from mimalloc with at least the layout's size and alignment (plain blocks
+// only where `naturally_aligned` holds), and is freed or resized by mimalloc, which takes plain and aligned
+// blocks alike.
+unsafe impl GlobalAlloc for Mimalloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: mimalloc's allocation functions take any size and power-of-two alignment.
+        unsafe {
+            if naturally_aligned(layout.size(), layout.align()) {
+                mi_malloc(layout.size()).cast()
+            } else {
+                mi_malloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as in `alloc`.
+        unsafe {
+            if naturally_aligned(layout.size(), layout.align()) {
+                mi_zalloc(layout.size()).cast()
+            } else {
+                mi_zalloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, so from mimalloc.
+        unsafe { mi_free(ptr.cast::<c_void>()) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` came from mimalloc; the new block keeps the layout's alignment as in `alloc`.
+        unsafe {
+            if naturally_aligned(new_size, layout.align()) {
+                mi_realloc(ptr.cast::<c_void>(), new_size).cast()
+            } else {
+                mi_realloc_aligned(ptr.cast::<c_void>(), new_size, layout.align()).cast()
+            }
+        }
+    }
+}
 
 /// `mi_option_purge_delay` in mimalloc v3's `mimalloc.h`, in milliseconds (the Rust bindings list only the
 /// options common to every mimalloc version); the test below checks it against its documented default.
@@ -68,6 +146,61 @@ fn option(option: mi_option_t) -> c_long {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every size up to 4 KiB and some larger, at every alignment from 1 to 4 096 bytes, with many
+    /// blocks of a size alive at once so that pages fill and new ones start: each block is aligned as
+    /// asked, holds its bytes (zeroed when asked), and keeps them and its alignment when resized.
+    #[test]
+    fn blocks_keep_the_alignment_asked() {
+        let allocator = Mimalloc;
+        let sizes = (1..=4096).chain([5_000, 65_536, 100_000, 1 << 20, 3 << 20]);
+        for size in sizes {
+            for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
+                let layout = Layout::from_size_align(size, align).unwrap();
+                let count = if size <= 512 { 40 } else { 2 };
+                let mut blocks = Vec::with_capacity(count);
+                for n in 0..count {
+                    // SAFETY: a layout of non-zero size; the block is written within its size.
+                    unsafe {
+                        let block = if n % 2 == 0 {
+                            allocator.alloc(layout)
+                        } else {
+                            allocator.alloc_zeroed(layout)
+                        };
+                        assert!(!block.is_null());
+                        assert_eq!(block as usize % align, 0, "size {size}, align {align}");
+                        if n % 2 == 1 {
+                            assert!((0..size).all(|at| *block.add(at) == 0), "zeroed");
+                        }
+                        block.write_bytes(0xA5, size);
+                        blocks.push(block);
+                    }
+                }
+                for (n, block) in blocks.into_iter().enumerate() {
+                    let new_size = if n % 2 == 0 {
+                        size * 3 + 7
+                    } else {
+                        size.div_ceil(2)
+                    };
+                    // SAFETY: `block` came from `alloc` with `layout`; the new size is non-zero and the
+                    // resized block is read within the bytes it kept.
+                    unsafe {
+                        let resized = allocator.realloc(block, layout, new_size);
+                        assert!(!resized.is_null());
+                        assert_eq!(
+                            resized as usize % align,
+                            0,
+                            "resized {size} to {new_size}, align {align}"
+                        );
+                        let kept = size.min(new_size);
+                        assert!((0..kept).all(|at| *resized.add(at) == 0xA5), "bytes kept");
+                        allocator
+                            .dealloc(resized, Layout::from_size_align(new_size, align).unwrap());
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn option_indices_name_the_options_we_mean() {

@@ -9,7 +9,7 @@ use glossary::{allocator, cli::Cli, commands, error::Error, telemetry};
 /// its per-thread arenas kept memory after load (docs/performance.md). It replaces `malloc` for the
 /// process's C code (SQLite) as well (libmimalloc-sys's `override`, Cargo.toml).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
 /// How long tasks still running when `run` returns (a request left behind at the shutdown deadline) may
 /// keep the process before it exits anyway.

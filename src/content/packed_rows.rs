@@ -18,7 +18,6 @@ use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, QueryResult, Statement,
     sqlx::{self, Decode, Postgres, Sqlite, Type},
 };
-use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error as _, SeqAccess, Visitor};
 
 /// One value of a packed row, as SQLite's JSON writes it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -32,52 +31,6 @@ pub enum Cell {
     Real(f64),
     /// A TEXT.
     Text(String),
-}
-
-impl<'de> Deserialize<'de> for Cell {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CellVisitor;
-
-        impl Visitor<'_> for CellVisitor {
-            type Value = Cell;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a number, a string or null")
-            }
-
-            fn visit_unit<E>(self) -> Result<Cell, E> {
-                Ok(Cell::Null)
-            }
-
-            fn visit_none<E>(self) -> Result<Cell, E> {
-                Ok(Cell::Null)
-            }
-
-            fn visit_i64<E>(self, value: i64) -> Result<Cell, E> {
-                Ok(Cell::Integer(value))
-            }
-
-            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Cell, E> {
-                i64::try_from(value)
-                    .map(Cell::Integer)
-                    .map_err(|_| E::custom("an integer beyond SQLite's range"))
-            }
-
-            fn visit_f64<E>(self, value: f64) -> Result<Cell, E> {
-                Ok(Cell::Real(value))
-            }
-
-            fn visit_str<E>(self, value: &str) -> Result<Cell, E> {
-                Ok(Cell::Text(value.to_owned()))
-            }
-
-            fn visit_string<E>(self, value: String) -> Result<Cell, E> {
-                Ok(Cell::Text(value))
-            }
-        }
-
-        deserializer.deserialize_any(CellVisitor)
-    }
 }
 
 /// A type a row's value is read as: decodable from both engines' rows and from a packed [`Cell`].
@@ -273,86 +226,192 @@ fn packed_sql(sql: &str, width: usize) -> String {
 /// The rows of a packed JSON array, each checked to hold `width` values. They are read straight into
 /// [`Row`]s, each row's cells into a vector of its exact size, in a vector made for `count` rows (their
 /// number as SQLite counted them; only a hint, bounded by what the text can hold).
+///
+/// The text is what `json_group_array(json_array(...))` writes: arrays of NULLs, numbers and strings. It
+/// is read here by a reader made for that one shape rather than through serde's visitors, which took
+/// about a tenth of a 50-term list page's instructions (docs/performance.md, "Packed rows read without
+/// serde's visitors"); a string with an escape in it is handed to serde_json whole, so JSON's escapes
+/// are read by the crate that knows them.
 fn unpack(json: &str, width: usize, count: usize) -> Result<Vec<Row>, DbErr> {
-    let mut reader = serde_json::Deserializer::from_str(json);
     // A row takes two bytes at least (`[]`).
     let count = count.min(json.len() / 2);
-    let rows = PackedRows { width, count }
-        .deserialize(&mut reader)
-        .and_then(|rows| reader.end().map(|()| rows))
-        .map_err(|e| DbErr::Type(format!("packed rows are not readable: {e}")))?;
-    Ok(rows)
+    let mut reader = PackedReader { json, at: 0 };
+    reader
+        .rows(width, count)
+        .map_err(|e| DbErr::Type(format!("packed rows are not readable: {e}")))
 }
 
-/// Reads a JSON array of rows of `width` cells, about `count` of them.
-struct PackedRows {
-    width: usize,
-    count: usize,
+/// A position in a packed JSON text, read forward.
+struct PackedReader<'a> {
+    json: &'a str,
+    at: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for PackedRows {
-    type Value = Vec<Row>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Row>, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PackedRows {
-    type Value = Vec<Row>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of rows")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut rows: A) -> Result<Vec<Row>, A::Error> {
-        let mut out = Vec::with_capacity(self.count);
-        while let Some(cells) = rows.next_element_seed(PackedRow { width: self.width })? {
-            out.push(Row::Packed(cells));
-        }
-        Ok(out)
-    }
-}
-
-/// Reads one row: a JSON array of exactly `width` cells.
-struct PackedRow {
-    width: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for PackedRow {
-    type Value = Vec<Cell>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Cell>, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PackedRow {
-    type Value = Vec<Cell>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "a row of {} values", self.width)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut values: A) -> Result<Vec<Cell>, A::Error> {
-        let mut cells = Vec::with_capacity(self.width);
-        while let Some(cell) = values.next_element()? {
-            if cells.len() == self.width {
-                return Err(A::Error::custom(format!(
-                    "a packed row holds more than {} values",
-                    self.width
-                )));
+impl PackedReader<'_> {
+    /// The whole text: one array of rows of `width` cells, and nothing after it but white space.
+    fn rows(&mut self, width: usize, count: usize) -> Result<Vec<Row>, String> {
+        self.expect(b'[', || "an array of rows".into())?;
+        let mut rows = Vec::with_capacity(count);
+        if !self.close(b']') {
+            loop {
+                rows.push(Row::Packed(self.row(width)?));
+                if self.close(b']') {
+                    break;
+                }
+                self.expect(b',', || "`,` or `]` after a row".into())?;
             }
-            cells.push(cell);
         }
-        if cells.len() != self.width {
-            return Err(A::Error::custom(format!(
-                "a packed row holds {} values, not {}",
-                cells.len(),
-                self.width
+        self.skip_space();
+        if self.at < self.json.len() {
+            return Err(self.error("trailing characters"));
+        }
+        Ok(rows)
+    }
+
+    /// One row: an array of exactly `width` cells.
+    fn row(&mut self, width: usize) -> Result<Vec<Cell>, String> {
+        self.expect(b'[', || format!("a row of {width} values"))?;
+        let mut cells = Vec::with_capacity(width);
+        if !self.close(b']') {
+            loop {
+                if cells.len() == width {
+                    return Err(self.error(&format!("a packed row holds more than {width} values")));
+                }
+                cells.push(self.cell()?);
+                if self.close(b']') {
+                    break;
+                }
+                self.expect(b',', || "`,` or `]` after a value".into())?;
+            }
+        }
+        if cells.len() != width {
+            return Err(self.error(&format!(
+                "a packed row holds {} values, not {width}",
+                cells.len()
             )));
         }
         Ok(cells)
+    }
+
+    /// One value: `null`, a number or a string.
+    fn cell(&mut self) -> Result<Cell, String> {
+        self.skip_space();
+        match self.json.as_bytes().get(self.at) {
+            Some(b'"') => self.text().map(Cell::Text),
+            Some(b'n') if self.json[self.at..].starts_with("null") => {
+                self.at += 4;
+                Ok(Cell::Null)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("a number, a string or null")),
+            None => Err(self.error("a number, a string or null, not EOF")),
+        }
+    }
+
+    /// A JSON number: an integer when it has neither a fraction nor an exponent, else a real. An integer of
+    /// up to 18 digits is added up as it is scanned; a longer one, which may not fit, is parsed from text.
+    fn number(&mut self) -> Result<Cell, String> {
+        let start = self.at;
+        let bytes = self.json.as_bytes();
+        let negative = bytes[start] == b'-';
+        self.at += usize::from(negative);
+        let digits = self.at;
+        let mut magnitude: u64 = 0;
+        while let Some(&digit @ b'0'..=b'9') = bytes.get(self.at) {
+            magnitude = magnitude
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(digit - b'0'));
+            self.at += 1;
+        }
+        if matches!(bytes.get(self.at), Some(b'.' | b'e' | b'E')) {
+            while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = bytes.get(self.at) {
+                self.at += 1;
+            }
+            let text = &self.json[start..self.at];
+            return text
+                .parse()
+                .map(Cell::Real)
+                .map_err(|_| self.error(&format!("{text} is not a number")));
+        }
+        let text = &self.json[start..self.at];
+        match self.at - digits {
+            1..=18 => {
+                // Below 10^18, so within `i64` either way.
+                let value = magnitude as i64;
+                Ok(Cell::Integer(if negative { -value } else { value }))
+            }
+            _ => text
+                .parse()
+                .map(Cell::Integer)
+                .map_err(|_| self.error(&format!("{text} is not an integer in SQLite's range"))),
+        }
+    }
+
+    /// A JSON string, at its opening quote. Without a backslash it is copied as it stands; with one, the
+    /// whole string is read by serde_json.
+    fn text(&mut self) -> Result<String, String> {
+        let start = self.at;
+        let bytes = self.json.as_bytes();
+        let mut at = start + 1;
+        let mut escaped = false;
+        loop {
+            let Some(found) = memchr::memchr2(b'"', b'\\', &bytes[at..]) else {
+                return Err(self.error("the end of a string, not EOF"));
+            };
+            at += found;
+            if bytes[at] == b'"' {
+                break;
+            }
+            // A backslash and the character it escapes (`\"` included); `\u` digits hold no quote.
+            escaped = true;
+            at += 2;
+            if at > bytes.len() {
+                return Err(self.error("the end of a string, not EOF"));
+            }
+        }
+        self.at = at + 1;
+        if escaped {
+            serde_json::from_str(&self.json[start..self.at])
+                .map_err(|e| format!("a string at byte {start}: {e}"))
+        } else {
+            Ok(self.json[start + 1..at].to_owned())
+        }
+    }
+
+    /// Whether `byte` is next (after white space), taking it if so.
+    #[inline]
+    fn close(&mut self, byte: u8) -> bool {
+        self.skip_space();
+        let next = self.json.as_bytes().get(self.at) == Some(&byte);
+        if next {
+            self.at += 1;
+        }
+        next
+    }
+
+    /// Takes `byte` (after white space), or fails expecting what `what` says.
+    #[inline]
+    fn expect(&mut self, byte: u8, what: impl FnOnce() -> String) -> Result<(), String> {
+        if self.close(byte) {
+            Ok(())
+        } else if self.at == self.json.len() {
+            Err(self.error(&format!("{}, not EOF", what())))
+        } else {
+            Err(self.error(&what()))
+        }
+    }
+
+    #[inline]
+    fn skip_space(&mut self) {
+        let bytes = self.json.as_bytes();
+        while matches!(bytes.get(self.at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    /// What was expected, and where.
+    fn error(&self, expected: &str) -> String {
+        format!("expected {expected} at byte {}", self.at)
     }
 }
 
@@ -500,10 +559,65 @@ mod tests {
             ("[[1,2]] [[3,4]]", "trailing characters"),
             ("[[1,[2]]]", "a number, a string or null"),
             ("[[1,2]", "EOF"),
+            (r#"[[1,"ab]]"#, "the end of a string, not EOF"),
+            (r#"[[1,"ab\"#, "the end of a string, not EOF"),
+            (r#"[[1,"a\qb"]]"#, "a string at byte 4"),
+            ("[[1,nul]]", "a number, a string or null at byte 4"),
+            ("[[1,true]]", "a number, a string or null"),
+            (
+                "[[9223372036854775808,1]]",
+                "not an integer in SQLite's range",
+            ),
+            ("[[1-2,1]]", "`,` or `]` after a value at byte 3"),
+            ("[[-,1]]", "- is not an integer"),
+            ("[[1.2.3,1]]", "not a number"),
+            ("[[1 2]]", "`,` or `]` after a value at byte 4"),
+            ("[[1,2]x", "`,` or `]` after a row"),
         ] {
             let error = unpack(bad, 2, 1).unwrap_err().to_string();
             assert!(error.contains(why), "{bad}: {error}");
         }
+    }
+
+    /// What the reader accepts beyond SQLite's own output: JSON's white space, every number form and every
+    /// escape, read as serde_json reads them.
+    #[test]
+    fn packed_text_is_read_as_json() {
+        let text = r#" [ [ -0 , 1.5e3 , "" , "plain é 😀" ] ,
+            [9223372036854775807,-9223372036854775808,"a\"b\\c\/d\b\f\n\r\t","\u00e9\ud83d\ude00\u2028"],
+            [ null,-2.5E-1,"tail\u0001",1e2 ] ] "#;
+        let rows: Vec<Vec<Cell>> = unpack(text, 4, 3)
+            .unwrap()
+            .into_iter()
+            .map(|row| match row {
+                Row::Packed(cells) => cells,
+                Row::Driver(_) => panic!("a packed row"),
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                vec![
+                    Cell::Integer(0),
+                    Cell::Real(1500.0),
+                    Cell::Text(String::new()),
+                    Cell::Text("plain é 😀".into())
+                ],
+                vec![
+                    Cell::Integer(i64::MAX),
+                    Cell::Integer(i64::MIN),
+                    Cell::Text("a\"b\\c/d\u{8}\u{c}\n\r\t".into()),
+                    Cell::Text("é😀\u{2028}".into())
+                ],
+                vec![
+                    Cell::Null,
+                    Cell::Real(-0.25),
+                    Cell::Text("tail\u{1}".into()),
+                    Cell::Real(100.0)
+                ],
+            ]
+        );
+        assert!(unpack(" [ ] ", 4, 0).unwrap().is_empty());
     }
 
     #[test]
