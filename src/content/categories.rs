@@ -65,23 +65,20 @@ pub async fn by_term_ids(
         .order_by_asc(term_category::Column::TermId)
         .order_by_asc(category::Column::Name)
         .order_by_asc(category::Column::Id);
-    packed_rows::fetch(db, select.build(backend), 1 + COLUMNS.len())
-        .await?
-        .into_iter()
-        .map(|mut row| -> Result<(i64, category::Model)> {
-            Ok((
-                row.take(0)?,
-                category::Model {
-                    id: row.take(1)?,
-                    slug: row.take(2)?,
-                    name: row.take(3)?,
-                    description: row.take(4)?,
-                    created_at: row.take(5)?,
-                    updated_at: row.take(6)?,
-                },
-            ))
-        })
-        .collect()
+    let rows = packed_rows::fetch(db, select.build(backend), 1 + COLUMNS.len()).await?;
+    packed_rows::decode_rows(rows, |mut row| -> Result<(i64, category::Model)> {
+        Ok((
+            row.take(0)?,
+            category::Model {
+                id: row.take(1)?,
+                slug: row.take(2)?,
+                name: row.take(3)?,
+                description: row.take(4)?,
+                created_at: row.take(5)?,
+                updated_at: row.take(6)?,
+            },
+        ))
+    })
 }
 
 /// A category's columns in the order [`by_term_ids`] decodes them, after the term's id.

@@ -23,19 +23,17 @@ pub async fn by_term_ids(
     let statement = by_term_ids_statement(db.get_database_backend(), term_ids, answers);
     let width = COLUMNS.len() + answers.count();
     let rows = packed_rows::fetch(db, statement, width).await?;
-    rows.into_iter()
-        .map(|mut row| -> Result<faq::Model> {
-            let (answer, answer_html) = answers.take(&mut row, COLUMNS.len())?;
-            Ok(faq::Model {
-                id: row.take(0)?,
-                term_id: row.take(1)?,
-                position: row.take(2)?,
-                question: row.take(3)?,
-                answer,
-                answer_html,
-            })
+    packed_rows::decode_rows(rows, |mut row| -> Result<faq::Model> {
+        let (answer, answer_html) = answers.take(&mut row, COLUMNS.len())?;
+        Ok(faq::Model {
+            id: row.take(0)?,
+            term_id: row.take(1)?,
+            position: row.take(2)?,
+            question: row.take(3)?,
+            answer,
+            answer_html,
         })
-        .collect()
+    })
 }
 
 /// The statement [`by_term_ids`] runs (before SQLite packs its rows). Without answers it reads only

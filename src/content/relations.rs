@@ -2,7 +2,7 @@
 
 use entity::{term, term_relation};
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Related, Statement,
 };
 
@@ -30,19 +30,17 @@ pub async fn related_by_term_ids(
 ) -> Result<Vec<(i64, term::Model)>> {
     let statement = related_statement(db.get_database_backend(), visibility, term_ids, columns);
     let rows = packed_rows::fetch(db, statement, 1 + columns.count()).await?;
-    rows.into_iter()
+    // Made for every row at once, as `packed_rows::decode_rows` does: the terms are large.
+    let mut related = Vec::with_capacity(rows.len());
+    for mut row in rows {
         // Position 0 is the parent's id, 1 the related term's (every set starts with it): NULL when the
         // visibility rule hid the related term.
-        .filter_map(|mut row| match row.is_null(1) {
-            Ok(true) => None,
-            Ok(false) => Some(
-                row.take::<i64>(0)
-                    .and_then(|parent| Ok((parent, decode(&mut row, 1, columns)?))),
-            ),
-            Err(e) => Some(Err(e)),
-        })
-        .collect::<std::result::Result<_, DbErr>>()
-        .map_err(Into::into)
+        if !row.is_null(1)? {
+            let parent = row.take::<i64>(0)?;
+            related.push((parent, decode(&mut row, 1, columns)?));
+        }
+    }
+    Ok(related)
 }
 
 /// The statement [`related_by_term_ids`] runs (before SQLite packs its rows). The links are read from

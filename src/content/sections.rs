@@ -25,22 +25,20 @@ pub async fn by_term_ids(
         .filter(id_in(backend, section::Column::TermId, term_ids))
         .order_by_asc(section::Column::TermId)
         .order_by_asc(section::Column::Position);
-    packed_rows::fetch(db, select.build(backend), COLUMNS.len() + bodies.count())
-        .await?
-        .into_iter()
-        .map(|mut row| -> Result<section::Model> {
-            let (body, body_html) = bodies.take(&mut row, COLUMNS.len())?;
-            Ok(section::Model {
-                id: row.take(0)?,
-                term_id: row.take(1)?,
-                position: row.take(2)?,
-                heading: row.take(3)?,
-                anchor: row.take(4)?,
-                body,
-                body_html,
-            })
+    let rows =
+        packed_rows::fetch(db, select.build(backend), COLUMNS.len() + bodies.count()).await?;
+    packed_rows::decode_rows(rows, |mut row| -> Result<section::Model> {
+        let (body, body_html) = bodies.take(&mut row, COLUMNS.len())?;
+        Ok(section::Model {
+            id: row.take(0)?,
+            term_id: row.take(1)?,
+            position: row.take(2)?,
+            heading: row.take(3)?,
+            anchor: row.take(4)?,
+            body,
+            body_html,
         })
-        .collect()
+    })
 }
 
 /// A section's columns in the order [`by_term_ids`] decodes them, before its body's forms.

@@ -113,11 +113,8 @@ pub async fn read(
 ) -> Result<Vec<term::Model>, DbErr> {
     let backend = db.get_database_backend();
     let statement = set.select(select.select_only()).build(backend);
-    packed_rows::fetch(db, statement, set.count())
-        .await?
-        .into_iter()
-        .map(|mut row| decode(&mut row, 0, set))
-        .collect()
+    let rows = packed_rows::fetch(db, statement, set.count()).await?;
+    packed_rows::decode_rows(rows, |mut row| decode(&mut row, 0, set))
 }
 
 /// Decodes the term whose columns start at position `first` of `row`, selected by
