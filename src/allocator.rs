@@ -4,9 +4,10 @@
 //! serves, as the C code in the process does. The `mimalloc` crate's allocator asks for an aligned block
 //! (`mi_malloc_aligned`) every time, and mimalloc v3 serves an aligned request from its fast path only
 //! while the size's page has a free block at hand and, past that, over-allocates unless the rounded size
-//! is a power of two: a 24-byte block became a 32-byte one, a 5-byte string a 16-byte one, each through
-//! the slow path. That was 4% of a 50-term list page's instructions (docs/performance.md, "Plain blocks
-//! from mimalloc"; the same finding upstream: purpleprotocol/mimalloc_rust#170).
+//! is a power of two (a 5-byte string took a 16-byte block instead of an 8-byte one), through its slow
+//! path. Rust's allocations were 5% of a 50-term list page's instructions that way, 2% since
+//! (docs/performance.md, "Plain blocks from mimalloc"; the same finding upstream:
+//! purpleprotocol/mimalloc_rust#170).
 //!
 //! mimalloc's default keeps freed pages for a second before they go back to the kernel, which under a
 //! burst keeps a public server's footprint at its peak: under 256 connections asking for 50-term pages
