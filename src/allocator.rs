@@ -23,11 +23,10 @@
 //! at no cost in CPU per request (docs/performance.md). [`return_memory_promptly`] switches them off.
 
 use std::alloc::{GlobalAlloc, Layout};
-use std::ffi::c_void;
+use std::ffi::{c_long, c_void};
 
 #[cfg(test)]
 use libmimalloc_sys::mi_option_get;
-use std::ffi::c_long;
 
 use libmimalloc_sys::{
     mi_free, mi_malloc, mi_malloc_aligned, mi_option_set, mi_option_t, mi_realloc,

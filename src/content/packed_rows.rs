@@ -541,6 +541,16 @@ mod tests {
         assert!(fetch(&db, select(4), 5).await.is_err());
     }
 
+    /// The cells of unpacked rows, each row's in order.
+    fn cells(rows: Vec<Row>) -> Vec<Vec<Cell>> {
+        rows.into_iter()
+            .map(|row| match row {
+                Row::Packed(cells) => cells,
+                Row::Driver(_) => panic!("a packed row"),
+            })
+            .collect()
+    }
+
     #[test]
     fn packed_text_of_another_shape_is_refused() {
         assert!(unpack("[]", 2, 0).unwrap().is_empty());
@@ -550,19 +560,11 @@ mod tests {
             assert_eq!(rows.len(), 1);
             assert!(rows.capacity() <= 4, "{count}: {}", rows.capacity());
         }
-        let rows = unpack(r#"[[1,"a\"b"],[null,2.5]]"#, 2, 2).unwrap();
-        let cells: Vec<&Vec<Cell>> = rows
-            .iter()
-            .map(|row| match row {
-                Row::Packed(cells) => cells,
-                Row::Driver(_) => panic!("a packed row"),
-            })
-            .collect();
         assert_eq!(
-            cells,
+            cells(unpack(r#"[[1,"a\"b"],[null,2.5]]"#, 2, 2).unwrap()),
             [
-                &vec![Cell::Integer(1), Cell::Text("a\"b".into())],
-                &vec![Cell::Null, Cell::Real(2.5)]
+                vec![Cell::Integer(1), Cell::Text("a\"b".into())],
+                vec![Cell::Null, Cell::Real(2.5)]
             ]
         );
         for (bad, why) in [
@@ -600,16 +602,8 @@ mod tests {
         let text = r#" [ [ -0 , 1.5e3 , "" , "plain é 😀" ] ,
             [9223372036854775807,-9223372036854775808,"a\"b\\c\/d\b\f\n\r\t","\u00e9\ud83d\ude00\u2028"],
             [ null,-2.5E-1,"tail\u0001",1e2 ] ] "#;
-        let rows: Vec<Vec<Cell>> = unpack(text, 4, 3)
-            .unwrap()
-            .into_iter()
-            .map(|row| match row {
-                Row::Packed(cells) => cells,
-                Row::Driver(_) => panic!("a packed row"),
-            })
-            .collect();
         assert_eq!(
-            rows,
+            cells(unpack(text, 4, 3).unwrap()),
             [
                 vec![
                     Cell::Integer(0),
