@@ -1,7 +1,8 @@
 """Instructions per request: our server under valgrind's callgrind, answering the benchmark's queries one
-after another over one keep-alive connection (SQLite, response cache off). Instruction counts repeat to a
-fraction of a percent from run to run whatever else the machine does, so two builds are compared here
-where req/s on these shared cores would move by more than the change (docs/performance.md, "Method").
+after another over one keep-alive connection (SQLite, response cache off, or on with `--cache`).
+Instruction counts repeat to a fraction of a percent from run to run whatever else the machine does, so
+two builds are compared here where req/s on these shared cores would move by more than the change
+(docs/performance.md, "Method").
 
 The server's CPU in the kernel (network, scheduling) is not counted; the SQLite engine, which runs in the
 process, is. Run through bench/instructions.sh, which builds the release binary and installs valgrind.
@@ -68,9 +69,11 @@ def connect(path):
     raise SystemExit("the server under valgrind did not start within 5 minutes")
 
 
-def measure(binary, database, slugs, queries, requests, workdir, tag, answers=None):
+def measure(binary, database, slugs, queries, requests, workdir, tag, answers=None, cache=False):
     """Instructions per request of `binary` for each query key, over a copy of `database`. When `answers`
-    is a dict, the measured requests' answers are kept in it for the executor floor (`floor`)."""
+    is a dict, the measured requests' answers are kept in it for the executor floor (`floor`). With
+    `cache`, the response cache is on and every measured request was answered once in the warm-up, so
+    each is served from it."""
     db = os.path.join(workdir, f"{tag}.db")
     for suffix in ["", "-wal", "-shm"]:
         if os.path.exists(database + suffix):
@@ -78,7 +81,8 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
     out = os.path.join(workdir, f"{tag}.callgrind")
     server = start_under_callgrind(
         [binary, "--database-url", f"sqlite://{db}", "serve", "--bind", f"127.0.0.1:{PORT}", "--no-migrate",
-         "--no-sample-content", "--anonymous-requests-per-minute", "0", "--response-cache-bytes", "0"],
+         "--no-sample-content", "--anonymous-requests-per-minute", "0",
+         "--response-cache-bytes", str(64 << 20 if cache else 0)],
         out, env={**os.environ, "RUST_LOG": "warn"})
     try:
         conn = connect("/health/ready")
@@ -88,7 +92,7 @@ def measure(binary, database, slugs, queries, requests, workdir, tag, answers=No
 
         # Warm-up: caches filled, statements prepared, documents parsed and validated once; every term
         # page measured has been read once, as under the load benchmark, where each of its slugs comes
-        # round many times (the response cache is off, the memory of linked texts is not).
+        # round many times (without `cache`, the response cache is off; the memory of linked texts is not).
         for i in range(max(30, requests)):
             for key in queries:
                 if i < 30 or key == "q1":
@@ -188,6 +192,9 @@ def main():
     ap.add_argument("--ceiling", metavar="BINARY",
                     help="also count the ceiling server (the release build of examples/ceiling.rs) answering "
                          "a GET, in the Q3 column: the HTTP stack alone")
+    ap.add_argument("--cache", action="store_true",
+                    help="response cache on (64 MiB), every measured request answered once before: what a "
+                         "request served from the cache costs")
     ap.add_argument("--keep", metavar="DIR",
                     help="copy the callgrind dumps here (b<binary index>.callgrind.<pid>.<n>, one per query; "
                          "floor.callgrind.<query>.<iterations>, with the answers.json they read) for "
@@ -207,7 +214,7 @@ def main():
                 compare.log(f"round {round_ + 1}: {binary}")
                 capture = answers if (args.floor and round_ == 0 and index == 0) else None
                 counts = measure(binary, database, slugs, queries, args.requests, workdir, f"b{index}",
-                                 capture)
+                                 capture, args.cache)
                 rows.append((binary, counts))
         if args.floor:
             compare.log(f"executor floor: {args.floor}")
@@ -216,7 +223,8 @@ def main():
         if args.ceiling and "q3" in queries:
             compare.log(f"ceiling: {args.ceiling}")
             rows.append((f"{args.ceiling} (GET, fixed body)", ceiling(args.ceiling, args.requests, workdir)))
-        print(f"\ninstructions per request (callgrind; SQLite, cache off, {args.requests} sequential requests "
+        cache = "on" if args.cache else "off"
+        print(f"\ninstructions per request (callgrind; SQLite, cache {cache}, {args.requests} sequential requests "
               f"after 30 of warm-up, each Q1 page read once before; {args.terms} terms)")
         print(f"{'binary':<40} " + " ".join(f"{key:>12}" for key in queries))
         for binary, counts in rows:

@@ -1,30 +1,28 @@
 //! The identity of a GraphQL request, for the public response cache: a SHA-256 digest of its document's
-//! tokens (white space, commas and comments left out, so that two spellings of one document are one
-//! request), its operation name, and its variables and extensions with object members in sorted order.
-//! Two requests with the same key ask the same thing; a collision would take breaking SHA-256.
+//! digest (of its tokens: white space, commas and comments left out, so that two spellings of one
+//! document are one request; see [`DocumentDigest`]), its operation name, and its variables and
+//! extensions with object members in sorted order. Two requests with the same key ask the same thing; a
+//! collision would take breaking SHA-256.
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::admission::tokens;
+use super::admission::DocumentDigest;
 
 /// A request's identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RequestKey([u8; 32]);
 
-/// The key of a request.
+/// The key of a request whose document has this digest (`Admission::document_digest` keeps the digests
+/// of the documents it has parsed).
 pub fn of(
-    query: &str,
+    document: &DocumentDigest,
     operation_name: Option<&str>,
     variables: &Map<String, Value>,
     extensions: &Map<String, Value>,
 ) -> RequestKey {
     let mut hasher = Sha256::new();
-    for token in tokens::tokens(query) {
-        hasher.update((token.len() as u64).to_le_bytes());
-        hasher.update(token);
-    }
-    hasher.update([0xFF]);
+    hasher.update(document.as_bytes());
     match operation_name {
         Some(name) => {
             hasher.update([1]);
@@ -91,7 +89,12 @@ mod tests {
     }
 
     fn key(query: &str, name: Option<&str>, variables: Value) -> RequestKey {
-        of(query, name, &object(variables), &Map::new())
+        of(
+            &DocumentDigest::of(query),
+            name,
+            &object(variables),
+            &Map::new(),
+        )
     }
 
     #[test]
@@ -149,7 +152,7 @@ mod tests {
             assert_ne!(base, other);
         }
         let extended = of(
-            "{ __typename }",
+            &DocumentDigest::of("{ __typename }"),
             None,
             &Map::new(),
             &object(json!({"persistedQuery": {"version": 1}})),

@@ -315,7 +315,7 @@ async fn admit_and_run(
     let anonymous = matches!(viewer, Viewer::Anonymous);
     let cached = if anonymous && state.responses.is_on() {
         state.responses.lookup(request_key::of(
-            &query,
+            &state.admission.document_digest(&query),
             params.operation_name.as_deref(),
             &params.variables,
             &params.extensions,

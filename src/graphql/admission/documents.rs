@@ -14,6 +14,8 @@ use std::sync::{
 use async_graphql::{ServerError, parser::types::ExecutableDocument};
 use quick_cache::{Weighter, sync::Cache};
 
+use super::DocumentDigest;
+
 /// A parsed document and what checking it alone found.
 #[derive(Debug)]
 pub(super) struct Parsed {
@@ -23,6 +25,8 @@ pub(super) struct Parsed {
     pub invalid_literals: Vec<ServerError>,
     /// Whether the document passed async-graphql's full validation before.
     pub validation: FullValidation,
+    /// The digest of its tokens (the response cache's keys start from it).
+    pub digest: DocumentDigest,
 }
 
 /// Whether async-graphql has validated a document in full before and found nothing wrong, shared by
@@ -111,6 +115,7 @@ mod tests {
             document: Arc::new(async_graphql::parser::parse_query(text).unwrap()),
             invalid_literals: Vec::new(),
             validation: FullValidation::pending(),
+            digest: DocumentDigest::of(text),
         })
     }
 

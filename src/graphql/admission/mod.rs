@@ -9,6 +9,7 @@
 
 mod coercion;
 mod cost;
+mod digest;
 mod documents;
 pub mod tokens;
 
@@ -28,6 +29,7 @@ use self::{
 };
 pub use self::{
     cost::{DocumentCost, MAX_SELECTION_NESTING},
+    digest::DocumentDigest,
     documents::FullValidation,
 };
 use super::{request_errors::label, response_shape::selected_operation, schema_index::SchemaIndex};
@@ -117,6 +119,14 @@ impl Admission {
     /// The limits applied.
     pub fn limits(&self) -> &QueryLimits {
         &self.limits
+    }
+
+    /// The digest of a document's tokens: kept with the document when it was parsed before, else
+    /// computed from its text.
+    pub fn document_digest(&self, query: &str) -> DocumentDigest {
+        self.documents
+            .get(query)
+            .map_or_else(|| DocumentDigest::of(query), |parsed| parsed.digest)
     }
 
     /// Admits a request or says why not, in request errors that each carry a code.
@@ -234,6 +244,7 @@ impl Admission {
             document: Arc::new(document),
             invalid_literals,
             validation: FullValidation::pending(),
+            digest: DocumentDigest::of(query),
         })
     }
 
@@ -396,6 +407,28 @@ mod tests {
             assert_eq!(
                 codes(admission.admit(wrong, None, &Variables::default())),
                 ["\"GRAPHQL_VALIDATION_FAILED\""]
+            );
+        }
+    }
+
+    /// A kept document's digest is the one its text gives, before and after it was kept, and with no
+    /// document cache at all.
+    #[test]
+    fn a_kept_documents_digest_is_its_texts() {
+        let query = "query Page($s: String!) { term(slug: $s) { name } }";
+        let variables = Variables::from_json(serde_json::json!({ "s": "api" }));
+        for cache_bytes in [1024 * 1024, 0] {
+            let admission = Admission::new(
+                SchemaIndex::from_sdl(&crate::graphql::schema_sdl()),
+                QueryLimits::default(),
+                cache_bytes,
+            );
+            assert_eq!(admission.document_digest(query), DocumentDigest::of(query));
+            admission.admit(query, None, &variables).unwrap();
+            assert_eq!(admission.document_digest(query), DocumentDigest::of(query));
+            assert_ne!(
+                admission.document_digest(query),
+                admission.document_digest("{ __typename }")
             );
         }
     }
