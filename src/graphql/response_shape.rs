@@ -16,6 +16,7 @@
 //! ([`cap_errors`]): the rest are summed up in one final error.
 
 use std::{
+    cell::OnceCell,
     collections::{HashMap, HashSet, hash_map::Entry},
     rc::Rc,
 };
@@ -100,6 +101,8 @@ struct SelectedKey<'d> {
     field: &'d str,
     on: Option<&'d str>,
     below: Vec<&'d SelectionSet>,
+    /// `below` merged, once the field order of a value under this key needed it.
+    below_merged: OnceCell<Rc<MergedSelection<'d>>>,
 }
 
 /// The response keys a group of selection sets selects, in document order. Hashed with foldhash, not
@@ -138,20 +141,26 @@ impl<'d> Selections<'d> {
     /// Rewrites every object under `value` with its keys in the order of the selection sets that
     /// produced it; keys the selection does not name (none, normally) keep their place at the end.
     fn order_fields(&mut self, sets: &[&'d SelectionSet], value: &mut Value) {
-        // An object of one field with nothing under it (`{ __typename }`, a single scalar) is in order.
-        if let Value::Object(map) = value
-            && map.len() <= 1
-            && map
-                .values()
-                .all(|child| !matches!(child, Value::Object(_) | Value::List(_)))
-        {
+        if needs_no_order(value) {
             return;
         }
-        if matches!(value, Value::Object(_) | Value::List(_)) {
-            // One lookup of the merged selection for a whole list of objects, not one per item.
-            let merged = self.merged(sets);
-            self.order_value(&merged, value);
+        // One lookup of the merged selection for a whole list of objects, not one per item.
+        let merged = self.merged(sets);
+        self.order_value(&merged, value);
+    }
+
+    /// [`Self::order_fields`] for a value selected under `selected`, whose merged selection is kept
+    /// with it after the first time (a list page's objects of one kind share it).
+    fn order_selected(&mut self, selected: &SelectedKey<'d>, value: &mut Value) {
+        if needs_no_order(value) {
+            return;
         }
+        let merged = Rc::clone(
+            selected
+                .below_merged
+                .get_or_init(|| self.merged(&selected.below)),
+        );
+        self.order_value(&merged, value);
     }
 
     /// [`Self::order_fields`] for a value selected by `merged`.
@@ -170,7 +179,19 @@ impl<'d> Selections<'d> {
     /// Puts `map`'s keys in `merged`'s order, and its children's below it.
     fn order_object(&mut self, merged: &MergedSelection<'d>, map: &mut IndexMap<Name, Value>) {
         // Most objects come out in order already (fields are written as they finish, and those that
-        // wait on a DataLoader are usually selected last): those are only walked, not rebuilt.
+        // wait on a DataLoader are usually selected last): those are only walked, not rebuilt. The
+        // usual case, every selected key once and in order, is told by comparing the keys side by side.
+        if map.len() == merged.len()
+            && map
+                .keys()
+                .zip(merged.keys())
+                .all(|(key, selected)| key.as_str() == *selected)
+        {
+            for (child, selected) in map.values_mut().zip(merged.values()) {
+                self.order_selected(selected, child);
+            }
+            return;
+        }
         let mut last = None;
         let in_order = map
             .keys()
@@ -183,10 +204,8 @@ impl<'d> Selections<'d> {
             });
         if in_order {
             for (key, child) in map.iter_mut() {
-                if matches!(child, Value::Object(_) | Value::List(_))
-                    && let Some(selected) = merged.get(key.as_str())
-                {
-                    self.order_fields(&selected.below, child);
+                if let Some(selected) = merged.get(key.as_str()) {
+                    self.order_selected(selected, child);
                 }
             }
             return;
@@ -195,13 +214,26 @@ impl<'d> Selections<'d> {
         map.reserve(unordered.len());
         for (key, selected) in merged.iter() {
             if let Some((name, mut child)) = unordered.swap_remove_entry(*key) {
-                if matches!(child, Value::Object(_) | Value::List(_)) {
-                    self.order_fields(&selected.below, &mut child);
-                }
+                self.order_selected(selected, &mut child);
                 map.insert(name, child);
             }
         }
         map.extend(unordered);
+    }
+}
+
+/// Whether `value` is in order whatever the selection: a scalar, or an object of one field with
+/// nothing under it (`{ __typename }`).
+fn needs_no_order(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            map.len() <= 1
+                && map
+                    .values()
+                    .all(|child| !matches!(child, Value::Object(_) | Value::List(_)))
+        }
+        Value::List(_) => false,
+        _ => true,
     }
 }
 
@@ -224,6 +256,7 @@ fn collect_keys<'d>(
                             field: field.node.name.node.as_str(),
                             on,
                             below: vec![below],
+                            below_merged: OnceCell::new(),
                         });
                     }
                 }

@@ -64,36 +64,17 @@ fn escape_marks(word: u64) -> u64 {
     (below_space | quote | backslash) & repeated(0x80)
 }
 
-/// Whether JSON escapes `byte` in a string.
-fn must_escape(byte: u8) -> bool {
-    byte < 0x20 || byte == b'"' || byte == b'\\'
-}
-
 /// `text` as a JSON string, escaped as `serde_json` escapes it: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
 /// `\t`, and `\u00XX` for the other control characters; everything else as it is.
 fn write_string(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // `bytes[start..at]` is waiting to be copied as it is.
+    // `bytes[start..at]` is copied as it is, then the byte at `at` escaped.
     let mut start = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        // Eight bytes at a time to the next byte to escape; the last few one by one.
-        if let Some(chunk) = bytes.get(at..at + 8) {
-            let marks = escape_marks(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-            if marks == 0 {
-                at += 8;
-                continue;
-            }
-            at += (marks.trailing_zeros() / 8) as usize;
-        } else if !must_escape(bytes[at]) {
-            at += 1;
-            continue;
-        }
-        let byte = bytes[at];
+    while let Some(at) = next_escape(bytes, start) {
         out.extend_from_slice(&bytes[start..at]);
-        match byte {
+        match bytes[at] {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
             0x08 => out.extend_from_slice(b"\\b"),
@@ -101,17 +82,46 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
             b'\t' => out.extend_from_slice(b"\\t"),
-            _ => {
+            byte => {
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[usize::from(byte >> 4)]);
                 out.push(HEX[usize::from(byte & 0xF)]);
             }
         }
-        at += 1;
-        start = at;
+        start = at + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Where the first byte at or after `at` that JSON escapes is, if there is one. Eight bytes are tested
+/// at a time; the last few in one more word: the string's last eight bytes when it has eight (those
+/// before `at` replaced by spaces, which need no escape), else its bytes padded with spaces.
+fn next_escape(bytes: &[u8], mut at: usize) -> Option<usize> {
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let marks = escape_marks(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        if marks != 0 {
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let left = bytes.len() - at;
+    if left == 0 {
+        return None;
+    }
+    let marks = if let Some(last) = bytes.last_chunk::<8>() {
+        // The low `8 - left` bytes of the word come before `at`: spaces in their place, so that an
+        // escape there (already written) neither marks nor borrows, then shifted out.
+        let done = 8 * (8 - left);
+        let before = (1u64 << done) - 1;
+        let word = (u64::from_le_bytes(*last) & !before) | (repeated(b' ') & before);
+        escape_marks(word) >> done
+    } else {
+        let mut padded = [b' '; 8];
+        padded[..left].copy_from_slice(&bytes[at..]);
+        escape_marks(u64::from_le_bytes(padded))
+    };
+    (marks != 0).then(|| at + (marks.trailing_zeros() / 8) as usize)
 }
 
 /// Hexadecimal digits as `serde_json` writes them in `\u00XX`.

@@ -315,11 +315,12 @@ async fn response_keeps_the_query_field_order() {
         "API",
         json!({"sections": [{"heading": "H", "body": "B"}], "faqs": [{"question": "Q?", "answer": "A."}], "categories": ["c"]}),
     );
-    let app = spawn_app_with(&pack(&[api])).await;
+    let cli = term_line("cli", "CLI", json!({"categories": ["c", "d"]}));
+    let app = spawn_app_with(&pack(&[api, cli])).await;
     // Loader-backed fields (sections, faqs, categories) finish after plain ones; the response must still
-    // follow the selection set, through aliases and fragments.
+    // follow the selection set, through aliases and fragments, in every object of a list.
     let query = r#"{ index: glossaryIndex { letter } term(slug: "api") { sections { heading } name ...Parts slug }
-        first: terms(first: 1) { nodes { categories { slug } slug } } }
+        first: terms(first: 2) { nodes { categories { slug } slug } } }
         fragment Parts on Term { faqs { question } t: title }"#;
     let response = app
         .client
@@ -332,9 +333,10 @@ async fn response_keeps_the_query_field_order() {
     assert_eq!(
         text,
         concat!(
-            r#"{"data":{"index":[{"letter":"A"}],"#,
+            r#"{"data":{"index":[{"letter":"A"},{"letter":"C"}],"#,
             r#""term":{"sections":[{"heading":"H"}],"name":"API","faqs":[{"question":"Q?"}],"t":"What is API?","slug":"api"},"#,
-            r#""first":{"nodes":[{"categories":[{"slug":"c"}],"slug":"api"}]}}}"#
+            r#""first":{"nodes":[{"categories":[{"slug":"c"}],"slug":"api"},"#,
+            r#"{"categories":[{"slug":"c"},{"slug":"d"}],"slug":"cli"}]}}}"#
         )
     );
 }
