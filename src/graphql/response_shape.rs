@@ -12,7 +12,8 @@
 //! Both cost time linear in the size of the response and of the document, however many aliases or errors
 //! there are: the merged selection of a group of selection sets (a response key may be selected several
 //! times, through fragments) is computed once and kept in a map keyed by the sets' identity, each fragment
-//! is walked once per merge, and keys are found by hash lookups. Errors are capped per response
+//! is walked once per merge, and an object's keys are compared with the selection's side by side (found by
+//! hash lookups when they are not the same keys in the same order). Errors are capped per response
 //! ([`cap_errors`]): the rest are summed up in one final error.
 
 use std::{
