@@ -167,6 +167,28 @@ mod tests {
         assert_eq!(ours(&value), serde_json::to_string(&value).unwrap());
     }
 
+    /// Every length to 24 with one or two bytes to escape at every place: the escapes in the last
+    /// partial word, and those before it in the bytes that word overlaps, are where words are cut.
+    #[test]
+    fn escapes_at_every_place_of_every_length() {
+        for len in 0..=24 {
+            for first in 0..len {
+                for second in first..len {
+                    let text: String = (0..len)
+                        .map(|at| match at {
+                            at if at == first => '"',
+                            at if at == second => '\u{1}',
+                            at if at % 3 == 0 => ' ',
+                            _ => 'a',
+                        })
+                        .collect();
+                    let value = Value::String(text);
+                    assert_eq!(ours(&value), serde_json::to_string(&value).unwrap());
+                }
+            }
+        }
+    }
+
     fn value() -> impl Strategy<Value = Value> {
         // Strings drawn from every char, and from the bytes that matter most, in runs around eight.
         let text = prop_oneof![
