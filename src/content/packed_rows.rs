@@ -216,9 +216,20 @@ pub fn decode_rows<T, E>(
     rows: Vec<Row>,
     mut decode: impl FnMut(Row) -> Result<T, E>,
 ) -> Result<Vec<T>, E> {
+    decode_some_rows(rows, |row| decode(row).map(Some))
+}
+
+/// [`decode_rows`] for rows that `decode` may leave out (`None`), as a visibility rule hides them. The
+/// vector is made for all of the rows.
+pub fn decode_some_rows<T, E>(
+    rows: Vec<Row>,
+    mut decode: impl FnMut(Row) -> Result<Option<T>, E>,
+) -> Result<Vec<T>, E> {
     let mut decoded = Vec::with_capacity(rows.len());
     for row in rows {
-        decoded.push(decode(row)?);
+        if let Some(value) = decode(row)? {
+            decoded.push(value);
+        }
     }
     Ok(decoded)
 }

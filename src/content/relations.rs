@@ -30,17 +30,15 @@ pub async fn related_by_term_ids(
 ) -> Result<Vec<(i64, term::Model)>> {
     let statement = related_statement(db.get_database_backend(), visibility, term_ids, columns);
     let rows = packed_rows::fetch(db, statement, 1 + columns.count()).await?;
-    // Made for every row at once, as `packed_rows::decode_rows` does: the terms are large.
-    let mut related = Vec::with_capacity(rows.len());
-    for mut row in rows {
+    packed_rows::decode_some_rows(rows, |mut row| -> Result<Option<(i64, term::Model)>> {
         // Position 0 is the parent's id, 1 the related term's (every set starts with it): NULL when the
         // visibility rule hid the related term.
-        if !row.is_null(1)? {
-            let parent = row.take::<i64>(0)?;
-            related.push((parent, decode(&mut row, 1, columns)?));
+        if row.is_null(1)? {
+            return Ok(None);
         }
-    }
-    Ok(related)
+        let parent = row.take::<i64>(0)?;
+        Ok(Some((parent, decode(&mut row, 1, columns)?)))
+    })
 }
 
 /// The statement [`related_by_term_ids`] runs (before SQLite packs its rows). The links are read from
