@@ -7,7 +7,7 @@
 //! first (quick_cache's CLOCK-Pro policy, close to LRU but not flushed by a scan of one-off documents).
 
 use std::sync::{
-    Arc,
+    Arc, OnceLock,
     atomic::{AtomicBool, Ordering},
 };
 
@@ -25,8 +25,9 @@ pub(super) struct Parsed {
     pub invalid_literals: Vec<ServerError>,
     /// Whether the document passed async-graphql's full validation before.
     pub validation: FullValidation,
-    /// The digest of its tokens (the response cache's keys start from it).
-    pub digest: DocumentDigest,
+    /// The digest of its tokens (the response cache's keys start from it), computed the first time the
+    /// cache asks: requests that never reach the cache never pay for it.
+    pub digest: OnceLock<DocumentDigest>,
 }
 
 /// Whether async-graphql has validated a document in full before and found nothing wrong, shared by
@@ -115,7 +116,7 @@ mod tests {
             document: Arc::new(async_graphql::parser::parse_query(text).unwrap()),
             invalid_literals: Vec::new(),
             validation: FullValidation::pending(),
-            digest: DocumentDigest::of(text),
+            digest: OnceLock::new(),
         })
     }
 

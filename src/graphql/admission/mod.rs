@@ -13,7 +13,7 @@ mod digest;
 mod documents;
 pub mod tokens;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{
     ServerError, Variables,
@@ -121,12 +121,13 @@ impl Admission {
         &self.limits
     }
 
-    /// The digest of a document's tokens: kept with the document when it was parsed before, else
-    /// computed from its text.
+    /// The digest of a document's tokens: kept with the document when it was parsed before (computed
+    /// the first time it is asked for), else computed from its text.
     pub fn document_digest(&self, query: &str) -> DocumentDigest {
-        self.documents
-            .get(query)
-            .map_or_else(|| DocumentDigest::of(query), |parsed| parsed.digest)
+        match self.documents.get(query) {
+            Some(parsed) => *parsed.digest.get_or_init(|| DocumentDigest::of(query)),
+            None => DocumentDigest::of(query),
+        }
     }
 
     /// Admits a request or says why not, in request errors that each carry a code.
@@ -244,7 +245,7 @@ impl Admission {
             document: Arc::new(document),
             invalid_literals,
             validation: FullValidation::pending(),
-            digest: DocumentDigest::of(query),
+            digest: OnceLock::new(),
         })
     }
 
