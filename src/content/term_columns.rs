@@ -70,6 +70,11 @@ impl ColumnSet {
         Self(self.0 | other.0)
     }
 
+    /// Whether this set reads every column `other` reads.
+    pub fn covers(self, other: Self) -> bool {
+        self.union(other) == self
+    }
+
     /// How many columns are read (at least one: the id).
     pub fn count(self) -> usize {
         self.0.count_ones() as usize

@@ -51,6 +51,11 @@ impl TextForms {
         forms.into_iter().fold(Self::NONE, Self::union)
     }
 
+    /// Whether these forms read every form `other` reads.
+    pub fn covers(self, other: Self) -> bool {
+        self.union(other) == self
+    }
+
     /// How many columns the forms take.
     pub fn count(self) -> usize {
         usize::from(self.markdown) + usize::from(self.html)

@@ -1,26 +1,37 @@
-//! Every DataLoader of the API: one batch per relation, keyed by the parent id, each batch one SQL statement.
+//! Every DataLoader of the API: one batch per relation, keyed by the parent id, each batch one SQL statement;
+//! and the term page's ([`TermPageBySlug`]), whose batch reads the term and then the lists its selection
+//! shows with those relations' statements ([`super::term_page`]).
 //!
 //! One [`ContentLoader`] serves all key types; each key type below is its own batch queue. The loader is
 //! schema-wide and caches nothing, so concurrent requests (and WebSocket operations) share batches but never
 //! see stale data. Lists keep the editorial order (`ORDER BY term_id, position`).
 
-use std::{collections::HashMap, ops::Deref, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    ops::Deref,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{category, faq, section, term};
 use sea_orm::DatabaseConnection;
 
+use super::term_page::{PageLists, PageListsRead, TermPage, TermPageBySlug};
 use crate::content::{
-    aliases, categories, faqs, relations, sections, term_columns, terms, text_forms::TextForms,
+    aliases, categories, faqs, relations, sections,
+    term_columns::{self, ColumnSet},
+    terms,
+    text_forms::TextForms,
     visibility::Visibility,
 };
 
 /// A visible term by its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TermById(pub i64);
-/// A visible term by its slug, or by an old slug it was renamed from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TermBySlug(pub String);
 /// A term in any status by its slug or an old slug: editors' previews.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AnyTermBySlug(pub String);
@@ -86,8 +97,31 @@ pub type ContentDataLoader = DataLoader<ContentLoader>;
 /// hand-offs that on two cores cost a term page up to a third of its CPU under load (docs/performance.md,
 /// "Batch wait on tokio's timer"). Tokio's timer fires on millisecond ticks, so a batch waits from
 /// `batch_delay` to a millisecond more.
-pub fn content_data_loader(db: DatabaseConnection, batch_delay: Duration) -> ContentDataLoader {
-    DataLoader::new(ContentLoader { db }, tokio::spawn).delay(batch_delay)
+///
+/// `batches` counts the batches started: each one is a wait on that timer for the requests in it.
+pub fn content_data_loader(
+    db: DatabaseConnection,
+    batch_delay: Duration,
+    batches: BatchCounter,
+) -> ContentDataLoader {
+    let spawn = move |batch| {
+        batches.0.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(batch)
+    };
+    DataLoader::new(ContentLoader { db }, spawn).delay(batch_delay)
+}
+
+/// Counts the DataLoader's batches: each a wait for more keys, then the batch's statements. Tests read it
+/// to prove how many batches, one after the other, a page waits for; `GET /metrics` exports it as
+/// `glossary_dataloader_batches_total`.
+#[derive(Clone, Debug, Default)]
+pub struct BatchCounter(Arc<AtomicU64>);
+
+impl BatchCounter {
+    /// How many batches have started since the schema was built.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// A loaded value, handed to the field that asked for it without a copy.
@@ -216,17 +250,144 @@ async fn terms_by_slug(
     Ok(found)
 }
 
-impl Loader<TermBySlug> for ContentLoader {
-    type Value = Loaded<term::Model>;
+/// The term, then the lists of every term found, with the statements of the lists' own loaders: one
+/// statement per list (the union of the forms or columns the keys ask), all four at once, and no second
+/// batch wait ([`super::term_page`]). A list whose statement fails is left unread, and its field then
+/// asks its own loader, which reports the error at that field.
+impl Loader<TermPageBySlug> for ContentLoader {
+    type Value = Loaded<TermPage>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[TermBySlug]) -> LoadResult<TermBySlug, term::Model> {
-        let slugs = keys.iter().map(|k| k.0.clone()).collect();
-        let found = terms_by_slug(&self.db, Visibility::public(), slugs).await?;
-        Ok(loaded(
-            found.into_iter().map(|(slug, t)| (TermBySlug(slug), t)),
-        ))
+    async fn load(&self, keys: &[TermPageBySlug]) -> LoadResult<TermPageBySlug, TermPage> {
+        let slugs = keys.iter().map(|k| k.slug.clone()).collect();
+        let mut terms = terms_by_slug(&self.db, Visibility::public(), slugs).await?;
+        // By the index of each key: its term's id, when found.
+        let ids: Vec<Option<i64>> = keys
+            .iter()
+            .map(|k| terms.get(&k.slug).map(|t| t.id))
+            .collect();
+        let term_of = |at: &usize| ids[*at].unwrap_or_default();
+        // The keys (by index) whose term was found and that ask for a list, and the terms' ids.
+        let asking = |wants: fn(&PageLists) -> bool| -> (Vec<usize>, Vec<i64>) {
+            let asking: Vec<usize> = (0..keys.len())
+                .filter(|&at| ids[at].is_some() && wants(&keys[at].lists))
+                .collect();
+            let mut term_ids: Vec<i64> = asking.iter().map(term_of).collect();
+            term_ids.sort_unstable();
+            term_ids.dedup();
+            (asking, term_ids)
+        };
+        let (section_keys, section_ids) = asking(|l| l.sections.is_some());
+        let (faq_keys, faq_ids) = asking(|l| l.faqs.is_some());
+        let (related_keys, related_ids) = asking(|l| l.related_terms.is_some());
+        let (category_keys, category_ids) = asking(|l| l.categories);
+        let bodies = TextForms::union_of(keys.iter().filter_map(|k| k.lists.sections));
+        let answers = TextForms::union_of(keys.iter().filter_map(|k| k.lists.faqs));
+        let columns = keys
+            .iter()
+            .filter_map(|k| k.lists.related_terms)
+            .fold(ColumnSet::ID, ColumnSet::union);
+        let db = &self.db;
+        let (sections, faqs, related, categories) = futures_util::join!(
+            read_list("sections", &section_ids, || {
+                sections::by_term_ids(db, &section_ids, bodies)
+            }),
+            read_list("FAQ entries", &faq_ids, || {
+                faqs::by_term_ids(db, &faq_ids, answers)
+            }),
+            read_list("related terms", &related_ids, || {
+                relations::related_by_term_ids(db, Visibility::public(), &related_ids, columns)
+            }),
+            read_list("categories", &category_ids, || {
+                categories::by_term_ids(db, &category_ids)
+            }),
+        );
+        let mut sections = sections.map(|rows| {
+            group(
+                &section_keys,
+                rows.into_iter().map(|s| (s.term_id, s)),
+                term_of,
+            )
+        });
+        let mut faqs =
+            faqs.map(|rows| group(&faq_keys, rows.into_iter().map(|f| (f.term_id, f)), term_of));
+        let mut related = related.map(|rows| group(&related_keys, rows, term_of));
+        let mut categories = categories.map(|rows| group(&category_keys, rows, term_of));
+        // Keys sharing a slug (concurrent selections asking different lists) each get the term: moved
+        // to the last of them, copied for the others.
+        let mut wanted: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+        for (key, id) in keys.iter().zip(&ids) {
+            if id.is_some() {
+                *wanted.entry(key.slug.as_str()).or_default() += 1;
+            }
+        }
+        let mut pages = HashMap::with_capacity(wanted.len());
+        for (at, key) in keys.iter().enumerate() {
+            let Some(left) = wanted.get_mut(key.slug.as_str()) else {
+                continue;
+            };
+            *left -= 1;
+            let term = if *left == 0 {
+                terms.remove(&key.slug)
+            } else {
+                terms.get(&key.slug).cloned()
+            };
+            let Some(term) = term else { continue };
+            let lists = PageListsRead {
+                sections: key
+                    .lists
+                    .sections
+                    .and(taken(&mut sections, at))
+                    .map(|l| (bodies, l)),
+                faqs: key
+                    .lists
+                    .faqs
+                    .and(taken(&mut faqs, at))
+                    .map(|l| (answers, l)),
+                related_terms: key
+                    .lists
+                    .related_terms
+                    .and(taken(&mut related, at))
+                    .map(|l| (columns, l)),
+                categories: taken(&mut categories, at),
+            };
+            pages.insert(key.clone(), Loaded::new(TermPage { term, lists }));
+        }
+        Ok(pages)
     }
+}
+
+/// The rows of one list of a batch of term pages: `read`'s, none when no term asks for the list
+/// (`term_ids` is empty). A failure is logged and leaves the list unread.
+async fn read_list<T, F>(what: &str, term_ids: &[i64], read: impl FnOnce() -> F) -> Option<Vec<T>>
+where
+    F: std::future::Future<Output = crate::error::Result<Vec<T>>>,
+{
+    if term_ids.is_empty() {
+        return Some(Vec::new());
+    }
+    match read().await {
+        Ok(rows) => Some(rows),
+        Err(error) => {
+            tracing::warn!(
+                ?error,
+                "reading the {what} of term pages failed; their fields read them again"
+            );
+            None
+        }
+    }
+}
+
+/// The list of the key at index `at`, taken out of a batch's grouped lists (`None` when the list was
+/// not read).
+fn taken<V: Clone>(
+    lists: &mut Option<HashMap<usize, Loaded<Vec<V>>>>,
+    at: usize,
+) -> Option<Vec<V>> {
+    lists
+        .as_mut()
+        .and_then(|lists| lists.remove(&at))
+        .map(Loaded::into_inner)
 }
 
 impl Loader<AnyTermBySlug> for ContentLoader {

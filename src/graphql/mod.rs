@@ -18,6 +18,7 @@ pub mod request_key;
 pub mod response_shape;
 pub mod schema_index;
 pub mod subscription;
+pub mod term_page;
 pub mod types;
 
 use std::sync::Arc;
@@ -33,7 +34,7 @@ use crate::{
 use self::{
     admission::MAX_SELECTION_NESTING,
     execution_budget::{BudgetCheck, Metering},
-    loaders::{ContentDataLoader, content_data_loader},
+    loaders::{BatchCounter, ContentDataLoader, content_data_loader},
     mutation::MutationRoot,
     query::QueryRoot,
     subscription::SubscriptionRoot,
@@ -57,9 +58,15 @@ pub struct Schemas {
     full: AppSchema,
     fast: AppSchema,
     mutations: AppSchema,
+    batches: BatchCounter,
 }
 
 impl Schemas {
+    /// Counts the batches of the schemas' DataLoader.
+    pub fn batches(&self) -> &BatchCounter {
+        &self.batches
+    }
+
     /// The schema for a query or subscription: validated in full unless `validated_before`.
     pub fn for_document(&self, validated_before: bool) -> &AppSchema {
         if validated_before {
@@ -103,7 +110,12 @@ pub fn build_schema(
         options.linked_text_cache_bytes,
     ));
     // One DataLoader for both, so that requests on either batch together.
-    let loader = Arc::new(content_data_loader(db.clone(), options.batch_delay));
+    let batches = BatchCounter::default();
+    let loader = Arc::new(content_data_loader(
+        db.clone(),
+        options.batch_delay,
+        batches.clone(),
+    ));
     let build = |mode: ValidationMode, metering: Metering| {
         let mut builder = Schema::build(
             QueryRoot::default(),
@@ -130,6 +142,7 @@ pub fn build_schema(
         full: build(ValidationMode::Strict, Metering::PerList),
         fast: build(ValidationMode::Fast, Metering::PerList),
         mutations: build(ValidationMode::Strict, Metering::PerField),
+        batches,
     }
 }
 

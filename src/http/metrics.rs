@@ -98,6 +98,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "SQL statements run through the connection pool since the server started.",
         state.statements.get(),
     );
+    metric(
+        &mut out,
+        "glossary_dataloader_batches_total",
+        "counter",
+        "DataLoader batches started since the server started: each waits for more keys, then runs its statements.",
+        state.schemas.batches().get(),
+    );
     let responses = &state.responses;
     metric(
         &mut out,

@@ -152,6 +152,47 @@ async fn published_subject() -> (TestApp, Editors, String) {
     (app, keys, id)
 }
 
+/// The `term` field reads a page's lists in the term's own batch (`graphql::term_page`): found by an old
+/// slug, the term comes with the same lists as by its current one.
+#[tokio::test]
+async fn an_old_slug_finds_the_whole_page() {
+    let app = spawn_app_with(&pack(&[term_line("taken", "Taken", json!({}))])).await;
+    let keys = editors(&app).await;
+    let (id, _) = create(
+        &app,
+        &keys.editor,
+        "old-name",
+        json!({
+            "sections": [{"heading": "Why?", "body": "Because **so**."}, {"heading": "How?", "body": "- a\n- b"}],
+            "faqs": [{"question": "When?", "answer": "*Now*."}],
+            "related": ["taken"],
+        }),
+    )
+    .await;
+    mutate(&app, &keys.editor, PUBLISH, json!({"input": {"id": id}})).await;
+    let payload = mutate(
+        &app,
+        &keys.editor,
+        UPDATE,
+        json!({"input": {"id": id, "slug": "new-name"}}),
+    )
+    .await;
+    assert_eq!(payload["term"]["slug"], "new-name", "{payload}");
+    let page = |slug: &'static str| {
+        app.gql(
+            "query($s: String!) { term(slug: $s) { slug sections { heading body(format: HTML) } \
+             faqs { question answer } relatedTerms { slug name } categories { slug } } }",
+            json!({"s": slug}),
+        )
+    };
+    let by_new = page("new-name").await;
+    assert_eq!(by_new["term"]["slug"], "new-name");
+    assert_eq!(by_new["term"]["sections"][1]["heading"], "How?");
+    assert_eq!(by_new["term"]["faqs"][0]["answer"], "*Now*.");
+    assert_eq!(by_new["term"]["relatedTerms"][0]["name"], "Taken");
+    assert_eq!(page("old-name").await, by_new);
+}
+
 #[tokio::test]
 async fn a_rename_keeps_the_old_slug_as_an_alias_that_no_other_term_may_take() {
     let (app, keys, id) = published_subject().await;

@@ -95,6 +95,76 @@ async fn a_full_page_costs_a_constant_number_of_statements() {
     );
 }
 
+const TERM_PAGE: &str = r#"query($slug: String!) {
+  term(slug: $slug) {
+    name
+    sections { heading body(format: HTML) }
+    faqs { question answer(format: HTML) }
+    relatedTerms { slug name }
+    categories { slug name }
+  }
+}"#;
+
+/// A term page reads its term and its four lists in one DataLoader batch, so it waits for one batch, not
+/// two in a row (the term's, then its lists'): five statements, one batch. A list selected twice is read
+/// in the batch with what both selections show and taken by the first; the second asks its own loader.
+#[tokio::test]
+async fn a_term_page_is_one_batch() {
+    let app = uncached_app(10).await;
+    // The linker's names are read by the first page after a change.
+    app.gql(TERM_PAGE, json!({"slug": "term-000"})).await;
+    app.settle().await;
+    let (batches, statements) = (app.batches(), app.statements());
+    let data = app.gql(TERM_PAGE, json!({"slug": "term-001"})).await;
+    let term = &data["term"];
+    assert_eq!(term["name"], "Term 001");
+    assert_eq!(term["sections"].as_array().unwrap().len(), 2);
+    assert!(
+        term["sections"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("<li>"),
+        "{term}"
+    );
+    assert_eq!(term["faqs"][1]["answer"], "<p>Like so.</p>\n");
+    assert_eq!(
+        term["relatedTerms"],
+        json!([{"slug": "term-002", "name": "Term 002"}, {"slug": "term-008", "name": "Term 008"}])
+    );
+    assert_eq!(term["categories"].as_array().unwrap().len(), 2);
+    assert_eq!(app.batches() - batches, 1, "one batch for the whole page");
+    assert_eq!(
+        app.statements() - statements,
+        5,
+        "the term and its four lists"
+    );
+
+    let (batches, statements) = (app.batches(), app.statements());
+    let data = app
+        .gql(
+            r#"query { term(slug: "term-002") {
+              html: sections { body(format: HTML) }
+              markdown: sections { body }
+            } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["term"]["markdown"][0]["body"], "One.\n\n- a\n  - b");
+    assert!(
+        data["term"]["html"][0]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("<p>One.</p>"),
+        "{data}"
+    );
+    assert_eq!(
+        app.batches() - batches,
+        2,
+        "the page's batch, then the second selection's own"
+    );
+    assert_eq!(app.statements() - statements, 3);
+}
+
 #[tokio::test]
 async fn the_metrics_page_exports_the_statement_count() {
     let app = spawn_app_with(&fixture(10)).await;

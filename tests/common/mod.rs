@@ -202,6 +202,11 @@ impl TestApp {
         self.state.statements.get()
     }
 
+    /// How many DataLoader batches the app has started.
+    pub fn batches(&self) -> u64 {
+        self.state.schemas.batches().get()
+    }
+
     /// Waits until the app's background tasks have run their first passes (the mail outbox and the
     /// publication schedule each read the database once as they start, whenever the runtime gets to
     /// them): until no statement has run for 50 ms, for at most five seconds. A test that counts the

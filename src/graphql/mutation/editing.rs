@@ -58,7 +58,7 @@ pub fn decode_id(id: &ID, kind: NodeKind, field: &str) -> std::result::Result<i6
 pub fn term_payload(outcome: std::result::Result<term::Model, Vec<Problem>>) -> TermPayload {
     match outcome {
         Ok(row) => TermPayload {
-            term: Some(Term(row)),
+            term: Some(Term::new(row)),
             user_errors: Vec::new(),
         },
         Err(problems) => TermPayload::refused(problems),

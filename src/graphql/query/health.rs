@@ -83,7 +83,7 @@ impl HealthQuery {
         ids.sort_unstable();
         ids.dedup();
         let rows = terms::by_id_map(db, Visibility::Everything, &ids).await?;
-        let term = |id: &i64| rows.get(id).cloned().map(Term);
+        let term = |id: &i64| rows.get(id).cloned().map(Term::new);
         let list = |list: TermIds| TermHealthList {
             total_count: list.total,
             terms: list.ids.iter().filter_map(term).collect(),

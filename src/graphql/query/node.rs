@@ -34,7 +34,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>> 
         NodeKind::Term => loader
             .load_one(TermById(id))
             .await?
-            .map(|t| Node::Term(Term(t.into_inner()))),
+            .map(|t| Node::Term(Term::new(t.into_inner()))),
         NodeKind::Category => loader
             .load_one(CategoryById(id))
             .await?

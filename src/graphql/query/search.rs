@@ -128,7 +128,7 @@ impl SearchQuery {
                         (offset + i) as i64,
                     ),
                     node: SearchHit {
-                        term: Term(term),
+                        term: Term::new(term),
                         score: hit.score,
                         snippet: hit.snippet,
                     },
@@ -180,7 +180,7 @@ impl SearchQuery {
         let mut rows = terms::by_id_map(db, Visibility::public(), &ids).await?;
         Ok(ids
             .iter()
-            .filter_map(|id| rows.remove(id).map(Term))
+            .filter_map(|id| rows.remove(id).map(Term::new))
             .collect())
     }
 }

@@ -10,8 +10,9 @@ use crate::{
     graphql::{
         execution_budget::List,
         guards, loader,
-        loaders::{AnyTermBySlug, TermBySlug},
+        loaders::AnyTermBySlug,
         plain_fields::PlainObject,
+        term_page::{PageLists, Prefetched, TermPageBySlug},
         types::{
             connection::{TermConnection, TermOrderInput},
             page_parts::GlossaryLetter,
@@ -77,13 +78,18 @@ impl TermQuery {
         )]
         preview: bool,
     ) -> Result<Option<PlainObject<Term>>> {
-        let found = if preview {
+        if preview {
             guards::viewer(ctx).require(Role::Editor)?;
-            loader(ctx).load_one(AnyTermBySlug(slug)).await?
-        } else {
-            loader(ctx).load_one(TermBySlug(slug)).await?
-        };
-        Ok(found.map(|t| PlainObject(Term(t.into_inner()))))
+            let found = loader(ctx).load_one(AnyTermBySlug(slug)).await?;
+            return Ok(found.map(|t| PlainObject(Term::new(t.into_inner()))));
+        }
+        // The lists the page shows are read in the term's batch: one batch wait, not two.
+        let lists = PageLists::of(ctx.field().selection_set());
+        let found = loader(ctx).load_one(TermPageBySlug { slug, lists }).await?;
+        Ok(found.map(|page| {
+            let page = page.into_inner();
+            PlainObject(Term(page.term, Prefetched::new(page.lists)))
+        }))
     }
 
     /// Published terms as a Relay connection: 20 per page unless `first` or `last` says otherwise (at most 100).

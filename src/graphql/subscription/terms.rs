@@ -104,7 +104,10 @@ async fn visible_term(db: &DatabaseConnection, delivery: &Delivery, editor: bool
         Visibility::public()
     };
     match delivery.row(db).await {
-        Ok(row) => row.filter(|row| visibility.admits(row)).cloned().map(Term),
+        Ok(row) => row
+            .filter(|row| visibility.admits(row))
+            .cloned()
+            .map(Term::new),
         Err(error) => {
             tracing::error!(
                 error = error.describe(),

@@ -193,7 +193,7 @@ impl TermConnection {
             .into_iter()
             .map(|term| TermEdge {
                 cursor: cursor::encode(order.field, &order.key_of(&term)),
-                node: Term(term),
+                node: Term::new(term),
             })
             .collect();
         let page_info = PageInfo {

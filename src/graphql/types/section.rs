@@ -1,6 +1,6 @@
 //! The `Section` and `Faq` types: the ordered parts of a term page.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, SelectionField};
 use entity::{faq, section};
 
 use super::text::{TextFormat, format_asked};
@@ -27,12 +27,12 @@ async fn rich_text(
     })
 }
 
-/// The forms of a rich text that the current field's selection reads of the items it returns (through
+/// The forms of a rich text that a field's selection reads of the items it returns (through
 /// fragments, under any alias, `@skip` or not): `text_field` in the format each of its selections asks
 /// (Markdown, the argument's default, when none is given); both forms for a field not in `without`
 /// (any added later included) and when a format cannot be read here (the field itself then reports it).
-fn forms_read(ctx: &Context<'_>, without: &[&str], text_field: &str) -> TextForms {
-    ctx.field()
+fn forms_read(field: SelectionField<'_>, without: &[&str], text_field: &str) -> TextForms {
+    field
         .selection_set()
         .filter(|field| !without.contains(&field.name()))
         .map(|field| {
@@ -53,9 +53,9 @@ impl Section {
     /// added later included, reads both.
     const WITHOUT_BODIES: &[&str] = &["__typename", "id", "position", "heading", "anchor"];
 
-    /// The forms of the bodies that the current field's selection reads of the sections it returns.
-    pub(crate) fn body_forms(ctx: &Context<'_>) -> TextForms {
-        forms_read(ctx, Self::WITHOUT_BODIES, "body")
+    /// The forms of the bodies that `field`'s selection reads of the sections it returns.
+    pub(crate) fn body_forms(field: SelectionField<'_>) -> TextForms {
+        forms_read(field, Self::WITHOUT_BODIES, "body")
     }
 }
 
@@ -123,9 +123,9 @@ impl Faq {
     /// reads both.
     const WITHOUT_ANSWERS: &[&str] = &["__typename", "id", "position", "question"];
 
-    /// The forms of the answers that the current field's selection reads of the FAQ entries it returns.
-    pub(crate) fn answer_forms(ctx: &Context<'_>) -> TextForms {
-        forms_read(ctx, Self::WITHOUT_ANSWERS, "answer")
+    /// The forms of the answers that `field`'s selection reads of the FAQ entries it returns.
+    pub(crate) fn answer_forms(field: SelectionField<'_>) -> TextForms {
+        forms_read(field, Self::WITHOUT_ANSWERS, "answer")
     }
 }
 

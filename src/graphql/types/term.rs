@@ -1,7 +1,9 @@
 //! The `Term` type: one glossary page and everything on it. Lists are resolved through the DataLoader, so a
 //! page of terms costs one SQL statement per relation, not one per term.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SelectionField};
+use std::hash::Hash;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SelectionField, dataloader::Loader};
 use chrono::{DateTime, Utc};
 use entity::{TermStatus as StoredStatus, term};
 use sea_orm::DatabaseConnection;
@@ -35,10 +37,11 @@ use crate::{
         guards::RoleGuard,
         loader,
         loaders::{
-            AliasesByTerm, CategoriesByTerm, FaqsByTerm, Loaded, RelatedTermsByTerm,
+            AliasesByTerm, CategoriesByTerm, ContentLoader, FaqsByTerm, Loaded, RelatedTermsByTerm,
             SectionsByTerm, TermById,
         },
         plain_fields::{self, PlainFields, PlainList},
+        term_page::Prefetched,
     },
 };
 
@@ -58,7 +61,16 @@ pub enum TermStatus {
 }
 
 /// A glossary term: the page "What is a backend developer?" with its definition, body, FAQs and links.
-pub struct Term(pub term::Model);
+/// The second field holds the lists read with the term, for its list fields to take: see
+/// [`crate::graphql::term_page`].
+pub struct Term(pub term::Model, pub Prefetched);
+
+impl Term {
+    /// A term read alone: its lists are read by their fields.
+    pub fn new(row: term::Model) -> Self {
+        Term(row, Prefetched::default())
+    }
+}
 
 /// The columns of `term` a field of `Term` reads from its row, besides the id (always read); `None` for a
 /// field not listed, which then reads every column. Lists loaded by the term's id read nothing else. Every
@@ -147,6 +159,23 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
+/// A list the term came with (`taken`, see [`Prefetched`]), or else the one its loader reads for `key`.
+async fn taken_or_loaded<K, V>(ctx: &Context<'_>, taken: Option<Vec<V>>, key: K) -> Result<Vec<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Clone + Send + Sync + 'static,
+    ContentLoader: Loader<K, Value = Loaded<Vec<V>>, Error = async_graphql::Error>,
+{
+    if let Some(list) = taken {
+        return Ok(list);
+    }
+    Ok(loader(ctx)
+        .load_one(key)
+        .await?
+        .map(Loaded::into_inner)
+        .unwrap_or_default())
+}
+
 // Large resolvers are boxed. async-graphql resolves every selected field in a boxed future as large as
 // the type's largest resolver (one `resolve_field` state machine covers them all), so a resolver that
 // runs its own statements (`mentions`, `backlinks`, `suggestedRelatedTerms`, `revisions`) would make
@@ -193,18 +222,13 @@ impl Term {
 
     /// The page body, in order.
     async fn sections(&self, ctx: &Context<'_>) -> Result<PlainList<Section>> {
-        let sections = loader(ctx)
-            .load_one(SectionsByTerm {
-                term: self.0.id,
-                bodies: Section::body_forms(ctx),
-            })
-            .await?;
-        Ok(sections
-            .map(Loaded::into_inner)
-            .unwrap_or_default()
-            .into_iter()
-            .map(Section)
-            .collect())
+        let bodies = Section::body_forms(ctx.field());
+        let key = SectionsByTerm {
+            term: self.0.id,
+            bodies,
+        };
+        let sections = taken_or_loaded(ctx, self.1.take_sections(bodies), key).await?;
+        Ok(sections.into_iter().map(Section).collect())
     }
 
     /// The page's table of contents: Overview, each section, then the FAQs when there are any.
@@ -251,18 +275,13 @@ impl Term {
     async fn faqs(&self, ctx: &Context<'_>) -> Result<PlainList<Faq>> {
         // A selection reads the forms of the answers it shows, and none when it shows questions alone
         // (long texts, copied for nothing).
-        let faqs = loader(ctx)
-            .load_one(FaqsByTerm {
-                term: self.0.id,
-                answers: Faq::answer_forms(ctx),
-            })
-            .await?;
-        Ok(faqs
-            .map(Loaded::into_inner)
-            .unwrap_or_default()
-            .into_iter()
-            .map(Faq)
-            .collect())
+        let answers = Faq::answer_forms(ctx.field());
+        let key = FaqsByTerm {
+            term: self.0.id,
+            answers,
+        };
+        let faqs = taken_or_loaded(ctx, self.1.take_faqs(answers), key).await?;
+        Ok(faqs.into_iter().map(Faq).collect())
     }
 
     /// "Recommended" related terms in editorial order; only published ones are listed.
@@ -290,30 +309,20 @@ impl Term {
         };
         // Only the columns the selection reads are read: long texts no field asks for are neither
         // copied nor decoded.
-        let related = loader(ctx)
-            .load_one(RelatedTermsByTerm {
-                term: self.0.id,
-                columns: Term::columns_of(ctx.field().selection_set()),
-            })
-            .await?;
-        Ok(related
-            .map(Loaded::into_inner)
-            .unwrap_or_default()
-            .into_iter()
-            .take(limit)
-            .map(Term)
-            .collect())
+        let columns = Term::columns_of(ctx.field().selection_set());
+        let key = RelatedTermsByTerm {
+            term: self.0.id,
+            columns,
+        };
+        let related = taken_or_loaded(ctx, self.1.take_related_terms(columns), key).await?;
+        Ok(related.into_iter().take(limit).map(Term::new).collect())
     }
 
     /// The categories the term belongs to, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<PlainList<Category>> {
-        let categories = loader(ctx).load_one(CategoriesByTerm(self.0.id)).await?;
-        Ok(categories
-            .map(Loaded::into_inner)
-            .unwrap_or_default()
-            .into_iter()
-            .map(Category)
-            .collect())
+        let key = CategoriesByTerm(self.0.id);
+        let categories = taken_or_loaded(ctx, self.1.take_categories(), key).await?;
+        Ok(categories.into_iter().map(Category).collect())
     }
 
     /// Other names the term goes by ("CI"), in order: automatic cross-links match them as they match
@@ -357,7 +366,7 @@ impl Term {
             Ok(ids
                 .iter()
                 .filter_map(|id| found.remove(&TermById(*id)))
-                .map(|term| Term(term.into_inner()))
+                .map(|term| Term::new(term.into_inner()))
                 .collect())
         })
         .await
@@ -398,7 +407,7 @@ impl Term {
                 .into_iter()
                 .map(|(position, row)| {
                     let cursor = cursor::encode_position(PositionList::Backlinks, position as i64);
-                    TermEdge::new(cursor, Term(row))
+                    TermEdge::new(cursor, Term::new(row))
                 })
                 .collect();
             let page_info = PageInfo {
@@ -434,7 +443,7 @@ impl Term {
                     shared_categories: s.shared_categories as i32,
                     mentioned_here: s.mentioned_by_term,
                     mentions_this_term: s.mentions_term,
-                    term: Term(s.term),
+                    term: Term::new(s.term),
                 })
                 .collect())
         })
