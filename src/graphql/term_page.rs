@@ -3,11 +3,13 @@
 //!
 //! Read field by field, `term(slug:) { sections { … } faqs { … } }` waits for two batches in a row: the
 //! term's, then, once its id is known, its lists'. Each batch waits for more keys on tokio's timer,
-//! which fires on millisecond ticks, so each wait is 0.1–1.1 ms, most of a term page's time on an
-//! idle server and a bound on how many pages 32 connections get through. The `term` field knows
-//! its selection before it resolves, so it asks for the page as one key ([`TermPageBySlug`]): the batch
-//! reads the terms, then the lists of every term found, with the same statements (and the same
-//! batching across requests) as the lists' own loaders, and no second wait.
+//! which fires on millisecond ticks, so each wait is 0.1–1.1 ms, on average more than the page's own
+//! CPU time, and a bound on how many pages 32 connections get through. The `term` field knows its
+//! selection before it resolves, so it asks for the page as one key ([`TermPageBySlug`]): the batch
+//! reads the terms, then the lists of every term found, with the lists' own statements (one per list
+//! for all the pages of the batch), and no second wait. Under saturation the lists batch across
+//! fewer requests than their own loaders did (docs/performance.md, "A term page's lists read in the
+//! term's batch").
 //!
 //! The lists come to the [`Term`](super::types::term::Term) as [`Prefetched`]: each list field takes
 //! its list once, when it was read with every text form or column that field reads, and asks its own
