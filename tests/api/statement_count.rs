@@ -163,6 +163,36 @@ async fn a_term_page_is_one_batch() {
         "the page's batch, then the second selection's own"
     );
     assert_eq!(app.statements() - statements, 3);
+
+    // One term under two aliases showing different lists: two keys for one slug in one batch, each
+    // with the term and its own lists.
+    let (batches, statements) = (app.batches(), app.statements());
+    let data = app
+        .gql(
+            r#"query {
+              a: term(slug: "term-003") { name sections { heading } }
+              b: term(slug: "term-003") { slug faqs { question } relatedTerms { slug } }
+            }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({
+            "a": {"name": "Term 003", "sections": [{"heading": "First"}, {"heading": "Second"}]},
+            "b": {
+                "slug": "term-003",
+                "faqs": [{"question": "Why?"}, {"question": "How?"}],
+                "relatedTerms": [{"slug": "term-004"}, {"slug": "term-000"}]
+            }
+        })
+    );
+    assert_eq!(app.batches() - batches, 1, "both keys in one batch");
+    assert_eq!(
+        app.statements() - statements,
+        4,
+        "the term, then the lists either key shows"
+    );
 }
 
 #[tokio::test]
