@@ -17,16 +17,12 @@
 
 use std::sync::Mutex;
 
-use async_graphql::SelectionField;
 use entity::{category, faq, section, term};
 
-use super::types::{
-    section::{Faq, Section},
-    term::Term,
-};
 use crate::content::{term_columns::ColumnSet, text_forms::TextForms};
 
-/// The lists of a term page that a selection shows, with the text forms and columns they read.
+/// The lists of a term page that a selection shows, with the text forms and columns they read
+/// (`Term::lists_of` reads them from a selection).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PageLists {
     /// `sections`, with the forms of the bodies read.
@@ -37,34 +33,6 @@ pub struct PageLists {
     pub related_terms: Option<ColumnSet>,
     /// `categories`.
     pub categories: bool,
-}
-
-impl PageLists {
-    /// The lists a selection of `Term` fields shows, through fragments and under any alias; a list
-    /// selected twice reads what both selections read.
-    pub fn of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> Self {
-        let mut lists = Self::default();
-        for field in fields {
-            match field.name() {
-                "sections" => {
-                    let forms = Section::body_forms(field);
-                    lists.sections = Some(lists.sections.map_or(forms, |f| f.union(forms)));
-                }
-                "faqs" => {
-                    let forms = Faq::answer_forms(field);
-                    lists.faqs = Some(lists.faqs.map_or(forms, |f| f.union(forms)));
-                }
-                "relatedTerms" => {
-                    let columns = Term::columns_of(field.selection_set());
-                    lists.related_terms =
-                        Some(lists.related_terms.map_or(columns, |c| c.union(columns)));
-                }
-                "categories" => lists.categories = true,
-                _ => {}
-            }
-        }
-        lists
-    }
 }
 
 /// A visible term by its slug, or by an old slug it was renamed from, with the lists `lists` names.

@@ -12,7 +12,7 @@ use crate::{
         guards, loader,
         loaders::AnyTermBySlug,
         plain_fields::PlainObject,
-        term_page::{PageLists, Prefetched, TermPageBySlug},
+        term_page::{Prefetched, TermPageBySlug},
         types::{
             connection::{TermConnection, TermOrderInput},
             page_parts::GlossaryLetter,
@@ -84,7 +84,7 @@ impl TermQuery {
             return Ok(found.map(|t| PlainObject(Term::new(t.into_inner()))));
         }
         // The lists the page shows are read in the term's batch: one batch wait, not two.
-        let lists = PageLists::of(ctx.field().selection_set());
+        let lists = Term::lists_of(ctx.field().selection_set());
         let found = loader(ctx).load_one(TermPageBySlug { slug, lists }).await?;
         Ok(found.map(|page| {
             let page = page.into_inner();

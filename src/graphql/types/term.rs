@@ -41,7 +41,7 @@ use crate::{
             SectionsByTerm, TermById,
         },
         plain_fields::{self, PlainFields, PlainList},
-        term_page::Prefetched,
+        term_page::{PageLists, Prefetched},
     },
 };
 
@@ -127,6 +127,34 @@ impl Term {
                 columns.map(|columns| set.union(columns))
             })
             .unwrap_or(ColumnSet::ALL)
+    }
+}
+
+impl Term {
+    /// The lists a selection of `Term` fields shows, through fragments and under any alias, with the
+    /// forms and columns their selections read; a list selected twice reads what both selections read.
+    pub(crate) fn lists_of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> PageLists {
+        let mut lists = PageLists::default();
+        for field in fields {
+            match field.name() {
+                "sections" => {
+                    let forms = Section::body_forms(field);
+                    lists.sections = Some(lists.sections.map_or(forms, |f| f.union(forms)));
+                }
+                "faqs" => {
+                    let forms = Faq::answer_forms(field);
+                    lists.faqs = Some(lists.faqs.map_or(forms, |f| f.union(forms)));
+                }
+                "relatedTerms" => {
+                    let columns = Term::columns_of(field.selection_set());
+                    lists.related_terms =
+                        Some(lists.related_terms.map_or(columns, |c| c.union(columns)));
+                }
+                "categories" => lists.categories = true,
+                _ => {}
+            }
+        }
+        lists
     }
 }
 
