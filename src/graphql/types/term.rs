@@ -65,13 +65,6 @@ pub enum TermStatus {
 /// [`crate::graphql::term_page`].
 pub struct Term(pub term::Model, pub Prefetched);
 
-impl Term {
-    /// A term read alone: its lists are read by their fields.
-    pub fn new(row: term::Model) -> Self {
-        Term(row, Prefetched::default())
-    }
-}
-
 /// The columns of `term` a field of `Term` reads from its row, besides the id (always read); `None` for a
 /// field not listed, which then reads every column. Lists loaded by the term's id read nothing else. Every
 /// resolver below must read only the columns listed for it here: term lists (`relatedTerms`, the term
@@ -113,6 +106,11 @@ fn definition_columns(forms: TextForms) -> ColumnSet {
 }
 
 impl Term {
+    /// A term read alone: its lists are read by their fields.
+    pub fn new(row: term::Model) -> Self {
+        Term(row, Prefetched::default())
+    }
+
     /// The columns a selection of `Term` fields reads (see [`columns_of_field`] and
     /// [`definition_columns`]), through fragments and
     /// under any alias. Directives are not weighed: a field under `@skip` still counts, which can only
@@ -128,9 +126,7 @@ impl Term {
             })
             .unwrap_or(ColumnSet::ALL)
     }
-}
 
-impl Term {
     /// The lists a selection of `Term` fields shows, through fragments and under any alias, with the
     /// forms and columns their selections read; a list selected twice reads what both selections read.
     pub(crate) fn lists_of<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> PageLists {
