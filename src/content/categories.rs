@@ -3,15 +3,15 @@
 
 use entity::{category, term_category};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
 
 use super::{
     pack::{NUL_REFUSED, SLUG_MAX, is_valid_slug},
     packed_rows,
     refusal::{Edit, Problem, ProblemCode},
-    sql_binds::{id_in, text_in},
+    sql_binds::{Parents, id_in, text_in},
 };
 use crate::{clock, error::Result};
 
@@ -55,17 +55,28 @@ pub async fn by_term_ids(
     db: &impl ConnectionTrait,
     term_ids: &[i64],
 ) -> Result<Vec<(i64, category::Model)>> {
-    let backend = db.get_database_backend();
-    let select = term_category::Entity::find()
+    let (statement, width) = list_statement(db.get_database_backend(), Parents::Ids(term_ids));
+    decode_links(packed_rows::fetch(db, statement, width).await?)
+}
+
+/// The statement [`by_term_ids`] runs (before SQLite packs its rows), for terms by id or by slug, and
+/// the number of values in its rows.
+pub fn list_statement(backend: DbBackend, parents: Parents<'_>) -> (Statement, usize) {
+    let statement = term_category::Entity::find()
         .select_only()
         .column(term_category::Column::TermId)
         .columns(COLUMNS)
         .inner_join(category::Entity)
-        .filter(id_in(backend, term_category::Column::TermId, term_ids))
+        .filter(parents.condition(backend, term_category::Column::TermId))
         .order_by_asc(term_category::Column::TermId)
         .order_by_asc(category::Column::Name)
-        .order_by_asc(category::Column::Id);
-    let rows = packed_rows::fetch(db, select.build(backend), 1 + COLUMNS.len()).await?;
+        .order_by_asc(category::Column::Id)
+        .build(backend);
+    (statement, 1 + COLUMNS.len())
+}
+
+/// The `(term id, category)` pairs in the rows of [`list_statement`].
+pub fn decode_links(rows: Vec<packed_rows::Row>) -> Result<Vec<(i64, category::Model)>> {
     packed_rows::decode_rows(rows, |mut row| -> Result<(i64, category::Model)> {
         Ok((
             row.take(0)?,

@@ -6,7 +6,12 @@ use sea_orm::{
     Statement,
 };
 
-use super::{packed_rows, sql_binds::id_in, text_forms::TextForms, visibility::Visibility};
+use super::{
+    packed_rows,
+    sql_binds::{Parents, id_in},
+    text_forms::TextForms,
+    visibility::Visibility,
+};
 use crate::error::Result;
 
 /// The FAQ entries of the given terms, ordered by term and position, with the forms of their answers in
@@ -20,9 +25,34 @@ pub async fn by_term_ids(
     term_ids: &[i64],
     answers: TextForms,
 ) -> Result<Vec<faq::Model>> {
-    let statement = by_term_ids_statement(db.get_database_backend(), term_ids, answers);
-    let width = COLUMNS.len() + answers.count();
-    let rows = packed_rows::fetch(db, statement, width).await?;
+    let (statement, width) =
+        list_statement(db.get_database_backend(), Parents::Ids(term_ids), answers);
+    decode(packed_rows::fetch(db, statement, width).await?, answers)
+}
+
+/// The statement [`by_term_ids`] runs (before SQLite packs its rows), for terms by id or by slug, and
+/// the number of values in its rows. Without answers it reads only the index
+/// `idx_faq_term_position_question`, no table row: a test holds SQLite's plan to that.
+pub fn list_statement(
+    backend: DbBackend,
+    parents: Parents<'_>,
+    answers: TextForms,
+) -> (Statement, usize) {
+    let select = answers.select(
+        faq::Entity::find().select_only().columns(COLUMNS),
+        faq::Column::Answer,
+        faq::Column::AnswerHtml,
+    );
+    let statement = select
+        .filter(parents.condition(backend, faq::Column::TermId))
+        .order_by_asc(faq::Column::TermId)
+        .order_by_asc(faq::Column::Position)
+        .build(backend);
+    (statement, COLUMNS.len() + answers.count())
+}
+
+/// The FAQ entries in the rows of [`list_statement`] read with `answers`.
+pub fn decode(rows: Vec<packed_rows::Row>, answers: TextForms) -> Result<Vec<faq::Model>> {
     packed_rows::decode_rows(rows, |mut row| -> Result<faq::Model> {
         let (answer, answer_html) = answers.take(&mut row, COLUMNS.len())?;
         Ok(faq::Model {
@@ -34,25 +64,6 @@ pub async fn by_term_ids(
             answer_html,
         })
     })
-}
-
-/// The statement [`by_term_ids`] runs (before SQLite packs its rows). Without answers it reads only
-/// the index `idx_faq_term_position_question`, no table row: a test holds SQLite's plan to that.
-pub fn by_term_ids_statement(
-    backend: DbBackend,
-    term_ids: &[i64],
-    answers: TextForms,
-) -> Statement {
-    let select = answers.select(
-        faq::Entity::find().select_only().columns(COLUMNS),
-        faq::Column::Answer,
-        faq::Column::AnswerHtml,
-    );
-    select
-        .filter(id_in(backend, faq::Column::TermId, term_ids))
-        .order_by_asc(faq::Column::TermId)
-        .order_by_asc(faq::Column::Position)
-        .build(backend)
 }
 
 /// An FAQ entry's columns in the order [`by_term_ids`] decodes them, before its answer's forms.

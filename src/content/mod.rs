@@ -4,7 +4,7 @@
 //! `NOTIFY`, `database` runs migrations).
 //!
 //! - Reads: [`terms`], [`term_list`] (filters, orderings, keyset pages), [`sections`], [`faqs`],
-//!   [`relations`], [`categories`], [`revisions`], [`search`] (full text), each through
+//!   [`relations`], [`categories`], [`term_pages`] (a term and its lists in one round), [`revisions`], [`search`] (full text), each through
 //!   [`visibility::Visibility`] so that one rule decides what anonymous readers can reach.
 //! - The full-text index: [`search_index`] writes it inside every term write; [`search_text`] is how
 //!   search reads text (folding, words, snippets).
@@ -48,6 +48,7 @@ pub mod sql_binds;
 pub mod suggestions;
 pub mod term_columns;
 pub mod term_list;
+pub mod term_pages;
 pub mod term_rows;
 pub mod terms;
 pub mod text_forms;

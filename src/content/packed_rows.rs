@@ -13,6 +13,8 @@
 //! Either way, a caller reads a row's values by position through [`Row::take`], with the same types; a
 //! test compares both paths value for value.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, QueryResult, Statement,
@@ -207,6 +209,94 @@ pub async fn fetch(
     let count: i64 = driver_value(row, 0)?;
     let json: &str = driver_value(row, 1)?;
     unpack(json, width, usize::try_from(count).unwrap_or(0))
+}
+
+/// Runs read `statements` (each with the number of values its rows select) together and returns each
+/// one's rows, in the order given.
+///
+/// On SQLite they become one statement: each packed as [`fetch`] packs it, side by side in one row
+/// (`SELECT * FROM (…) AS "s0", (…) AS "s1", …`), so one trip to a connection's thread reads them all,
+/// from one snapshot (a single statement is run as [`fetch`] runs it). Should it fail, every statement
+/// gets its error. Elsewhere they run concurrently,
+/// each on a connection of the pool, and each gets its own outcome.
+pub async fn fetch_together(
+    db: &impl ConnectionTrait,
+    statements: Vec<(Statement, usize)>,
+) -> Vec<Result<Vec<Row>, DbErr>> {
+    match statements.first() {
+        None => return Vec::new(),
+        Some((first, _)) if first.db_backend == DbBackend::Sqlite => {}
+        Some(_) => {
+            return futures_util::future::join_all(
+                statements
+                    .into_iter()
+                    .map(|(statement, width)| fetch(db, statement, width)),
+            )
+            .await;
+        }
+    }
+    let count = statements.len();
+    if count == 1 {
+        let Some((statement, width)) = statements.into_iter().next() else {
+            return Vec::new();
+        };
+        return vec![fetch(db, statement, width).await];
+    }
+    let widths: Vec<usize> = statements.iter().map(|(_, width)| *width).collect();
+    let (sql, values) = together_sql(statements);
+    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, sql, values);
+    match db
+        .query_one_raw(statement)
+        .await
+        .and_then(|row| unpack_together(row, &widths))
+    {
+        Ok(rows) => rows.into_iter().map(Ok).collect(),
+        Err(error) => {
+            let message = error.to_string();
+            std::iter::once(Err(error))
+                .chain((1..count).map(|_| Err(DbErr::Custom(message.clone()))))
+                .collect()
+        }
+    }
+}
+
+/// The SQL text and values of [`fetch_together`]'s one SQLite statement: each statement packed, as a
+/// subquery of one row (its number of rows, then its rows), joined side by side; the values in the
+/// order of the text, as SQLite numbers its `?`s.
+fn together_sql(statements: Vec<(Statement, usize)>) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::from("SELECT * FROM ");
+    let mut values = Vec::new();
+    for (at, (statement, width)) in statements.into_iter().enumerate() {
+        if at > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(&packed_sql(&statement.sql, width));
+        // Writing to a `String` cannot fail.
+        let _ = write!(sql, ") AS \"s{at}\"");
+        values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+    }
+    (sql, values)
+}
+
+/// The rows of each statement from [`fetch_together`]'s one row: a count and a packed array for each.
+fn unpack_together(
+    row: Option<sea_orm::QueryResult>,
+    widths: &[usize],
+) -> Result<Vec<Vec<Row>>, DbErr> {
+    let row = row.ok_or_else(|| DbErr::Type("packed statements return one row".into()))?;
+    let row = row
+        .try_as_sqlite_row()
+        .ok_or_else(|| DbErr::Type("a packed row comes from SQLite".into()))?;
+    widths
+        .iter()
+        .enumerate()
+        .map(|(at, &width)| {
+            let count: i64 = driver_value(row, 2 * at)?;
+            let json: &str = driver_value(row, 2 * at + 1)?;
+            unpack(json, width, usize::try_from(count).unwrap_or(0))
+        })
+        .collect()
 }
 
 /// Each of `rows` decoded by `decode`, into a vector made for all of them at once. Collecting `Result`s
@@ -550,6 +640,48 @@ mod tests {
         assert!(wrong.contains("position 1"), "{wrong}");
         // A row narrower than announced is refused rather than read short.
         assert!(fetch(&db, select(4), 5).await.is_err());
+
+        // Statements read together come back each as it reads alone, in the order given, each with
+        // its own values (SQLite numbers the `?`s of the one statement in the order of its text).
+        let labels = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT label FROM t WHERE id IN (?, ?) ORDER BY id",
+            [5i64.into(), 2i64.into()],
+        );
+        let together = fetch_together(
+            &db,
+            vec![(select(5), 4), (labels, 1), (select(0), 4), (select(2), 4)],
+        )
+        .await;
+        let together: Vec<Vec<Row>> = together.into_iter().map(Result::unwrap).collect();
+        assert_eq!(together.len(), 4);
+        let mut together = together.into_iter();
+        let first: Vec<Read> = together.next().unwrap().into_iter().map(read).collect();
+        assert_eq!(first, driver, "the first statement, whole and in order");
+        assert_eq!(
+            cells(together.next().unwrap()),
+            [vec![Cell::Null], vec![Cell::Text("plain".into())]],
+            "the second's own values"
+        );
+        assert!(together.next().unwrap().is_empty(), "no rows");
+        assert_eq!(
+            together
+                .next()
+                .unwrap()
+                .into_iter()
+                .map(|row| read(row).0)
+                .collect::<Vec<_>>(),
+            [4, 5]
+        );
+        assert!(fetch_together(&db, Vec::new()).await.is_empty());
+        // One statement that cannot run fails them all, each with the error.
+        let broken = Statement::from_string(DbBackend::Sqlite, "SELECT gone FROM no_such_table");
+        let failed = fetch_together(&db, vec![(select(5), 4), (broken, 1)]).await;
+        assert_eq!(failed.len(), 2);
+        for outcome in failed {
+            let error = outcome.unwrap_err().to_string();
+            assert!(error.contains("no_such_table"), "{error}");
+        }
     }
 
     /// The cells of unpacked rows, each row's in order.

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::{
     packed_rows,
-    sql_binds::id_in,
+    sql_binds::Parents,
     term_columns::{ColumnSet, decode},
     visibility::Visibility,
 };
@@ -28,8 +28,21 @@ pub async fn related_by_term_ids(
     term_ids: &[i64],
     columns: ColumnSet,
 ) -> Result<Vec<(i64, term::Model)>> {
-    let statement = related_statement(db.get_database_backend(), visibility, term_ids, columns);
-    let rows = packed_rows::fetch(db, statement, 1 + columns.count()).await?;
+    let (statement, width) = related_statement(
+        db.get_database_backend(),
+        visibility,
+        Parents::Ids(term_ids),
+        columns,
+    );
+    decode_related(packed_rows::fetch(db, statement, width).await?, columns)
+}
+
+/// The `(term id, related term)` pairs in the rows of [`related_statement`] read with `columns`; the
+/// related terms the visibility rule hid are left out.
+pub fn decode_related(
+    rows: Vec<packed_rows::Row>,
+    columns: ColumnSet,
+) -> Result<Vec<(i64, term::Model)>> {
     packed_rows::decode_some_rows(rows, |mut row| -> Result<Option<(i64, term::Model)>> {
         // Position 0 is the parent's id, 1 the related term's (every set starts with it): NULL when the
         // visibility rule hid the related term.
@@ -41,15 +54,16 @@ pub async fn related_by_term_ids(
     })
 }
 
-/// The statement [`related_by_term_ids`] runs (before SQLite packs its rows). The links are read from
-/// the index `idx_term_relation_term_position_related` alone, then each related term by its id: a test
-/// holds SQLite's plan to that.
+/// The statement [`related_by_term_ids`] runs (before SQLite packs its rows), for terms by id or by
+/// slug, and the number of values in its rows. The links are read from the index
+/// `idx_term_relation_term_position_related` alone, then each related term by its id: a test holds
+/// SQLite's plan to that.
 pub fn related_statement(
     backend: DbBackend,
     visibility: Visibility,
-    term_ids: &[i64],
+    parents: Parents<'_>,
     columns: ColumnSet,
-) -> Statement {
+) -> (Statement, usize) {
     let join = <term_relation::Entity as Related<term::Entity>>::to()
         .on_condition(move |_, _| visibility.term_condition());
     // The parent's id first, then the related term's columns in the order they are decoded.
@@ -58,10 +72,11 @@ pub fn related_statement(
             .select_only()
             .column(term_relation::Column::TermId),
     );
-    select
+    let statement = select
         .join(JoinType::LeftJoin, join)
-        .filter(id_in(backend, term_relation::Column::TermId, term_ids))
+        .filter(parents.condition(backend, term_relation::Column::TermId))
         .order_by_asc(term_relation::Column::TermId)
         .order_by_asc(term_relation::Column::Position)
-        .build(backend)
+        .build(backend);
+    (statement, 1 + columns.count())
 }

@@ -1,9 +1,17 @@
 //! Reading the body sections of terms.
 
 use entity::{section, term};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Statement,
+};
 
-use super::{packed_rows, sql_binds::id_in, text_forms::TextForms, visibility::Visibility};
+use super::{
+    packed_rows,
+    sql_binds::{Parents, id_in},
+    text_forms::TextForms,
+    visibility::Visibility,
+};
 use crate::error::Result;
 
 /// The sections of the given terms, ordered by term and position, with the forms of their bodies in
@@ -15,18 +23,33 @@ pub async fn by_term_ids(
     term_ids: &[i64],
     bodies: TextForms,
 ) -> Result<Vec<section::Model>> {
-    let backend = db.get_database_backend();
+    let (statement, width) =
+        list_statement(db.get_database_backend(), Parents::Ids(term_ids), bodies);
+    decode(packed_rows::fetch(db, statement, width).await?, bodies)
+}
+
+/// The statement [`by_term_ids`] runs (before SQLite packs its rows), for terms by id or by slug, and
+/// the number of values in its rows.
+pub fn list_statement(
+    backend: DbBackend,
+    parents: Parents<'_>,
+    bodies: TextForms,
+) -> (Statement, usize) {
     let select = bodies.select(
         section::Entity::find().select_only().columns(COLUMNS),
         section::Column::Body,
         section::Column::BodyHtml,
     );
-    let select = select
-        .filter(id_in(backend, section::Column::TermId, term_ids))
+    let statement = select
+        .filter(parents.condition(backend, section::Column::TermId))
         .order_by_asc(section::Column::TermId)
-        .order_by_asc(section::Column::Position);
-    let rows =
-        packed_rows::fetch(db, select.build(backend), COLUMNS.len() + bodies.count()).await?;
+        .order_by_asc(section::Column::Position)
+        .build(backend);
+    (statement, COLUMNS.len() + bodies.count())
+}
+
+/// The sections in the rows of [`list_statement`] read with `bodies`.
+pub fn decode(rows: Vec<packed_rows::Row>, bodies: TextForms) -> Result<Vec<section::Model>> {
     packed_rows::decode_rows(rows, |mut row| -> Result<section::Model> {
         let (body, body_html) = bodies.take(&mut row, COLUMNS.len())?;
         Ok(section::Model {

@@ -35,6 +35,41 @@ pub fn id_in<C: ColumnTrait>(backend: DbBackend, column: C, ids: &[i64]) -> Expr
     }
 }
 
+/// The terms whose lists a statement reads: given by id, or by current slug, so that a term page's lists
+/// are read in the same round as the term itself ([`super::term_pages`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Parents<'a> {
+    /// Terms by id.
+    Ids(&'a [i64]),
+    /// Terms by current slug (old slugs are not followed).
+    Slugs(&'a [String]),
+}
+
+impl Parents<'_> {
+    /// `column`, a term id, is one of these terms'. By id, [`id_in`]; by slug, the ids of the terms with
+    /// one of the slugs (bound as one JSON array, like [`text_in`]), from the unique slug index. The
+    /// visibility rule is not applied here: the caller reads the terms themselves through it and keeps
+    /// the rows of the terms it found.
+    pub fn condition<C: ColumnTrait>(self, backend: DbBackend, column: C) -> Expr {
+        let slugs = match self {
+            Parents::Ids(ids) => return id_in(backend, column, ids),
+            Parents::Slugs(slugs) => slugs,
+        };
+        let json = serde_json::to_string(slugs).unwrap_or_else(|_| "[]".to_owned());
+        let column = Expr::col(column.as_column_ref());
+        match backend {
+            DbBackend::Postgres => Expr::cust_with_exprs(
+                r#"$1 IN (SELECT "parent"."id" FROM "term" AS "parent" WHERE "parent"."slug" = ANY(ARRAY(SELECT json_array_elements_text(CAST($2 AS json)))))"#,
+                [column, Expr::val(json)],
+            ),
+            _ => Expr::cust_with_exprs(
+                r#"? IN (SELECT "parent"."id" FROM "term" AS "parent" WHERE "parent"."slug" IN (SELECT value FROM json_each(?)))"#,
+                [column, Expr::val(json)],
+            ),
+        }
+    }
+}
+
 /// `column` is one of `values`, bound as one JSON array: the text counterpart of [`id_in`].
 pub fn text_in<C: ColumnTrait>(backend: DbBackend, column: C, values: &[String]) -> Expr {
     let json = serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned());

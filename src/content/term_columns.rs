@@ -14,7 +14,10 @@
 
 use chrono::DateTime;
 use entity::{TermStatus, term};
-use sea_orm::{ActiveEnum, DbErr, IdenStatic, QuerySelect, QueryTrait, Select, sea_query::Expr};
+use sea_orm::{
+    ActiveEnum, DbBackend, DbErr, IdenStatic, QuerySelect, QueryTrait, Select, Statement,
+    sea_query::Expr,
+};
 
 use super::packed_rows::{self, Row};
 
@@ -116,9 +119,21 @@ pub async fn read(
     set: ColumnSet,
     db: &impl sea_orm::ConnectionTrait,
 ) -> Result<Vec<term::Model>, DbErr> {
-    let backend = db.get_database_backend();
-    let statement = set.select(select.select_only()).build(backend);
-    let rows = packed_rows::fetch(db, statement, set.count()).await?;
+    let (statement, width) = statement(select, set, db.get_database_backend());
+    decode_terms(packed_rows::fetch(db, statement, width).await?, set)
+}
+
+/// The statement [`read`] runs (before SQLite packs its rows) and the number of values in its rows.
+pub fn statement(
+    select: Select<term::Entity>,
+    set: ColumnSet,
+    backend: DbBackend,
+) -> (Statement, usize) {
+    (set.select(select.select_only()).build(backend), set.count())
+}
+
+/// The terms in the rows of [`statement`] with the same set.
+pub fn decode_terms(rows: Vec<Row>, set: ColumnSet) -> Result<Vec<term::Model>, DbErr> {
     packed_rows::decode_rows(rows, |mut row| decode(&mut row, 0, set))
 }
 

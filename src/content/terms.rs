@@ -4,13 +4,15 @@ use std::collections::HashMap;
 
 use entity::{term, term_slug_alias};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    Statement,
 };
 
 use super::{
     pack::is_valid_slug,
+    packed_rows,
     sql_binds::{id_in, text_in},
-    term_columns,
+    term_columns::{self, ColumnSet},
     visibility::Visibility,
 };
 use crate::error::Result;
@@ -54,18 +56,30 @@ pub async fn by_slugs(
     visibility: Visibility,
     slugs: &[String],
 ) -> Result<Vec<term::Model>> {
+    let Some((statement, width)) = by_slugs_statement(db.get_database_backend(), visibility, slugs)
+    else {
+        return Ok(Vec::new());
+    };
+    let rows = packed_rows::fetch(db, statement, width).await?;
+    Ok(term_columns::decode_terms(rows, ColumnSet::ALL)?)
+}
+
+/// The statement [`by_slugs`] runs (before SQLite packs its rows), reading every column
+/// ([`term_columns::decode_terms`] with [`ColumnSet::ALL`] reads its rows), and the number of values in
+/// its rows; `None` when no slug is well-formed.
+pub fn by_slugs_statement(
+    backend: DbBackend,
+    visibility: Visibility,
+    slugs: &[String],
+) -> Option<(Statement, usize)> {
     let slugs: Vec<String> = possible_slugs(slugs).collect();
     if slugs.is_empty() {
-        return Ok(Vec::new());
+        return None;
     }
     let select = term::Entity::find()
         .filter(visibility.term_condition())
-        .filter(text_in(
-            db.get_database_backend(),
-            term::Column::Slug,
-            &slugs,
-        ));
-    Ok(term_columns::all(select, db).await?)
+        .filter(text_in(backend, term::Column::Slug, &slugs));
+    Some(term_columns::statement(select, ColumnSet::ALL, backend))
 }
 
 /// The visible terms that once had one of `slugs` and were renamed, as `(old slug, term)`. One SQL

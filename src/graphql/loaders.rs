@@ -1,6 +1,6 @@
 //! Every DataLoader of the API: one batch per relation, keyed by the parent id, each batch one SQL statement;
-//! and the term page's ([`TermPageBySlug`]), whose batch reads the term and then the lists its selection
-//! shows with those relations' statements ([`super::term_page`]).
+//! and the term page's ([`TermPageBySlug`]), whose batch reads the term and the lists its selection
+//! shows with those relations' statements, in one round ([`super::term_page`]).
 //!
 //! One [`ContentLoader`] serves all key types; each key type below is its own batch queue. The loader is
 //! schema-wide and caches nothing, so concurrent requests (and WebSocket operations) share batches but never
@@ -23,7 +23,9 @@ use sea_orm::DatabaseConnection;
 use super::term_page::{PageLists, PageListsRead, TermPage, TermPageBySlug};
 use crate::content::{
     aliases, categories, faqs, relations, sections,
+    sql_binds::Parents,
     term_columns::{self, ColumnSet},
+    term_pages::{self, ListsWanted},
     terms,
     text_forms::TextForms,
     visibility::Visibility,
@@ -250,69 +252,75 @@ async fn terms_by_slug(
     Ok(found)
 }
 
-/// The term, then the lists of every term found, with the statements of the lists' own loaders: one
-/// statement per list (the union of the forms or columns the keys ask), all four at once, and no second
-/// batch wait ([`super::term_page`]). A list whose statement fails is left unread, and its field then
-/// asks its own loader, which reports the error at that field.
+/// The terms and the lists their keys show, in one round ([`term_pages::by_slugs`]: two statements at
+/// once on SQLite), each list read with the union of the forms or columns the keys ask, and no second batch
+/// wait ([`super::term_page`]). A slug that is no term's current slug is then looked up among old
+/// slugs (one more statement), and the lists of the renamed terms found are read by id (one more round),
+/// for links to renamed terms only. A list whose statement fails is left unread, and its field then asks
+/// its own loader, which reports the error at that field.
 impl Loader<TermPageBySlug> for ContentLoader {
     type Value = Loaded<TermPage>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TermPageBySlug]) -> LoadResult<TermPageBySlug, TermPage> {
-        let slugs = keys.iter().map(|k| k.slug.clone()).collect();
-        let mut terms = terms_by_slug(&self.db, Visibility::public(), slugs).await?;
+        let visibility = Visibility::public();
+        let slugs: Vec<String> = keys.iter().map(|k| k.slug.clone()).collect();
+        let wanted = PagesWanted::of(keys);
+        let (found, mut lists) =
+            term_pages::by_slugs(&self.db, visibility, &slugs, wanted.by_slug()).await?;
+        let mut terms: HashMap<String, term::Model> =
+            found.into_iter().map(|t| (t.slug.clone(), t)).collect();
+        let mut missing: Vec<String> = slugs
+            .into_iter()
+            .filter(|s| !terms.contains_key(s))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if !missing.is_empty() {
+            let renamed: HashMap<String, term::Model> =
+                terms::by_old_slugs(&self.db, visibility, &missing)
+                    .await?
+                    .into_iter()
+                    .collect();
+            if !renamed.is_empty() {
+                let ids = wanted.renamed_ids(&renamed, &terms);
+                lists.extend(term_pages::lists(&self.db, visibility, wanted.by_id(&ids)).await);
+            }
+            terms.extend(renamed);
+        }
+        let (bodies, answers, columns) = (wanted.bodies, wanted.answers, wanted.columns);
         // By the index of each key: its term's id, when found.
         let ids: Vec<Option<i64>> = keys
             .iter()
             .map(|k| terms.get(&k.slug).map(|t| t.id))
             .collect();
         let term_of = |at: &usize| ids[*at].unwrap_or_default();
-        // The keys (by index) whose term was found and that ask for a list, and the terms' ids.
-        let asking = |wants: fn(&PageLists) -> bool| -> (Vec<usize>, Vec<i64>) {
-            let asking: Vec<usize> = (0..keys.len())
+        // The keys (by index) whose term was found and that ask for a list.
+        let asking = |wants: fn(&PageLists) -> bool| -> Vec<usize> {
+            (0..keys.len())
                 .filter(|&at| ids[at].is_some() && wants(&keys[at].lists))
-                .collect();
-            let mut term_ids: Vec<i64> = asking.iter().map(term_of).collect();
-            term_ids.sort_unstable();
-            term_ids.dedup();
-            (asking, term_ids)
+                .collect()
         };
-        let (section_keys, section_ids) = asking(|l| l.sections.is_some());
-        let (faq_keys, faq_ids) = asking(|l| l.faqs.is_some());
-        let (related_keys, related_ids) = asking(|l| l.related_terms.is_some());
-        let (category_keys, category_ids) = asking(|l| l.categories);
-        let bodies = TextForms::union_of(keys.iter().filter_map(|k| k.lists.sections));
-        let answers = TextForms::union_of(keys.iter().filter_map(|k| k.lists.faqs));
-        let columns = keys
-            .iter()
-            .filter_map(|k| k.lists.related_terms)
-            .fold(ColumnSet::ID, ColumnSet::union);
-        let db = &self.db;
-        let (sections, faqs, related, categories) = futures_util::join!(
-            read_list("sections", &section_ids, || {
-                sections::by_term_ids(db, &section_ids, bodies)
-            }),
-            read_list("FAQ entries", &faq_ids, || {
-                faqs::by_term_ids(db, &faq_ids, answers)
-            }),
-            read_list("related terms", &related_ids, || {
-                relations::related_by_term_ids(db, Visibility::public(), &related_ids, columns)
-            }),
-            read_list("categories", &category_ids, || {
-                categories::by_term_ids(db, &category_ids)
-            }),
-        );
-        let mut sections = sections.map(|rows| {
+        let mut sections = lists.sections.map(|rows| {
             group(
-                &section_keys,
+                &asking(|l| l.sections.is_some()),
                 rows.into_iter().map(|s| (s.term_id, s)),
                 term_of,
             )
         });
-        let mut faqs =
-            faqs.map(|rows| group(&faq_keys, rows.into_iter().map(|f| (f.term_id, f)), term_of));
-        let mut related = related.map(|rows| group(&related_keys, rows, term_of));
-        let mut categories = categories.map(|rows| group(&category_keys, rows, term_of));
+        let mut faqs = lists.faqs.map(|rows| {
+            group(
+                &asking(|l| l.faqs.is_some()),
+                rows.into_iter().map(|f| (f.term_id, f)),
+                term_of,
+            )
+        });
+        let mut related = lists
+            .related_terms
+            .map(|rows| group(&asking(|l| l.related_terms.is_some()), rows, term_of));
+        let mut categories = lists
+            .categories
+            .map(|rows| group(&asking(|l| l.categories), rows, term_of));
         // Keys sharing a slug (concurrent selections asking different lists) each get the term: moved
         // to the last of them, copied for the others.
         let mut wanted: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
@@ -357,25 +365,100 @@ impl Loader<TermPageBySlug> for ContentLoader {
     }
 }
 
-/// The rows of one list of a batch of term pages: `read`'s, none when no term asks for the list
-/// (`term_ids` is empty). A failure is logged and leaves the list unread.
-async fn read_list<T, F>(what: &str, term_ids: &[i64], read: impl FnOnce() -> F) -> Option<Vec<T>>
-where
-    F: std::future::Future<Output = crate::error::Result<Vec<T>>>,
-{
-    if term_ids.is_empty() {
-        return Some(Vec::new());
-    }
-    match read().await {
-        Ok(rows) => Some(rows),
-        Err(error) => {
-            tracing::warn!(
-                ?error,
-                "reading the {what} of term pages failed; their fields read them again"
-            );
-            None
+/// What a batch of term pages reads: per list, the slugs of the keys that show it, and the forms or
+/// columns read (the union of what those keys ask).
+struct PagesWanted {
+    section_slugs: Vec<String>,
+    faq_slugs: Vec<String>,
+    related_slugs: Vec<String>,
+    category_slugs: Vec<String>,
+    bodies: TextForms,
+    answers: TextForms,
+    columns: ColumnSet,
+}
+
+/// Per list, the ids of the terms whose rows it reads ([`PagesWanted::renamed_ids`]).
+struct ListIds([Vec<i64>; 4]);
+
+impl PagesWanted {
+    fn of(keys: &[TermPageBySlug]) -> Self {
+        let showing = |shows: fn(&PageLists) -> bool| -> Vec<String> {
+            keys.iter()
+                .filter(|k| shows(&k.lists))
+                .map(|k| k.slug.clone())
+                .collect()
+        };
+        Self {
+            section_slugs: showing(|l| l.sections.is_some()),
+            faq_slugs: showing(|l| l.faqs.is_some()),
+            related_slugs: showing(|l| l.related_terms.is_some()),
+            category_slugs: showing(|l| l.categories),
+            bodies: TextForms::union_of(keys.iter().filter_map(|k| k.lists.sections)),
+            answers: TextForms::union_of(keys.iter().filter_map(|k| k.lists.faqs)),
+            columns: keys
+                .iter()
+                .filter_map(|k| k.lists.related_terms)
+                .fold(ColumnSet::ID, ColumnSet::union),
         }
     }
+
+    /// The lists, for the terms whose current slug a key showing them asked.
+    fn by_slug(&self) -> ListsWanted<'_> {
+        ListsWanted {
+            sections: by_slug(&self.section_slugs).map(|p| (p, self.bodies)),
+            faqs: by_slug(&self.faq_slugs).map(|p| (p, self.answers)),
+            related_terms: by_slug(&self.related_slugs).map(|p| (p, self.columns)),
+            categories: by_slug(&self.category_slugs),
+        }
+    }
+
+    /// Per list, the terms `renamed` (by the old slug asked) found for keys that show it, but for
+    /// those whose current slug such a key asked too: [`Self::by_slug`] read their rows already
+    /// (`current` holds the terms found by current slug).
+    fn renamed_ids(
+        &self,
+        renamed: &HashMap<String, term::Model>,
+        current: &HashMap<String, term::Model>,
+    ) -> ListIds {
+        let ids = |list_slugs: &[String]| -> Vec<i64> {
+            let mut ids: Vec<i64> = list_slugs
+                .iter()
+                .filter_map(|slug| renamed.get(slug))
+                .filter(|t| !(current.contains_key(&t.slug) && list_slugs.contains(&t.slug)))
+                .map(|t| t.id)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        ListIds([
+            ids(&self.section_slugs),
+            ids(&self.faq_slugs),
+            ids(&self.related_slugs),
+            ids(&self.category_slugs),
+        ])
+    }
+
+    /// The lists, for the terms `ids` names per list.
+    fn by_id<'a>(&self, ids: &'a ListIds) -> ListsWanted<'a> {
+        let [sections, faqs, related, categories] = &ids.0;
+        ListsWanted {
+            sections: by_id(sections).map(|p| (p, self.bodies)),
+            faqs: by_id(faqs).map(|p| (p, self.answers)),
+            related_terms: by_id(related).map(|p| (p, self.columns)),
+            categories: by_id(categories),
+        }
+    }
+}
+
+/// Terms by these slugs, unless there are none.
+fn by_slug(slugs: &[String]) -> Option<Parents<'_>> {
+    (!slugs.is_empty()).then_some(Parents::Slugs(slugs))
+}
+
+/// Terms by these ids, unless there are none.
+fn by_id(ids: &[i64]) -> Option<Parents<'_>> {
+    (!ids.is_empty()).then_some(Parents::Ids(ids))
 }
 
 /// The list of the key at index `at`, taken out of a batch's grouped lists (`None` when the list was

@@ -191,6 +191,29 @@ async fn an_old_slug_finds_the_whole_page() {
     assert_eq!(by_new["term"]["faqs"][0]["answer"], "*Now*.");
     assert_eq!(by_new["term"]["relatedTerms"][0]["name"], "Taken");
     assert_eq!(page("old-name").await, by_new);
+
+    // Both slugs in one batch: the lists read by the current slug are not read again for the old
+    // one, and a list only the old slug's selection shows is read for it.
+    let both = app
+        .gql(
+            r#"query {
+              current: term(slug: "new-name") { sections { heading } faqs { question } }
+              old: term(slug: "old-name") { slug sections { heading } relatedTerms { slug } }
+            }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        both,
+        json!({
+            "current": {"sections": [{"heading": "Why?"}, {"heading": "How?"}], "faqs": [{"question": "When?"}]},
+            "old": {
+                "slug": "new-name",
+                "sections": [{"heading": "Why?"}, {"heading": "How?"}],
+                "relatedTerms": [{"slug": "taken"}]
+            }
+        })
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 //! database of a few rows does not show.
 
 use glossary::content::{
-    faqs, relations, term_columns::ColumnSet, text_forms::TextForms, visibility::Visibility,
+    faqs, relations, sql_binds::Parents, term_columns::ColumnSet, text_forms::TextForms,
+    visibility::Visibility,
 };
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
@@ -50,36 +51,55 @@ async fn questions_and_related_links_come_from_covering_indexes() {
     let db = app.db();
     let backend = db.get_database_backend();
     let ids = [1, 2];
+    let slugs = ["theta".to_owned(), "iota".to_owned()];
 
-    let questions = plan(
-        db,
-        faqs::by_term_ids_statement(backend, &ids, TextForms::NONE),
-    )
-    .await;
-    assert!(
-        questions.contains("COVERING INDEX idx_faq_term_position_question"),
-        "FAQ questions: {questions}"
-    );
-    // Answers live in the table: reading them takes the rows, through an index on the term.
-    let answers = plan(
-        db,
-        faqs::by_term_ids_statement(backend, &ids, TextForms::MARKDOWN),
-    )
-    .await;
-    assert!(!answers.contains("COVERING"), "FAQ answers: {answers}");
-    assert!(answers.contains("USING INDEX"), "FAQ answers: {answers}");
+    // The same plans whether a batch names its terms by id or, for a term page, by slug (then the
+    // ids come from the slug's unique index first).
+    for parents in [Parents::Ids(&ids), Parents::Slugs(&slugs)] {
+        let questions = plan(
+            db,
+            faqs::list_statement(backend, parents, TextForms::NONE).0,
+        )
+        .await;
+        assert!(
+            questions.contains("COVERING INDEX idx_faq_term_position_question"),
+            "FAQ questions by {parents:?}: {questions}"
+        );
+        // Answers live in the table: reading them takes the rows, through an index on the term.
+        let answers = plan(
+            db,
+            faqs::list_statement(backend, parents, TextForms::MARKDOWN).0,
+        )
+        .await;
+        assert!(
+            !answers.contains("COVERING INDEX idx_faq"),
+            "FAQ answers by {parents:?}: {answers}"
+        );
+        assert!(
+            answers.contains("USING INDEX"),
+            "FAQ answers by {parents:?}: {answers}"
+        );
 
-    let related = plan(
-        db,
-        relations::related_statement(backend, Visibility::public(), &ids, ColumnSet::ALL),
-    )
-    .await;
-    assert!(
-        related.contains("COVERING INDEX idx_term_relation_term_position_related"),
-        "related terms: {related}"
-    );
-    assert!(
-        related.contains("INTEGER PRIMARY KEY"),
-        "each related term by its id: {related}"
-    );
+        let related = plan(
+            db,
+            relations::related_statement(backend, Visibility::public(), parents, ColumnSet::ALL).0,
+        )
+        .await;
+        assert!(
+            related.contains("COVERING INDEX idx_term_relation_term_position_related"),
+            "related terms by {parents:?}: {related}"
+        );
+        assert!(
+            related.contains("INTEGER PRIMARY KEY"),
+            "each related term by its id, by {parents:?}: {related}"
+        );
+        if let Parents::Slugs(_) = parents {
+            for plan in [&questions, &answers, &related] {
+                assert!(
+                    !plan.contains("SCAN parent") && plan.contains("SEARCH parent USING"),
+                    "the terms found by their slug's index: {plan}"
+                );
+            }
+        }
+    }
 }
