@@ -7,7 +7,7 @@
 //! see stale data. Lists keep the editorial order (`ORDER BY term_id, position`).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     ops::Deref,
     sync::{
         Arc,
@@ -421,10 +421,12 @@ impl PagesWanted {
         current: &HashMap<String, term::Model>,
     ) -> ListIds {
         let ids = |list_slugs: &[String]| -> Vec<i64> {
+            // A set, so that a batch of many old slugs costs no more than its length.
+            let asked: HashSet<&str> = list_slugs.iter().map(String::as_str).collect();
             let mut ids: Vec<i64> = list_slugs
                 .iter()
                 .filter_map(|slug| renamed.get(slug))
-                .filter(|t| !(current.contains_key(&t.slug) && list_slugs.contains(&t.slug)))
+                .filter(|t| !(current.contains_key(&t.slug) && asked.contains(t.slug.as_str())))
                 .map(|t| t.id)
                 .collect();
             ids.sort_unstable();
