@@ -85,6 +85,7 @@ pub struct SchemaOptions {
     /// register their keys within microseconds of each other, and the delay is added to every response
     /// that uses a loader, so it is short; `bench/read.sh` measures the effect of other values. The wait
     /// is on tokio's timer, which fires on millisecond ticks: a batch waits up to a millisecond more.
+    /// A term page's batch (`term(slug:)`) does not wait: it starts as soon as a slot is free.
     #[arg(
         long = "batch-delay-us",
         env = "GLOSSARY_BATCH_DELAY_US",

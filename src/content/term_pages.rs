@@ -80,6 +80,31 @@ impl ListsRead {
     }
 }
 
+/// How many batches of term pages ([`by_slugs`]) may read at once over `db`'s pool, at least one:
+/// one per connection on SQLite, one per five on PostgreSQL (the five statements of a batch run at
+/// once there). On SQLite a batch's two statements take both connections for a while, but part of a
+/// batch's time is spent decoding its rows on tokio's workers, when a second batch reads: two slots
+/// did 3% and 15% more term pages a second than one at 32 and 256 connections (docs/performance.md,
+/// "Term pages batched without a timer"). More would only queue for connections, and a batch that
+/// waits for a slot gathers more pages instead.
+pub fn batches_at_once(db: &sea_orm::DatabaseConnection) -> usize {
+    let (connections, per_batch) = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => (
+            db.get_sqlite_connection_pool()
+                .options()
+                .get_max_connections(),
+            1,
+        ),
+        _ => (
+            db.get_postgres_connection_pool()
+                .options()
+                .get_max_connections(),
+            5,
+        ),
+    };
+    (connections as usize / per_batch).max(1)
+}
+
 /// The visible terms among `slugs` (current slugs only, in no particular order) and the lists `lists`
 /// names, all read in one round: two SQL statements at once on SQLite, one per list and one for the
 /// terms, at once, on PostgreSQL. `visibility` decides which terms are found and which related terms show.

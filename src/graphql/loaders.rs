@@ -1,6 +1,7 @@
 //! Every DataLoader of the API: one batch per relation, keyed by the parent id, each batch one SQL statement;
 //! and the term page's ([`TermPageBySlug`]), whose batch reads the term and the lists its selection
-//! shows with those relations' statements, in one round ([`super::term_page`]).
+//! shows with those relations' statements, in one round ([`super::term_page`]), and starts when a
+//! slot is free rather than on the DataLoader's timer ([`term_page_batches`]).
 //!
 //! One [`ContentLoader`] serves all key types; each key type below is its own batch queue. The loader is
 //! schema-wide and caches nothing, so concurrent requests (and WebSocket operations) share batches but never
@@ -9,10 +10,7 @@
 use std::{
     collections::{HashMap, HashSet},
     ops::Deref,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::Arc,
     time::Duration,
 };
 
@@ -20,6 +18,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{category, faq, section, term};
 use sea_orm::DatabaseConnection;
 
+pub use super::batch_counter::BatchCounter;
+use super::eager_batches::EagerBatches;
 use super::term_page::{PageLists, PageListsRead, TermPage, TermPageBySlug};
 use crate::content::{
     aliases, categories, faqs, relations, sections,
@@ -107,24 +107,29 @@ pub fn content_data_loader(
     batches: BatchCounter,
 ) -> ContentDataLoader {
     let spawn = move |batch| {
-        batches.0.fetch_add(1, Ordering::Relaxed);
+        batches.count();
         tokio::spawn(batch)
     };
     DataLoader::new(ContentLoader { db }, spawn).delay(batch_delay)
 }
 
-/// Counts the DataLoader's batches: each a wait for more keys, then the batch's statements. Tests read it
-/// to prove how many batches, one after the other, a page waits for; `GET /metrics` exports it as
-/// `glossary_dataloader_batches_total`.
-#[derive(Clone, Debug, Default)]
-pub struct BatchCounter(Arc<AtomicU64>);
+/// The most term pages in one batch. Under 256 connections batches of up to 64 pages took a SQLite
+/// server's peak memory 4 MiB over that of batches of up to 32, for no more pages a second
+/// (docs/performance.md, "Term pages batched without a timer").
+const PAGES_PER_BATCH: usize = 32;
 
-impl BatchCounter {
-    /// How many batches have started since the schema was built.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
+/// The term pages' batches ([`super::eager_batches`]): started as soon as one of `slots` is free
+/// rather than on the DataLoader's timer, counted in `batches` with the DataLoader's.
+pub fn term_page_batches(
+    db: DatabaseConnection,
+    slots: usize,
+    batches: BatchCounter,
+) -> TermPageBatches {
+    EagerBatches::new(ContentLoader { db }, slots, PAGES_PER_BATCH, batches)
 }
+
+/// The term pages' batches that resolvers take from the context.
+pub type TermPageBatches = EagerBatches<TermPageBySlug, ContentLoader>;
 
 /// A loaded value, handed to the field that asked for it without a copy.
 ///

@@ -2,7 +2,9 @@
 //! extensions and shared data (database, DataLoader) are attached.
 
 pub mod admission;
+pub mod batch_counter;
 pub mod cursor;
+pub mod eager_batches;
 pub mod execution;
 pub mod execution_budget;
 pub mod execution_gate;
@@ -34,7 +36,9 @@ use crate::{
 use self::{
     admission::MAX_SELECTION_NESTING,
     execution_budget::{BudgetCheck, Metering},
-    loaders::{BatchCounter, ContentDataLoader, content_data_loader},
+    loaders::{
+        BatchCounter, ContentDataLoader, TermPageBatches, content_data_loader, term_page_batches,
+    },
     mutation::MutationRoot,
     query::QueryRoot,
     subscription::SubscriptionRoot,
@@ -116,6 +120,11 @@ pub fn build_schema(
         options.batch_delay,
         batches.clone(),
     ));
+    let page_batches = Arc::new(term_page_batches(
+        db.clone(),
+        crate::content::term_pages::batches_at_once(&db),
+        batches.clone(),
+    ));
     let build = |mode: ValidationMode, metering: Metering| {
         let mut builder = Schema::build(
             QueryRoot::default(),
@@ -123,6 +132,7 @@ pub fn build_schema(
             SubscriptionRoot::default(),
         )
         .data(Arc::clone(&loader))
+        .data(Arc::clone(&page_batches))
         .data(Arc::clone(&public_names))
         .data(db.clone())
         .data(events.clone())
@@ -160,6 +170,11 @@ pub fn schema_sdl() -> String {
 /// The names of the public terms (linker and suggestion index) the schema builder attached.
 pub(crate) fn public_names<'a>(ctx: &Context<'a>) -> &'a PublicNamesCache {
     ctx.data_unchecked::<Arc<PublicNamesCache>>()
+}
+
+/// The term pages' batches the schema builder attached.
+pub(crate) fn term_page_batches_of<'a>(ctx: &Context<'a>) -> &'a TermPageBatches {
+    ctx.data_unchecked::<Arc<TermPageBatches>>()
 }
 
 /// The DataLoader the schema builder attached.

@@ -1,16 +1,17 @@
-//! A term page read in one DataLoader batch: the term by its slug and, with it, the lists its
-//! selection shows (sections, FAQ entries, related terms, categories).
+//! A term page read in one batch: the term by its slug and, with it, the lists its selection shows
+//! (sections, FAQ entries, related terms, categories).
 //!
 //! Read field by field, `term(slug:) { sections { … } faqs { … } }` waits for two batches in a row: the
-//! term's, then, once its id is known, its lists'. Each batch waits for more keys on tokio's timer,
-//! which fires on millisecond ticks, so each wait is 0.1–1.1 ms, on average more than the page's own
-//! CPU time, and a bound on how many pages 32 connections get through. The `term` field knows its
+//! term's, then, once its id is known, its lists'. A DataLoader batch waits for more keys on tokio's
+//! timer, which fires on millisecond ticks, so each wait is 0.1–1.1 ms, on average more than the page's
+//! own CPU time, and a bound on how many pages 32 connections get through. The `term` field knows its
 //! selection before it resolves, so it asks for the page as one key ([`TermPageBySlug`]): the batch
 //! reads the terms and, by the same slugs, the lists of every page, with the lists' own statements
 //! (one per list for all the pages of the batch), in one round ([`crate::content::term_pages`]: two
-//! statements at once on SQLite), and no second wait. Under saturation the lists batch across fewer requests
-//! than their own loaders did (docs/performance.md, "A term page's lists read in the term's batch"
-//! and "A term page in one round").
+//! statements at once on SQLite), and no second wait. Nor does that batch wait on the timer: it starts
+//! as soon as a slot is free and takes the pages that came while the slots were busy
+//! ([`super::eager_batches`]; docs/performance.md, "A term page's lists read in the term's batch",
+//! "A term page in one round" and "Term pages batched without a timer").
 //!
 //! The lists come to the [`Term`](super::types::term::Term) as [`Prefetched`]: each list field takes
 //! its list once, when it was read with every text form or column that field reads, and asks its own

@@ -204,6 +204,36 @@ async fn a_term_page_is_one_batch() {
     );
 }
 
+/// A term page's batch does not wait for the DataLoader's window (`--batch-delay-us`): it starts as
+/// soon as a slot is free. With the window set to a minute, the page still comes back, in one batch,
+/// while a list page, whose lists go through the DataLoader, waits the window out.
+#[tokio::test]
+async fn a_term_page_does_not_wait_for_the_dataloader_window() {
+    let mut options = glossary::config::AppOptions::default();
+    options.cache.response_cache_bytes = 0;
+    options.schema.batch_delay = std::time::Duration::from_secs(60);
+    let app = spawn_app_with_pack_and_options(&fixture(10), options).await;
+    let batches = app.batches();
+    let page = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        app.gql(TERM_PAGE, json!({"slug": "term-004"})),
+    )
+    .await
+    .expect("the term page waited for the DataLoader's window");
+    assert_eq!(page["term"]["name"], "Term 004");
+    assert_eq!(page["term"]["faqs"].as_array().unwrap().len(), 2);
+    assert_eq!(app.batches() - batches, 1, "one batch for the page");
+    let list = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        app.gql(PAGE, json!({"first": 2})),
+    )
+    .await;
+    assert!(
+        list.is_err(),
+        "a list page's lists wait for the window: the test's minute is in force"
+    );
+}
+
 #[tokio::test]
 async fn the_metrics_page_exports_the_statement_count() {
     let app = spawn_app_with(&fixture(10)).await;

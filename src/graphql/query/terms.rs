@@ -13,6 +13,7 @@ use crate::{
         loaders::AnyTermBySlug,
         plain_fields::PlainObject,
         term_page::{Prefetched, TermPageBySlug},
+        term_page_batches_of,
         types::{
             connection::{TermConnection, TermOrderInput},
             page_parts::GlossaryLetter,
@@ -83,9 +84,11 @@ impl TermQuery {
             let found = loader(ctx).load_one(AnyTermBySlug(slug)).await?;
             return Ok(found.map(|t| PlainObject(Term::new(t.into_inner()))));
         }
-        // The lists the page shows are read in the term's batch: one batch wait, not two.
+        // The lists the page shows are read in the term's batch, which starts when a slot is free.
         let lists = Term::lists_of(ctx.field().selection_set());
-        let found = loader(ctx).load_one(TermPageBySlug { slug, lists }).await?;
+        let found = term_page_batches_of(ctx)
+            .load_one(TermPageBySlug { slug, lists })
+            .await?;
         Ok(found.map(|page| {
             let page = page.into_inner();
             PlainObject(Term(page.term, Prefetched::new(page.lists)))
