@@ -115,12 +115,17 @@ where
 
     /// One slot's work: batches of the waiting keys until none wait.
     async fn run(self: Arc<Self>) {
+        let mut slot = SlotHeld(Some(Arc::clone(&self)));
         tokio::task::yield_now().await;
         loop {
             let waiting = {
                 let mut queue = self.lock();
+                // Keys whose requests went away (a client gone, a deadline) are not read.
+                queue.waiting.retain(|(_, answer)| !answer.is_closed());
                 if queue.waiting.is_empty() {
+                    // Freed under the lock that found no key waiting: a key pushed after it finds the slot free.
                     queue.running -= 1;
+                    slot.0 = None;
                     return;
                 }
                 if queue.waiting.len() > self.max_keys {
@@ -161,6 +166,23 @@ where
                     send_all(answers, Err(error.clone()));
                 }
             }
+        }
+    }
+}
+
+/// A slot held by its task, freed if the task ends without freeing it itself: when the runtime it
+/// runs on shuts down in the middle of a batch (the keys of that batch are then answered with an error
+/// by their dropped senders, and keys still waiting go with the next batch a key starts).
+struct SlotHeld<K: Key, L: Loader<K>>(Option<Arc<Inner<K, L>>>);
+
+impl<K: Key, L: Loader<K>> Drop for SlotHeld<K, L> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.0.take() {
+            let mut queue = inner
+                .state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            queue.running -= 1;
         }
     }
 }
@@ -321,6 +343,45 @@ mod tests {
             batches.load_one(5).await.unwrap(),
             Some(10),
             "the slot was freed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slot_whose_runtime_shut_down_mid_batch_is_freed() {
+        let (batches, _, _) = batches(1);
+        let elsewhere = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let asked = Arc::clone(&batches);
+        std::thread::spawn(move || {
+            elsewhere.block_on(async {
+                // Returns while the batch reads (5 ms); the runtime then drops its task.
+                let _first = ask_then_wait(&asked).await;
+            });
+        })
+        .join()
+        .unwrap();
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(5), batches.load_one(3))
+            .await
+            .expect("the slot stayed taken");
+        assert_eq!(answer.unwrap(), Some(6));
+    }
+
+    #[tokio::test]
+    async fn a_key_whose_request_went_away_is_not_read() {
+        let (batches, seen, _) = batches(1);
+        let first = ask_then_wait(&batches).await;
+        let gone = ask_on_a_task(&batches, 2);
+        tokio::task::yield_now().await;
+        gone.abort();
+        let _ = gone.await;
+        assert_eq!(batches.load_one(3).await.unwrap(), Some(6));
+        assert_eq!(first.await.unwrap().unwrap(), Some(2));
+        assert_eq!(
+            *seen.sizes.lock().unwrap(),
+            vec![1, 1],
+            "key 2 was dropped before its batch"
         );
     }
 
