@@ -84,7 +84,7 @@ impl ListsRead {
 /// one per connection on SQLite, one per five on PostgreSQL (the five statements of a batch run at
 /// once there). On SQLite a batch's two statements take both connections for a while, but part of a
 /// batch's time is spent decoding its rows on tokio's workers, when a second batch reads: two slots
-/// did 3% and 15% more term pages a second than one at 32 and 256 connections (docs/performance.md,
+/// did 3% and 13% more term pages a second than one at 32 and 256 connections (docs/performance.md,
 /// "Term pages batched without a timer"). More would only queue for connections, and a batch that
 /// waits for a slot gathers more pages instead.
 pub fn batches_at_once(db: &sea_orm::DatabaseConnection) -> usize {
