@@ -12,6 +12,7 @@ mod m20261126_000006_term_search;
 mod m20261126_000007_term_name_aliases;
 mod m20261127_000008_index_aliases;
 mod m20261128_000009_covering_list_indexes;
+mod m20261130_000010_related_term_names_index;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_term_name_aliases::Migration),
             Box::new(m20261127_000008_index_aliases::Migration),
             Box::new(m20261128_000009_covering_list_indexes::Migration),
+            Box::new(m20261130_000010_related_term_names_index::Migration),
         ]
     }
 }

@@ -56,8 +56,9 @@ pub fn decode_related(
 
 /// The statement [`related_by_term_ids`] runs (before SQLite packs its rows), for terms by id or by
 /// slug, and the number of values in its rows. The links are read from the index
-/// `idx_term_relation_term_position_related` alone, then each related term by its id: a test holds
-/// SQLite's plan to that.
+/// `idx_term_relation_term_position_related` alone, then each related term by its id: on SQLite from
+/// the index [`NAMES_INDEX`] alone when its slug and name are all the columns read, else from the
+/// table. A test holds SQLite's plans to that.
 pub fn related_statement(
     backend: DbBackend,
     visibility: Visibility,
@@ -72,11 +73,40 @@ pub fn related_statement(
             .select_only()
             .column(term_relation::Column::TermId),
     );
-    let statement = select
+    let mut statement = select
         .join(JoinType::LeftJoin, join)
         .filter(parents.condition(backend, term_relation::Column::TermId))
         .order_by_asc(term_relation::Column::TermId)
         .order_by_asc(term_relation::Column::Position)
         .build(backend);
+    if backend == DbBackend::Sqlite && columns_in_names_index(columns) {
+        statement.sql = names_from_index(statement.sql);
+    }
     (statement, 1 + columns.count())
+}
+
+/// The index holding a term's visibility, slug and name by its id (migration
+/// `m20261130_000010_related_term_names_index`).
+const NAMES_INDEX: &str = "idx_term_id_visibility_slug_name";
+
+/// The join of [`related_statement`] as sea-query writes it, up to where an index is named.
+const TERM_JOIN: &str = r#"LEFT JOIN "term""#;
+
+/// Whether `columns` are all in [`NAMES_INDEX`]: the id, the slug and the name.
+fn columns_in_names_index(columns: ColumnSet) -> bool {
+    ColumnSet::of(&[term::Column::Slug, term::Column::Name]).covers(columns)
+}
+
+/// `sql` with its join to `term` reading [`NAMES_INDEX`] (`INDEXED BY`), on SQLite. The planner takes
+/// that index by itself only with statistics, and without it a related term costs a table row: a page
+/// of the file for a name, and the pages a term page reads pushed out of the connection's page cache
+/// (docs/performance.md, "Related terms from an index"). A test holds the plan.
+fn names_from_index(mut sql: String) -> String {
+    if let Some(at) = sql.find(TERM_JOIN) {
+        sql.insert_str(
+            at + TERM_JOIN.len(),
+            &format!(r#" INDEXED BY "{NAMES_INDEX}""#),
+        );
+    }
+    sql
 }

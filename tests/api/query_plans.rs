@@ -1,10 +1,12 @@
-//! The list statements of a term page read what they need from indexes: a page's FAQ questions and its
-//! related-term links come from covering indexes alone, with no lookup of the table row behind each
-//! entry (migration `m20261128_000009_covering_list_indexes`). The plans are SQLite's, read with
+//! The list statements of a term page read what they need from indexes: a page's FAQ questions, its
+//! related-term links and the related terms' names come from covering indexes alone, with no lookup of
+//! the table row behind each entry (migrations `m20261128_000009_covering_list_indexes` and
+//! `m20261130_000010_related_term_names_index`). The plans are SQLite's, read with
 //! `EXPLAIN QUERY PLAN` over the statements the data layer builds, after an import has refreshed the
 //! planner's statistics; PostgreSQL picks index-only scans by table size and visibility, which a test
 //! database of a few rows does not show.
 
+use entity::term;
 use glossary::content::{
     faqs, relations, sql_binds::Parents, term_columns::ColumnSet, text_forms::TextForms,
     visibility::Visibility,
@@ -92,6 +94,24 @@ async fn questions_and_related_links_come_from_covering_indexes() {
         assert!(
             related.contains("INTEGER PRIMARY KEY"),
             "each related term by its id, by {parents:?}: {related}"
+        );
+        // What a page shows of a related term, its slug and name, comes from an index by id that also
+        // holds its visibility: no table row (migration `m20261130_000010_related_term_names_index`).
+        let names = plan(
+            db,
+            relations::related_statement(
+                backend,
+                Visibility::public(),
+                parents,
+                ColumnSet::of(&[term::Column::Slug, term::Column::Name]),
+            )
+            .0,
+        )
+        .await;
+        assert!(
+            names.contains("COVERING INDEX idx_term_relation_term_position_related")
+                && names.contains("COVERING INDEX idx_term_id_visibility_slug_name"),
+            "related terms' names by {parents:?}: {names}"
         );
         if let Parents::Slugs(_) = parents {
             for plan in [&questions, &answers, &related] {
