@@ -105,23 +105,26 @@ pub fn batches_at_once(db: &sea_orm::DatabaseConnection) -> usize {
     (connections as usize / per_batch).max(1)
 }
 
-/// The visible terms among `slugs` (current slugs only, in no particular order) and the lists `lists`
+/// The visible terms among `slugs` (current slugs only, in no particular order), with `columns` of
+/// their rows (the others left empty, as [`term_columns::decode`] leaves them), and the lists `lists`
 /// names, all read in one round: two SQL statements at once on SQLite, one per list and one for the
 /// terms, at once, on PostgreSQL. `visibility` decides which terms are found and which related terms show.
 pub async fn by_slugs(
     db: &impl ConnectionTrait,
     visibility: Visibility,
     slugs: &[String],
+    columns: ColumnSet,
     lists: ListsWanted<'_>,
 ) -> Result<(Vec<term::Model>, ListsRead)> {
     let backend = db.get_database_backend();
-    let Some(term_statement) = terms::by_slugs_statement(backend, visibility, slugs) else {
+    let Some(term_statement) = terms::by_slugs_statement(backend, visibility, slugs, columns)
+    else {
         // No slug is well-formed: no term has any of them, so none has lists either.
         return Ok((Vec::new(), ListsRead::default()));
     };
     let (term_rows, lists) = read(db, visibility, Some(term_statement), lists).await;
     let term_rows = term_rows.unwrap_or_else(|| Err(DbErr::Custom("no term statement ran".into())));
-    let found = term_columns::decode_terms(term_rows?, ColumnSet::ALL)?;
+    let found = term_columns::decode_terms(term_rows?, columns)?;
     Ok((found, lists))
 }
 

@@ -56,7 +56,8 @@ pub async fn by_slugs(
     visibility: Visibility,
     slugs: &[String],
 ) -> Result<Vec<term::Model>> {
-    let Some((statement, width)) = by_slugs_statement(db.get_database_backend(), visibility, slugs)
+    let Some((statement, width)) =
+        by_slugs_statement(db.get_database_backend(), visibility, slugs, ColumnSet::ALL)
     else {
         return Ok(Vec::new());
     };
@@ -64,13 +65,14 @@ pub async fn by_slugs(
     Ok(term_columns::decode_terms(rows, ColumnSet::ALL)?)
 }
 
-/// The statement [`by_slugs`] runs (before SQLite packs its rows), reading every column
-/// ([`term_columns::decode_terms`] with [`ColumnSet::ALL`] reads its rows), and the number of values in
-/// its rows; `None` when no slug is well-formed.
+/// The statement [`by_slugs`] runs (before SQLite packs its rows), reading `columns`
+/// ([`term_columns::decode_terms`] with the same set reads its rows; [`by_slugs`] reads them all), and
+/// the number of values in its rows; `None` when no slug is well-formed.
 pub fn by_slugs_statement(
     backend: DbBackend,
     visibility: Visibility,
     slugs: &[String],
+    columns: ColumnSet,
 ) -> Option<(Statement, usize)> {
     let slugs: Vec<String> = possible_slugs(slugs).collect();
     if slugs.is_empty() {
@@ -79,7 +81,7 @@ pub fn by_slugs_statement(
     let select = term::Entity::find()
         .filter(visibility.term_condition())
         .filter(text_in(backend, term::Column::Slug, &slugs));
-    Some(term_columns::statement(select, ColumnSet::ALL, backend))
+    Some(term_columns::statement(select, columns, backend))
 }
 
 /// The visible terms that once had one of `slugs` and were renamed, as `(old slug, term)`. One SQL

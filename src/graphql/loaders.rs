@@ -271,8 +271,14 @@ impl Loader<TermPageBySlug> for ContentLoader {
         let visibility = Visibility::public();
         let slugs: Vec<String> = keys.iter().map(|k| k.slug.clone()).collect();
         let wanted = PagesWanted::of(keys);
-        let (found, mut lists) =
-            term_pages::by_slugs(&self.db, visibility, &slugs, wanted.by_slug()).await?;
+        let (found, mut lists) = term_pages::by_slugs(
+            &self.db,
+            visibility,
+            &slugs,
+            wanted.term_columns,
+            wanted.by_slug(),
+        )
+        .await?;
         let mut terms: HashMap<String, term::Model> =
             found.into_iter().map(|t| (t.slug.clone(), t)).collect();
         let mut missing: Vec<String> = slugs
@@ -380,6 +386,9 @@ struct PagesWanted {
     bodies: TextForms,
     answers: TextForms,
     columns: ColumnSet,
+    /// The columns of the terms' own rows: what the keys' selections read, and the slug, by which the
+    /// rows are matched to the keys.
+    term_columns: ColumnSet,
 }
 
 /// Per list, the ids of the terms whose rows it reads ([`PagesWanted::renamed_ids`]).
@@ -404,6 +413,10 @@ impl PagesWanted {
                 .iter()
                 .filter_map(|k| k.lists.related_terms)
                 .fold(ColumnSet::ID, ColumnSet::union),
+            term_columns: keys
+                .iter()
+                .map(|k| k.columns)
+                .fold(ColumnSet::of(&[term::Column::Slug]), ColumnSet::union),
         }
     }
 

@@ -37,11 +37,15 @@ pub struct PageLists {
     pub categories: bool,
 }
 
-/// A visible term by its slug, or by an old slug it was renamed from, with the lists `lists` names.
+/// A visible term by its slug, or by an old slug it was renamed from, with the columns of its row that
+/// `columns` names and the lists `lists` names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TermPageBySlug {
     /// The slug asked for.
     pub slug: String,
+    /// The columns of the term's row its selection reads (`Term::columns_of`); the batch reads the
+    /// slug besides, to match its rows to the keys. A term found by an old slug is read whole.
+    pub columns: ColumnSet,
     /// The lists read with the term.
     pub lists: PageLists,
 }

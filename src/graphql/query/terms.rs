@@ -84,10 +84,16 @@ impl TermQuery {
             let found = loader(ctx).load_one(AnyTermBySlug(slug)).await?;
             return Ok(found.map(|t| PlainObject(Term::new(t.into_inner()))));
         }
-        // The lists the page shows are read in the term's batch, which starts when a slot is free.
+        // The columns and the lists the page shows are read in the term's batch, which starts when a
+        // slot is free.
+        let columns = Term::columns_of(ctx.field().selection_set());
         let lists = Term::lists_of(ctx.field().selection_set());
         let found = term_page_batches_of(ctx)
-            .load_one(TermPageBySlug { slug, lists })
+            .load_one(TermPageBySlug {
+                slug,
+                columns,
+                lists,
+            })
             .await?;
         Ok(found.map(|page| {
             let page = page.into_inner();
