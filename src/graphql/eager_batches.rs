@@ -271,6 +271,9 @@ mod tests {
     }
 
     /// Asks for key 1 on a task of its own, and returns while its batch reads (its loader sleeps 5 ms).
+    /// The tests that count on that order run on tokio's paused clock (`start_paused`), which moves
+    /// only when every task waits: the 2 ms here always end before the batch's 5 ms, however busy
+    /// the machine (on the real clock a loaded machine let the batch finish first).
     async fn ask_then_wait(
         batches: &Arc<EagerBatches<u32, Doubler>>,
     ) -> tokio::task::JoinHandle<Answer<u32>> {
@@ -310,7 +313,7 @@ mod tests {
         assert_eq!(counter.get(), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn keys_that_come_while_the_slots_are_busy_wait_for_the_next_batch() {
         let (batches, seen, counter) = batches(1);
         let first = ask_then_wait(&batches).await;
@@ -322,7 +325,7 @@ mod tests {
         assert_eq!(seen.most_at_once.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn two_slots_read_two_batches_at_once() {
         let (batches, seen, _) = batches(2);
         let first = ask_then_wait(&batches).await;
@@ -368,7 +371,7 @@ mod tests {
         assert_eq!(answer.unwrap(), Some(6));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_key_whose_request_went_away_is_not_read() {
         let (batches, seen, _) = batches(1);
         let first = ask_then_wait(&batches).await;
