@@ -206,15 +206,24 @@ def main():
         args.needs = lambda server: server == "ours-sqlite"
         compare.log(f"generating {args.terms} terms and loading them into SQLite")
         slugs, sqlite_url, _ = compare.prepare_data(args, workdir, args.binary[0])
-        database = sqlite_url.removeprefix("sqlite://").split("?")[0]
+        # Each build reads a database it loaded itself, with its own migrations: a build may read an
+        # index or a column that another's schema lacks.
+        databases = [sqlite_url.removeprefix("sqlite://").split("?")[0]]
+        for index, binary in enumerate(args.binary[1:], start=1):
+            compare.log(f"loading the pack into SQLite with {binary}")
+            database = os.path.join(workdir, f"loaded-b{index}.db")
+            compare.run([binary, "--database-url", f"sqlite://{database}?mode=rwc", "import",
+                         os.path.join(workdir, "pack.jsonl")],
+                        env={**os.environ, "RUST_LOG": "warn"}, stdout=subprocess.DEVNULL)
+            databases.append(database)
         rows = []
         answers = {}
         for round_ in range(args.rounds):
             for index, binary in enumerate(args.binary):
                 compare.log(f"round {round_ + 1}: {binary}")
                 capture = answers if (args.floor and round_ == 0 and index == 0) else None
-                counts = measure(binary, database, slugs, queries, args.requests, workdir, f"b{index}",
-                                 capture, args.cache)
+                counts = measure(binary, databases[index], slugs, queries, args.requests, workdir,
+                                 f"b{index}", capture, args.cache)
                 rows.append((binary, counts))
         if args.floor:
             compare.log(f"executor floor: {args.floor}")
