@@ -330,6 +330,12 @@ def calibrate_pg_statements(server, keys, slugs, db, rounds=50):
     return counts
 
 
+def import_pack(binary, database_url, pack):
+    """Loads `pack` into the database at `database_url` with our `binary` (its migrations first)."""
+    run([binary, "--database-url", database_url, "import", pack], env={**os.environ, "RUST_LOG": "warn"},
+        stdout=subprocess.DEVNULL)
+
+
 def prepare_data(args, workdir, binary):
     pack = os.path.join(workdir, "pack.jsonl")
     run([sys.executable, os.path.join(SHARED, "gen_content.py"), str(args.terms), pack])
@@ -339,19 +345,18 @@ def prepare_data(args, workdir, binary):
             term = json.loads(line)
             if term.get("status", "published") == "published" and len(slugs) < 1000:
                 slugs.append(term["slug"])
-    env = {**os.environ, "RUST_LOG": "warn"}
     sqlite_url = f"sqlite://{workdir}/bench.db?mode=rwc"
     # Plain TCP, as PostGraphile's node-postgres connects by default: on loopback, TLS (which `prefer`
     # would negotiate) only costs both sides, and the two servers should pay the same.
     pg_url = f"postgres://postgres@127.0.0.1:5432/{OUR_PG_DB}?sslmode=disable"
     if args.needs("ours-sqlite"):
         log("loading the pack into SQLite")
-        run([binary, "--database-url", sqlite_url, "import", pack], env=env, stdout=subprocess.DEVNULL)
+        import_pack(binary, sqlite_url, pack)
     if args.needs("ours-postgres"):
         log("loading the pack into PostgreSQL (ours)")
         psql(f"DROP DATABASE IF EXISTS {OUR_PG_DB} WITH (FORCE)")
         psql(f"CREATE DATABASE {OUR_PG_DB}")
-        run([binary, "--database-url", pg_url, "import", pack], env=env, stdout=subprocess.DEVNULL)
+        import_pack(binary, pg_url, pack)
     if args.needs("postgraphile"):
         log("loading the pack into PostgreSQL (PostGraphile's schema)")
         psql(f"DROP DATABASE IF EXISTS {PEER_DB} WITH (FORCE)")

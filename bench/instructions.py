@@ -212,9 +212,7 @@ def main():
         for index, binary in enumerate(args.binary[1:], start=1):
             compare.log(f"loading the pack into SQLite with {binary}")
             database = os.path.join(workdir, f"loaded-b{index}.db")
-            compare.run([binary, "--database-url", f"sqlite://{database}?mode=rwc", "import",
-                         os.path.join(workdir, "pack.jsonl")],
-                        env={**os.environ, "RUST_LOG": "warn"}, stdout=subprocess.DEVNULL)
+            compare.import_pack(binary, f"sqlite://{database}?mode=rwc", os.path.join(workdir, "pack.jsonl"))
             databases.append(database)
         rows = []
         answers = {}

@@ -101,18 +101,20 @@ where
     }
 }
 
-impl<K, L> Inner<K, L>
-where
-    K: Key,
-    L: Loader<K, Error = async_graphql::Error>,
-{
+impl<K: Key, L: Loader<K>> Inner<K, L> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue<K, L::Value>> {
         // The queue is only pushed to and taken from: a panic elsewhere leaves it whole.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
 
+impl<K, L> Inner<K, L>
+where
+    K: Key,
+    L: Loader<K, Error = async_graphql::Error>,
+{
     /// One slot's work: batches of the waiting keys until none wait.
     async fn run(self: Arc<Self>) {
         let mut slot = SlotHeld(Some(Arc::clone(&self)));
@@ -178,11 +180,7 @@ struct SlotHeld<K: Key, L: Loader<K>>(Option<Arc<Inner<K, L>>>);
 impl<K: Key, L: Loader<K>> Drop for SlotHeld<K, L> {
     fn drop(&mut self) {
         if let Some(inner) = self.0.take() {
-            let mut queue = inner
-                .state
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            queue.running -= 1;
+            inner.lock().running -= 1;
         }
     }
 }
