@@ -235,25 +235,30 @@ impl Linker {
     /// `html` with `links` (found in it by [`Self::find`]) written in, pointing at `href_prefix`
     /// followed by the slug.
     pub fn render(&self, html: &str, links: &Links, href_prefix: &str) -> Linked {
-        let mut linked = Linked {
-            html: String::with_capacity(html.len() + links.splices.len() * 64),
-            mentions: Vec::with_capacity(links.splices.len()),
-        };
+        Linked {
+            html: self.render_html(html, links, href_prefix),
+            mentions: self.mentions(links).collect(),
+        }
+    }
+
+    /// [`Self::render`]'s HTML alone, for a request, which shows the HTML and not the terms it
+    /// mentions.
+    pub fn render_html(&self, html: &str, links: &Links, href_prefix: &str) -> String {
+        let mut linked = String::with_capacity(html.len() + links.splices.len() * 64);
         let mut copied = 0;
         for splice in &links.splices {
             let (from, to) = (splice.from as usize, splice.to as usize);
             let target = &self.targets[splice.target as usize];
-            linked.html.push_str(&html[copied..from]);
-            linked.html.push_str("<a href=\"");
-            linked.html.push_str(href_prefix);
-            linked.html.push_str(&target.slug);
-            linked.html.push_str("\" class=\"glossary-link\">");
-            linked.html.push_str(&html[from..to]);
-            linked.html.push_str("</a>");
-            linked.mentions.push(target.term_id);
+            linked.push_str(&html[copied..from]);
+            linked.push_str("<a href=\"");
+            linked.push_str(href_prefix);
+            linked.push_str(&target.slug);
+            linked.push_str("\" class=\"glossary-link\">");
+            linked.push_str(&html[from..to]);
+            linked.push_str("</a>");
             copied = to;
         }
-        linked.html.push_str(&html[copied..]);
+        linked.push_str(&html[copied..]);
         linked
     }
 

@@ -2,7 +2,10 @@
 //! memory, so that a term page read again is not searched for names again: writing the links in is a
 //! copy of the text. Finding them is a pure function of the linker, the stored HTML and the term it
 //! belongs to, so kept links are found by the text itself (compared in full, never by a hash alone) and
-//! the term's id; one set is kept per linker ([`super::public_names`] builds a new one with every new
+//! the term's id. The hash reads the text's length and at most [`SAMPLED_BYTES`] of it, spread over
+//! it, rather than all of it: hashing whole texts was a third of a term page's cost of finding its
+//! kept links (docs/performance.md), and texts alike where the hash reads them differ in the
+//! comparison that follows. One set is kept per linker ([`super::public_names`] builds a new one with every new
 //! set of names, and the old set goes with the old linker), so links never outlive the names they were
 //! found with. What is kept of a text is its links' positions (twelve bytes a link), not the linked
 //! HTML, which is several times the text where names are dense.
@@ -12,30 +15,69 @@
 //! useful entries first (quick_cache's CLOCK-Pro, which a scan of one-off texts, such as a backlinks
 //! search, does not flush). A capacity of 0 switches it off.
 
-use std::sync::Arc;
+use std::{
+    hash::{Hash, Hasher},
+    sync::Arc,
+};
 
 use quick_cache::{Equivalent, Weighter, sync::Cache};
 
 use super::cross_links::Links;
 
 /// A text of one term, as kept.
-#[derive(Debug, Hash, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 struct Key {
     own: i64,
     html: Box<str>,
 }
 
-/// The same key borrowed from a request, to look up without copying the text. It hashes as [`Key`]
-/// does (the id, then the text as a `str`).
-#[derive(Hash)]
+/// The same key borrowed from a request, to look up without copying the text.
 struct Borrowed<'a> {
     own: i64,
     html: &'a str,
 }
 
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_sampled(self.own, &self.html, state);
+    }
+}
+
+impl Hash for Borrowed<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_sampled(self.own, self.html, state);
+    }
+}
+
 impl Equivalent<Key> for Borrowed<'_> {
     fn equivalent(&self, key: &Key) -> bool {
         self.own == key.own && self.html == &*key.html
+    }
+}
+
+/// The most bytes of a text the hash of a key reads.
+const SAMPLED_BYTES: usize = 256;
+
+/// Bytes in each of the pieces of a longer text that its hash reads.
+const SAMPLE_PIECE: usize = 16;
+
+/// Hashes the term's id, the text's length and its bytes: all of them up to [`SAMPLED_BYTES`], else
+/// `SAMPLED_BYTES / SAMPLE_PIECE` pieces at even steps from its start to its end (the first piece at
+/// the start, the last ending at the end), so that texts differing anywhere but between the pieces hash
+/// apart.
+fn hash_sampled<H: Hasher>(own: i64, html: &str, state: &mut H) {
+    let bytes = html.as_bytes();
+    state.write_i64(own);
+    state.write_usize(bytes.len());
+    if bytes.len() <= SAMPLED_BYTES {
+        state.write(bytes);
+        return;
+    }
+    let pieces = SAMPLED_BYTES / SAMPLE_PIECE;
+    let last = bytes.len() - SAMPLE_PIECE;
+    for piece in 0..pieces {
+        let at = last * piece / (pieces - 1);
+        state.write(&bytes[at..at + SAMPLE_PIECE]);
     }
 }
 
@@ -142,6 +184,45 @@ mod tests {
         // A different text, even one that starts alike, is another entry.
         links("<p>Alpha and alpha.</p> ", 1);
         assert_eq!(calls.get(), 3);
+    }
+
+    #[test]
+    fn texts_alike_where_the_hash_reads_them_are_told_apart() {
+        let (linker, texts) = (linker(), LinkedTexts::new(64 * 1024));
+        // Long enough to be sampled; they differ at byte 30 only, between the first two pieces read.
+        let filler = "y".repeat(2_000);
+        let first = format!("<p>Alpha {filler}</p>");
+        let mut second = first.clone().into_bytes();
+        second[30] = b'Z';
+        let second = String::from_utf8(second).expect("ASCII");
+        let hash = |own: i64, html: &str| {
+            let mut state = std::hash::DefaultHasher::new();
+            Borrowed { own, html }.hash(&mut state);
+            state.finish()
+        };
+        assert_eq!(hash(1, &first), hash(1, &second), "the hash skips byte 30");
+        assert_ne!(hash(1, &first), hash(2, &first), "the term's id is hashed");
+        let calls = Cell::new(0);
+        for html in [&first, &second, &first, &second] {
+            let links = texts.get_or_find(html, 1, || {
+                calls.set(calls.get() + 1);
+                linker.find(html, 1)
+            });
+            assert_eq!(links.as_ref(), &linker.find(html, 1));
+        }
+        assert_eq!(
+            calls.get(),
+            2,
+            "each text searched once and found again after"
+        );
+        // A sampled key hashes as its borrowed form does, so that a kept text is found at all.
+        let mut kept = std::hash::DefaultHasher::new();
+        Key {
+            own: 1,
+            html: first.clone().into(),
+        }
+        .hash(&mut kept);
+        assert_eq!(kept.finish(), hash(1, &first));
     }
 
     #[test]

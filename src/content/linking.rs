@@ -8,7 +8,7 @@ use entity::term;
 use sea_orm::ConnectionTrait;
 
 use super::{
-    cross_links::{Linked, Linker, Links},
+    cross_links::{Linker, Links},
     linked_texts::LinkedTexts,
     terms,
     text_forms::TextForms,
@@ -27,11 +27,11 @@ pub struct CurrentLinker {
 }
 
 impl CurrentLinker {
-    /// Links `html` (a section body or FAQ answer of term `own`), with the links kept from before
-    /// when it was linked before.
-    pub fn link(&self, html: &str, own: i64) -> Linked {
+    /// `html` (a section body or FAQ answer of term `own`) with its links, kept from before when it
+    /// was linked before.
+    pub fn link(&self, html: &str, own: i64) -> String {
         self.linker
-            .render(html, &self.links(html, own), &self.href_prefix)
+            .render_html(html, &self.links(html, own), &self.href_prefix)
     }
 
     /// Where the links of `html` (a text of term `own`) go: kept, or found and kept.

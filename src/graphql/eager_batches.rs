@@ -145,8 +145,11 @@ where
 
     /// Reads one batch and answers each of its keys (a key asked twice gets the value twice).
     async fn answer(&self, waiting: Vec<(K, oneshot::Sender<Answer<L::Value>>)>) {
-        let mut askers: HashMap<K, Vec<oneshot::Sender<Answer<L::Value>>>> =
-            HashMap::with_capacity(waiting.len());
+        let mut askers: HashMap<K, Vec<oneshot::Sender<Answer<L::Value>>>, _> =
+            HashMap::with_capacity_and_hasher(
+                waiting.len(),
+                foldhash::fast::RandomState::default(),
+            );
         for (key, answer) in waiting {
             askers.entry(key).or_default().push(answer);
         }

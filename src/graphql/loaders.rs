@@ -235,6 +235,10 @@ impl Loader<TermById> for ContentLoader {
     }
 }
 
+/// A batch's terms by slug, hashed with foldhash (seeded per process, as SipHash is, and several times
+/// faster on short keys): a term page's batch looks each of its slugs up a few times.
+type TermsBySlug = HashMap<String, term::Model, foldhash::fast::RandomState>;
+
 /// Terms by current slug, then by old slug for the slugs that matched none: one SQL statement, two when a
 /// renamed term's old slug is asked for. The term comes back under the slug that was asked.
 async fn terms_by_slug(
@@ -279,8 +283,7 @@ impl Loader<TermPageBySlug> for ContentLoader {
             wanted.by_slug(),
         )
         .await?;
-        let mut terms: HashMap<String, term::Model> =
-            found.into_iter().map(|t| (t.slug.clone(), t)).collect();
+        let mut terms: TermsBySlug = found.into_iter().map(|t| (t.slug.clone(), t)).collect();
         let mut missing: Vec<String> = slugs
             .into_iter()
             .filter(|s| !terms.contains_key(s))
@@ -288,11 +291,10 @@ impl Loader<TermPageBySlug> for ContentLoader {
         missing.sort_unstable();
         missing.dedup();
         if !missing.is_empty() {
-            let renamed: HashMap<String, term::Model> =
-                terms::by_old_slugs(&self.db, visibility, &missing)
-                    .await?
-                    .into_iter()
-                    .collect();
+            let renamed: TermsBySlug = terms::by_old_slugs(&self.db, visibility, &missing)
+                .await?
+                .into_iter()
+                .collect();
             if !renamed.is_empty() {
                 let ids = wanted.renamed_ids(&renamed, &terms);
                 lists.extend(term_pages::lists(&self.db, visibility, wanted.by_id(&ids)).await);
@@ -334,7 +336,8 @@ impl Loader<TermPageBySlug> for ContentLoader {
             .map(|rows| group(&asking(|l| l.categories), rows, term_of));
         // Keys sharing a slug (concurrent selections asking different lists) each get the term: moved
         // to the last of them, copied for the others.
-        let mut wanted: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+        let mut wanted: HashMap<&str, usize, _> =
+            HashMap::with_capacity_and_hasher(keys.len(), foldhash::fast::RandomState::default());
         for (key, id) in keys.iter().zip(&ids) {
             if id.is_some() {
                 *wanted.entry(key.slug.as_str()).or_default() += 1;
@@ -433,11 +436,7 @@ impl PagesWanted {
     /// Per list, the terms `renamed` (by the old slug asked) found for keys that show it, but for
     /// those whose current slug such a key asked too: [`Self::by_slug`] read their rows already
     /// (`current` holds the terms found by current slug).
-    fn renamed_ids(
-        &self,
-        renamed: &HashMap<String, term::Model>,
-        current: &HashMap<String, term::Model>,
-    ) -> ListIds {
+    fn renamed_ids(&self, renamed: &TermsBySlug, current: &TermsBySlug) -> ListIds {
         let ids = |list_slugs: &[String]| -> Vec<i64> {
             // A set, so that a batch of many old slugs costs no more than its length.
             let asked: HashSet<&str> = list_slugs.iter().map(String::as_str).collect();

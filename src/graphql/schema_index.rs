@@ -5,6 +5,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+/// Maps by name, hashed with foldhash rather than SipHash: admission looks a field up by name for every
+/// selection of every request (`Measurer::set_cost`, coercion), and foldhash is seeded per process as
+/// SipHash is.
+type ByName<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
 use async_graphql::parser::{
     parse_schema,
     types::{
@@ -92,7 +97,7 @@ pub struct OutputField {
     /// Its type.
     pub ty: Type,
     /// Its arguments by name.
-    pub arguments: HashMap<String, InputValue>,
+    pub arguments: ByName<InputValue>,
 }
 
 /// One named type of the schema.
@@ -101,12 +106,12 @@ pub enum NamedType {
     /// An object or an interface, with its fields.
     Object {
         /// Fields by name.
-        fields: HashMap<String, OutputField>,
+        fields: ByName<OutputField>,
     },
     /// An interface, with its fields and the objects implementing it.
     Interface {
         /// Fields by name.
-        fields: HashMap<String, OutputField>,
+        fields: ByName<OutputField>,
         /// Object types implementing it.
         implementors: Vec<String>,
     },
@@ -120,7 +125,7 @@ pub enum NamedType {
     /// An enum and its values.
     Enum {
         /// The values' names.
-        values: HashSet<String>,
+        values: HashSet<String, foldhash::fast::RandomState>,
     },
     /// An input object and its fields, in schema order.
     InputObject {
@@ -158,7 +163,7 @@ pub struct IntrospectionSizes {
 /// The schema, indexed for lookups by name.
 #[derive(Clone, Debug, Default)]
 pub struct SchemaIndex {
-    types: HashMap<String, NamedType>,
+    types: ByName<NamedType>,
     roots: Vec<(OperationType, String)>,
     introspection: IntrospectionSizes,
 }
@@ -226,7 +231,7 @@ impl SchemaIndex {
                                 },
                             )
                         })
-                        .collect::<HashMap<_, _>>()
+                        .collect::<ByName<_>>()
                 };
                 let named = match &definition.kind {
                     TypeKind::Scalar => NamedType::Scalar,
@@ -241,7 +246,7 @@ impl SchemaIndex {
                                 index.types.insert(
                                     interface.node.to_string(),
                                     NamedType::Interface {
-                                        fields: HashMap::new(),
+                                        fields: ByName::default(),
                                         implementors: vec![name.clone()],
                                     },
                                 );
@@ -305,14 +310,14 @@ impl SchemaIndex {
                 "__schema".to_owned(),
                 OutputField {
                     ty: named("__Schema", false),
-                    arguments: HashMap::new(),
+                    arguments: ByName::default(),
                 },
             );
             fields.insert(
                 "__type".to_owned(),
                 OutputField {
                     ty: named("__Type", true),
-                    arguments: HashMap::from([(
+                    arguments: ByName::from_iter([(
                         "name".to_owned(),
                         InputValue {
                             ty: named("String", false),
@@ -342,7 +347,7 @@ impl SchemaIndex {
         };
         IntrospectionSizes {
             types: self.types.len() as u64,
-            fields: average(outputs().map(HashMap::len)),
+            fields: average(outputs().map(ByName::len)),
             arguments: average(
                 outputs()
                     .flat_map(|fields| fields.values().map(|field| field.arguments.len()))

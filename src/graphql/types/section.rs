@@ -23,7 +23,7 @@ async fn rich_text(
 ) -> Result<String> {
     Ok(match format {
         TextFormat::Markdown => markdown.to_owned(),
-        TextFormat::Html => public_names(ctx).linker().await?.link(html, term_id).html,
+        TextFormat::Html => public_names(ctx).linker().await?.link(html, term_id),
     })
 }
 
