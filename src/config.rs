@@ -310,6 +310,19 @@ pub struct PoolOptions {
         default_value = "1800"
     )]
     pub max_lifetime: Duration,
+    /// Seconds a connection may have been idle in the pool before a query that takes it checks it first
+    /// (a round trip to the database: a ping to PostgreSQL, a message to the SQLite connection's
+    /// thread), so that a connection the server or a proxy dropped while idle is replaced instead of
+    /// failing the query; 0 checks it every time a query takes it. A busy server's connections go
+    /// back to work unchecked: checked every time, they cost each statement one more round trip.
+    #[arg(
+        id = "database_ping_after_idle",
+        long = "database-ping-after-idle-secs",
+        env = "GLOSSARY_DATABASE_PING_AFTER_IDLE_SECS",
+        value_parser = seconds,
+        default_value = "30"
+    )]
+    pub ping_after_idle: Duration,
     /// TLS to PostgreSQL; unset, the URL's `sslmode` decides (`prefer` when it has none). Managed
     /// databases want `require` or, better, `verify-full`.
     #[arg(

@@ -163,6 +163,13 @@ pub async fn connect_with(
                 None => sqlite,
             }
         });
+    // sqlx checks a connection every time the pool hands it out unless told otherwise: a round trip per
+    // statement (docs/performance.md, "Connections checked after idling only").
+    if pool.ping_after_idle.is_zero() {
+        options.test_before_acquire(true);
+    } else {
+        options.test_before_acquire_if_idle_for(pool.ping_after_idle);
+    }
     let mut connection = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let in_callback = counter.clone();

@@ -1,7 +1,8 @@
 //! Production connections: PostgreSQL over TLS (`--database-ssl-mode`, `--database-ca-file`, or the
 //! URL's `sslmode`), checked against the local PostgreSQL served with a certificate of our own
-//! (`tests/postgres_tls/enable.sh`, run here when the server does not use it yet), and the pool's sizes
-//! and timeouts as flags. The TLS cases run on PostgreSQL only (`TEST_DATABASE_URL`).
+//! (`tests/postgres_tls/enable.sh`, run here when the server does not use it yet), the pool's sizes
+//! and timeouts as flags, and its check of connections that idled. The TLS cases run on PostgreSQL
+//! only (`TEST_DATABASE_URL`).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -237,6 +238,8 @@ async fn pool_sizes_and_timeouts_come_from_the_flags() {
         "0",
         "--database-max-lifetime-secs",
         "60",
+        "--database-ping-after-idle-secs",
+        "5",
         "--database-ssl-mode",
         "verify-full",
         "--database-ca-file",
@@ -251,6 +254,7 @@ async fn pool_sizes_and_timeouts_come_from_the_flags() {
             connect_timeout: Duration::from_secs(4),
             idle_timeout: Duration::ZERO,
             max_lifetime: Duration::from_secs(60),
+            ping_after_idle: Duration::from_secs(5),
             ssl_mode: Some(SslMode::VerifyFull),
             ca_file: Some(PathBuf::from("/etc/ca.pem")),
             sqlite_cache_kib: None,
@@ -269,6 +273,63 @@ async fn pool_sizes_and_timeouts_come_from_the_flags() {
     .await
     .unwrap();
     assert_eq!(scalar(&db, "SELECT 'ok'").await, "ok", "the pool answers");
+}
+
+/// A pool of one connection over `url`, checking connections that idled for `ping_after_idle`, and
+/// the server's id of the process behind that connection.
+async fn one_connection(url: &str, ping_after_idle: Duration) -> (DatabaseConnection, String) {
+    let (db, _) = database::connect_with(
+        url,
+        PoolOptions {
+            max_connections: 1,
+            ping_after_idle,
+            ..PoolOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let pid = scalar(&db, "SELECT pg_backend_pid()::text").await;
+    (db, pid)
+}
+
+/// Ends the server's process `pid` from another connection, as a restart or a proxy would.
+async fn drop_connection(url: &str, pid: &str) {
+    let (other, _) = database::connect(url).await.unwrap();
+    assert_eq!(
+        scalar(&other, &format!("SELECT pg_terminate_backend({pid})")).await,
+        "true"
+    );
+}
+
+/// A connection that the server dropped while it idled in the pool for `--database-ping-after-idle-secs`
+/// or more is checked as a query takes it, and replaced: the query runs on a new connection. One that
+/// idled less goes back to work unchecked, so a drop within that time fails the one query that takes
+/// it, and the pool replaces it for the next; at 0 every connection is checked every time.
+#[tokio::test]
+async fn connections_that_idled_are_checked_before_a_query_uses_them() {
+    if !on_postgres() {
+        return;
+    }
+    let (url, _guard) = fresh_database().await;
+    let pid_now = "SELECT pg_backend_pid()::text";
+
+    let (db, first) = one_connection(&url, Duration::from_millis(200)).await;
+    drop_connection(&url, &first).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let second = scalar(&db, pid_now).await;
+    assert_ne!(first, second, "the dropped connection was replaced");
+
+    let (db, first) = one_connection(&url, Duration::ZERO).await;
+    drop_connection(&url, &first).await;
+    assert_ne!(scalar(&db, pid_now).await, first, "checked at every use");
+
+    let (db, first) = one_connection(&url, Duration::from_secs(3600)).await;
+    drop_connection(&url, &first).await;
+    let unchecked = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), pid_now))
+        .await;
+    assert!(unchecked.is_err(), "not checked: {unchecked:?}");
+    assert_ne!(scalar(&db, pid_now).await, first, "replaced after it failed");
 }
 
 /// The pool's flags alone, parsed as the server parses them.
