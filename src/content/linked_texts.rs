@@ -3,12 +3,12 @@
 //! copy of the text. Finding them is a pure function of the linker, the stored HTML and the term it
 //! belongs to, so kept links are found by the text itself (compared in full, never by a hash alone) and
 //! the term's id. The hash reads the text's length and at most [`SAMPLED_BYTES`] of it, spread over
-//! it, rather than all of it: hashing whole texts was a third of a term page's cost of finding its
+//! it, rather than all of it: hashing whole texts was about half of a term page's cost of finding its
 //! kept links (docs/performance.md), and texts alike where the hash reads them differ in the
-//! comparison that follows. One set is kept per linker ([`super::public_names`] builds a new one with every new
-//! set of names, and the old set goes with the old linker), so links never outlive the names they were
-//! found with. What is kept of a text is its links' positions (twelve bytes a link), not the linked
-//! HTML, which is several times the text where names are dense.
+//! comparison that follows. One set is kept per linker ([`super::public_names`] builds a new one with
+//! every new set of names, and the old set goes with the old linker), so links never outlive the names
+//! they were found with. What is kept of a text is its links' positions (twelve bytes a link), not the
+//! linked HTML, which is several times the text where names are dense.
 //!
 //! Texts come from the database, never from a request, so a request cannot fill it with its own
 //! input. It is bounded by bytes (the text, its links and the bookkeeping) and evicts the least

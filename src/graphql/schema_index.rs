@@ -5,11 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// Maps by name, hashed with foldhash rather than SipHash: admission looks a field up by name for every
-/// selection of every request (`Measurer::set_cost`, coercion), and foldhash is seeded per process as
-/// SipHash is.
-type ByName<V> = HashMap<String, V, foldhash::fast::RandomState>;
-
 use async_graphql::parser::{
     parse_schema,
     types::{
@@ -17,6 +12,11 @@ use async_graphql::parser::{
         TypeSystemDefinition,
     },
 };
+
+/// Maps by name, hashed with foldhash rather than SipHash: admission looks a field up by name for every
+/// selection of every request (`Measurer::set_cost`, coercion), and foldhash is seeded per process as
+/// SipHash is.
+type ByName<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// The introspection types of the GraphQL spec (October 2021, with `specifiedByURL`, `isOneOf` and
 /// `isRepeatable`, which async-graphql serves too). The SDL a schema prints leaves them out.

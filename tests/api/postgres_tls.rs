@@ -329,7 +329,11 @@ async fn connections_that_idled_are_checked_before_a_query_uses_them() {
         .query_one_raw(Statement::from_string(db.get_database_backend(), pid_now))
         .await;
     assert!(unchecked.is_err(), "not checked: {unchecked:?}");
-    assert_ne!(scalar(&db, pid_now).await, first, "replaced after it failed");
+    assert_ne!(
+        scalar(&db, pid_now).await,
+        first,
+        "replaced after it failed"
+    );
 }
 
 /// The pool's flags alone, parsed as the server parses them.
