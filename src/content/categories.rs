@@ -12,6 +12,8 @@ use super::{
     packed_rows,
     refusal::{Edit, Problem, ProblemCode},
     sql_binds::{Parents, id_in, text_in},
+    statement_shapes::{self, Kind},
+    visibility::Visibility,
 };
 use crate::{clock, error::Result};
 
@@ -62,17 +64,26 @@ pub async fn by_term_ids(
 /// The statement [`by_term_ids`] runs (before SQLite packs its rows), for terms by id or by slug, and
 /// the number of values in its rows.
 pub fn list_statement(backend: DbBackend, parents: Parents<'_>) -> (Statement, usize) {
-    let statement = term_category::Entity::find()
-        .select_only()
-        .column(term_category::Column::TermId)
-        .columns(COLUMNS)
-        .inner_join(category::Entity)
-        .filter(parents.condition(backend, term_category::Column::TermId))
-        .order_by_asc(term_category::Column::TermId)
-        .order_by_asc(category::Column::Name)
-        .order_by_asc(category::Column::Id)
-        .build(backend);
-    (statement, 1 + COLUMNS.len())
+    let kind = Kind::Categories;
+    statement_shapes::for_parents(
+        kind,
+        backend,
+        Visibility::Everything,
+        parents,
+        |_, parents| {
+            let statement = term_category::Entity::find()
+                .select_only()
+                .column(term_category::Column::TermId)
+                .columns(COLUMNS)
+                .inner_join(category::Entity)
+                .filter(parents.condition(backend, term_category::Column::TermId))
+                .order_by_asc(term_category::Column::TermId)
+                .order_by_asc(category::Column::Name)
+                .order_by_asc(category::Column::Id)
+                .build(backend);
+            (statement, 1 + COLUMNS.len())
+        },
+    )
 }
 
 /// The `(term id, category)` pairs in the rows of [`list_statement`].

@@ -9,6 +9,7 @@ use sea_orm::{
 use super::{
     packed_rows,
     sql_binds::{Parents, id_in},
+    statement_shapes::{self, Kind},
     text_forms::TextForms,
     visibility::Visibility,
 };
@@ -38,17 +39,26 @@ pub fn list_statement(
     parents: Parents<'_>,
     answers: TextForms,
 ) -> (Statement, usize) {
-    let select = answers.select(
-        faq::Entity::find().select_only().columns(COLUMNS),
-        faq::Column::Answer,
-        faq::Column::AnswerHtml,
-    );
-    let statement = select
-        .filter(parents.condition(backend, faq::Column::TermId))
-        .order_by_asc(faq::Column::TermId)
-        .order_by_asc(faq::Column::Position)
-        .build(backend);
-    (statement, COLUMNS.len() + answers.count())
+    let kind = Kind::Faqs(answers);
+    statement_shapes::for_parents(
+        kind,
+        backend,
+        Visibility::Everything,
+        parents,
+        |_, parents| {
+            let select = answers.select(
+                faq::Entity::find().select_only().columns(COLUMNS),
+                faq::Column::Answer,
+                faq::Column::AnswerHtml,
+            );
+            let statement = select
+                .filter(parents.condition(backend, faq::Column::TermId))
+                .order_by_asc(faq::Column::TermId)
+                .order_by_asc(faq::Column::Position)
+                .build(backend);
+            (statement, COLUMNS.len() + answers.count())
+        },
+    )
 }
 
 /// The FAQ entries in the rows of [`list_statement`] read with `answers`.

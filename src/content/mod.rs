@@ -45,6 +45,7 @@ pub mod search_index;
 pub mod search_text;
 pub mod sections;
 pub mod sql_binds;
+pub mod statement_shapes;
 pub mod suggestions;
 pub mod term_columns;
 pub mod term_list;

@@ -9,6 +9,7 @@ use sea_orm::{
 use super::{
     packed_rows,
     sql_binds::Parents,
+    statement_shapes::{self, Kind},
     term_columns::{ColumnSet, decode},
     visibility::Visibility,
 };
@@ -65,24 +66,27 @@ pub fn related_statement(
     parents: Parents<'_>,
     columns: ColumnSet,
 ) -> (Statement, usize) {
-    let join = <term_relation::Entity as Related<term::Entity>>::to()
-        .on_condition(move |_, _| visibility.term_condition());
-    // The parent's id first, then the related term's columns in the order they are decoded.
-    let select = columns.select(
-        term_relation::Entity::find()
-            .select_only()
-            .column(term_relation::Column::TermId),
-    );
-    let mut statement = select
-        .join(JoinType::LeftJoin, join)
-        .filter(parents.condition(backend, term_relation::Column::TermId))
-        .order_by_asc(term_relation::Column::TermId)
-        .order_by_asc(term_relation::Column::Position)
-        .build(backend);
-    if backend == DbBackend::Sqlite && columns_in_names_index(columns) {
-        statement.sql = names_from_index(statement.sql);
-    }
-    (statement, 1 + columns.count())
+    let kind = Kind::RelatedTerms(columns);
+    statement_shapes::for_parents(kind, backend, visibility, parents, |visibility, parents| {
+        let join = <term_relation::Entity as Related<term::Entity>>::to()
+            .on_condition(move |_, _| visibility.term_condition());
+        // The parent's id first, then the related term's columns in the order they are decoded.
+        let select = columns.select(
+            term_relation::Entity::find()
+                .select_only()
+                .column(term_relation::Column::TermId),
+        );
+        let mut statement = select
+            .join(JoinType::LeftJoin, join)
+            .filter(parents.condition(backend, term_relation::Column::TermId))
+            .order_by_asc(term_relation::Column::TermId)
+            .order_by_asc(term_relation::Column::Position)
+            .build(backend);
+        if backend == DbBackend::Sqlite && columns_in_names_index(columns) {
+            statement.sql = names_from_index(statement.sql);
+        }
+        (statement, 1 + columns.count())
+    })
 }
 
 /// The index holding a term's visibility, slug and name by its id (migration

@@ -9,6 +9,7 @@ use sea_orm::{
 use super::{
     packed_rows,
     sql_binds::{Parents, id_in},
+    statement_shapes::{self, Kind},
     text_forms::TextForms,
     visibility::Visibility,
 };
@@ -35,17 +36,26 @@ pub fn list_statement(
     parents: Parents<'_>,
     bodies: TextForms,
 ) -> (Statement, usize) {
-    let select = bodies.select(
-        section::Entity::find().select_only().columns(COLUMNS),
-        section::Column::Body,
-        section::Column::BodyHtml,
-    );
-    let statement = select
-        .filter(parents.condition(backend, section::Column::TermId))
-        .order_by_asc(section::Column::TermId)
-        .order_by_asc(section::Column::Position)
-        .build(backend);
-    (statement, COLUMNS.len() + bodies.count())
+    let kind = Kind::Sections(bodies);
+    statement_shapes::for_parents(
+        kind,
+        backend,
+        Visibility::Everything,
+        parents,
+        |_, parents| {
+            let select = bodies.select(
+                section::Entity::find().select_only().columns(COLUMNS),
+                section::Column::Body,
+                section::Column::BodyHtml,
+            );
+            let statement = select
+                .filter(parents.condition(backend, section::Column::TermId))
+                .order_by_asc(section::Column::TermId)
+                .order_by_asc(section::Column::Position)
+                .build(backend);
+            (statement, COLUMNS.len() + bodies.count())
+        },
+    )
 }
 
 /// The sections in the rows of [`list_statement`] read with `bodies`.

@@ -12,6 +12,7 @@ use super::{
     pack::is_valid_slug,
     packed_rows,
     sql_binds::{id_in, text_in},
+    statement_shapes::{self, Kind, Varying},
     term_columns::{self, ColumnSet},
     visibility::Visibility,
 };
@@ -78,10 +79,21 @@ pub fn by_slugs_statement(
     if slugs.is_empty() {
         return None;
     }
-    let select = term::Entity::find()
-        .filter(visibility.term_condition())
-        .filter(text_in(backend, term::Column::Slug, &slugs));
-    Some(term_columns::statement(select, columns, backend))
+    let varying = Varying {
+        slugs: &slugs,
+        visibility,
+    };
+    Some(statement_shapes::statement(
+        Kind::TermsBySlug(columns),
+        backend,
+        varying,
+        |v| {
+            let select = term::Entity::find()
+                .filter(v.visibility.term_condition())
+                .filter(text_in(backend, term::Column::Slug, v.slugs));
+            term_columns::statement(select, columns, backend)
+        },
+    ))
 }
 
 /// The visible terms that once had one of `slugs` and were renamed, as `(old slug, term)`. One SQL
