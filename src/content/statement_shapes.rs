@@ -130,6 +130,10 @@ pub fn statement(
     let template = match found {
         Some(template) => template,
         None => {
+            let full = kept().read().map_or(true, |kept| kept.len() >= MAX_SHAPES);
+            if full {
+                return build(varying);
+            }
             let Some(template) = template_of(&build, varying) else {
                 return build(varying);
             };
